@@ -6,7 +6,7 @@ export const namespace = "testbed";
 
 // Names end up in resource names, file names and script environments.
 const name = z
-  .string({ error: "required: a name" })
+  .string({ error: (iss) => (iss.input === undefined ? "required" : "expected a string") })
   .regex(
     /^[a-z][a-z0-9-]{0,30}$/,
     "lowercase letters, digits and '-', starting with a letter, at most 31 characters",
@@ -24,7 +24,10 @@ export const serverSchema = z
     probe: z
       .object({
         /** Kernel image booted by the KVM/TCG probe; default: the cached Debian cloud kernel or /boot. */
-        kernel: z.string().regex(/^\/[^\0]*$/, "an absolute path").optional(),
+        kernel: z
+          .string()
+          .regex(/^\/[^\0]*$/, "an absolute path")
+          .optional(),
         kvmTimeoutSeconds: z.number().int().min(1).max(600).default(20),
         tcgTimeoutSeconds: z.number().int().min(1).max(1800).default(120),
       })
@@ -36,7 +39,12 @@ export type ServerConfig = z.infer<typeof serverSchema>;
 
 export const testbedSchema = z
   .object({
-    servers: z.array(serverSchema, { error: "required: a list of servers" }).min(1),
+    servers: z
+      .array(serverSchema, {
+        error: (iss) =>
+          iss.input === undefined ? "required: a list of servers" : "expected a list",
+      })
+      .min(1, "at least one server"),
   })
   .superRefine((cfg, ctx) => {
     const seen = new Set<string>();

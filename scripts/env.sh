@@ -15,7 +15,7 @@ VTB_LIBVIRT_PROVIDER_VERSION="0.8.3"
 # so a change of pins never reuses a stale binary.
 vtb_key() { cat "$@" | sha256sum | cut -c1-12; }
 VTB_PULUMI_HOME_BIN="$VTB_CACHE/toolchain/pulumi-v$VTB_PULUMI_VERSION-$(vtb_key "$VTB_ROOT/toolchain/pulumi/go.mod" "$VTB_ROOT/toolchain/pulumi/go.sum")/bin"
-VTB_LIBVIRT_DIR="$VTB_CACHE/toolchain/libvirt-v$VTB_LIBVIRT_PROVIDER_VERSION-$(vtb_key "$VTB_ROOT"/toolchain/libvirt/go.mod "$VTB_ROOT"/toolchain/libvirt/go.sum "$VTB_ROOT"/toolchain/libvirt/*.go "$VTB_ROOT"/toolchain/libvirt/build.sh 2>/dev/null)"
+VTB_LIBVIRT_DIR="$VTB_CACHE/toolchain/libvirt-v$VTB_LIBVIRT_PROVIDER_VERSION-$(cd "$VTB_ROOT" && vtb_key toolchain/libvirt/go.mod toolchain/libvirt/go.sum toolchain/libvirt/build.sh toolchain/libvirt/provider/*.go toolchain/libvirt/cmd/*/main.go scripts/pack-sdk.sh toolchain/pulumi/go.sum)"
 VTB_GUEST_KERNEL="${VTB_GUEST_KERNEL:-$VTB_CACHE/guest-kernel/vmlinuz}"
 
 # A pulumi of at least our version with its Node.js language host beside it is

@@ -104,7 +104,8 @@ else
   tmp="$VTB_LIBVIRT_DIR.tmp.$$"
   rm -rf "$tmp" && mkdir -p "$tmp"
   say "compiling the bridged provider and generating its schema (first run only)"
-  bash "$VTB_ROOT/toolchain/libvirt/build.sh" "$tmp" || die "building the libvirt provider failed"
+  bash "$VTB_ROOT/toolchain/libvirt/build.sh" "$tmp" 2>&1 | tee "$VTB_CACHE/libvirt-build.log" | grep --line-buffered '^==>' ||
+    die "building the libvirt provider failed (log: $VTB_CACHE/libvirt-build.log)"
   say "generating the @pulumi/libvirt TypeScript SDK from the schema"
   "$VTB_PULUMI_BIN/pulumi" package gen-sdk "$tmp/schema.json" --language nodejs --local \
     --version "$VTB_LIBVIRT_PROVIDER_VERSION" --out "$tmp/sdk" >"$tmp/gen-sdk.log" 2>&1 ||

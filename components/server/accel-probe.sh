@@ -22,7 +22,7 @@ probe() {
   local log rc start end result detail
   log="$(mktemp)"
   start="$(date +%s.%N)"
-  timeout --kill-after=5 "$limit" "$qemu" -accel "$accel" -m 256 -smp 1 -nodefaults \
+  timeout --kill-after=5 "$limit" "$qemu" -name vtb-accel-probe -accel "$accel" -m 256 -smp 1 -nodefaults \
     -display none -monitor none -no-reboot -serial "file:$log" \
     -kernel "$kernel" -append "console=ttyS0 panic=-1" >/dev/null 2>"$log.err"
   rc=$?

@@ -42,7 +42,6 @@ export function parseAccelProbe(raw: string): AccelProbe {
   const tcg = trialSchema.safeParse(trials.tcg);
   if (!kvm.success) throw new Error(`accel probe: kvm: ${kvm.error.issues[0].message}`);
   if (!tcg.success) throw new Error(`accel probe: tcg: ${tcg.error.issues[0].message}`);
-  const accel =
-    kvm.data.result === "boots" ? "kvm" : tcg.data.result === "boots" ? "tcg" : "none";
+  const accel = kvm.data.result === "boots" ? "kvm" : tcg.data.result === "boots" ? "tcg" : "none";
   return { kvm: kvm.data, tcg: tcg.data, accel };
 }

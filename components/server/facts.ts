@@ -66,7 +66,9 @@ export function sections(raw: string, expected: readonly string[]): Record<strin
   }
   const missing = expected.filter((s) => !(s in out));
   if (missing.length > 0) {
-    throw new Error(`missing section(s) ${missing.join(", ")}: output truncated or not from facts.sh`);
+    throw new Error(
+      `missing section(s) ${missing.join(", ")}: output truncated or not from facts.sh`,
+    );
   }
   return out;
 }

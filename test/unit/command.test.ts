@@ -1,0 +1,29 @@
+import { execFileSync } from "child_process";
+import { runScript } from "../../components/command";
+
+describe("runScript", () => {
+  it("hands values to the script as environment, never as script text", async () => {
+    const hostile = "$(touch /tmp/should-not-exist); `id`";
+    const run = await runScript('printf %s "$VALUE"', { VALUE: hostile }, 10, "echo step");
+    expect(run.stdout).toBe(hostile);
+    expect(run.exitCode).toBe(0);
+  });
+
+  it("names the step and shows stderr when a script fails", async () => {
+    await expect(runScript("echo boom >&2; exit 3", {}, 10, "server x: facts")).rejects.toThrow(
+      /^server x: facts: exited with code 3\nboom/,
+    );
+  });
+
+  it("kills the whole process group on timeout", async () => {
+    const marker = `vtb-timeout-${process.pid}-${Date.now()}`;
+    const started = Date.now();
+    await expect(
+      runScript(`(exec -a ${marker} sleep 300) & exec -a ${marker} sleep 300`, {}, 1, "slow step"),
+    ).rejects.toThrow(/^slow step: timed out after 1s/);
+    expect(Date.now() - started).toBeLessThan(5000);
+    await new Promise((r) => setTimeout(r, 200));
+    const left = execFileSync("ps", ["-eo", "args"]).toString();
+    expect(left).not.toContain(marker);
+  });
+});

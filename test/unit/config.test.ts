@@ -1,0 +1,82 @@
+import { parseTestbedConfig } from "../../components/config";
+
+const local = { name: "local", connection: { type: "local" } };
+
+/** The message a config gets, or "ok". */
+function verdict(raw: Record<string, unknown>): string {
+  try {
+    parseTestbedConfig(raw);
+    return "ok";
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+describe("testbed config", () => {
+  it("accepts the default stack's config and fills in defaults", () => {
+    const cfg = parseTestbedConfig({ servers: [local] });
+    expect(cfg.servers[0]).toEqual({
+      ...local,
+      profile: "auto",
+      probe: { kvmTimeoutSeconds: 20, tcgTimeoutSeconds: 120 },
+    });
+  });
+
+  // Each bad value, and the key path its message must name.
+  const cases: [string, Record<string, unknown>, RegExp][] = [
+    ["no servers key", {}, /testbed:servers: required/],
+    ["empty server list", { servers: [] }, /testbed:servers: at least one server/],
+    [
+      "missing name",
+      { servers: [{ connection: { type: "local" } }] },
+      /testbed:servers\[0\]\.name: required/,
+    ],
+    [
+      "shell metacharacters in a name",
+      { servers: [{ ...local, name: "a;rm -rf /" }] },
+      /testbed:servers\[0\]\.name: lowercase letters/,
+    ],
+    [
+      "name of the wrong type",
+      { servers: [{ ...local, name: 7 }] },
+      /testbed:servers\[0\]\.name: expected a string/,
+    ],
+    [
+      "duplicate names",
+      { servers: [local, local] },
+      /testbed:servers\[1\]\.name: duplicate server name 'local'/,
+    ],
+    ["unknown key", { servers: [{ ...local, colour: "red" }] }, /testbed:servers\[0\]: .*"colour"/],
+    [
+      "unknown profile",
+      { servers: [{ ...local, profile: "cray-1" }] },
+      /testbed:servers\[0\]\.profile: .*"auto"/,
+    ],
+    [
+      "ssh connection (not yet supported)",
+      { servers: [{ ...local, connection: { type: "ssh", host: "h" } }] },
+      /testbed:servers\[0\]\.connection(\.type)?: expected \{ type: local \}/,
+    ],
+    [
+      "probe timeout out of range",
+      { servers: [{ ...local, probe: { kvmTimeoutSeconds: 0 } }] },
+      /testbed:servers\[0\]\.probe\.kvmTimeoutSeconds: .*>=\s*1/,
+    ],
+    [
+      "relative probe kernel path",
+      { servers: [{ ...local, probe: { kernel: "vmlinuz" } }] },
+      /testbed:servers\[0\]\.probe\.kernel: an absolute path/,
+    ],
+  ];
+  it.each(cases)("rejects %s, naming the key", (_what, raw, message) => {
+    expect(verdict(raw)).toMatch(message);
+  });
+
+  it("lists every bad key at once", () => {
+    const msg = verdict({
+      servers: [{ name: "Bad Name", connection: { type: "local" }, profile: "x" }],
+    });
+    expect(msg).toMatch(/servers\[0\]\.name/);
+    expect(msg).toMatch(/servers\[0\]\.profile/);
+  });
+});
