@@ -72,6 +72,6 @@ describe("the default stack, for real", () => {
     pulumi("destroy", "--yes", "--skip-preview", "--stack", "testbed");
     const state = JSON.parse(pulumi("stack", "export", "--stack", "testbed"));
     expect(state.deployment.resources ?? []).toEqual([]);
-    pulumi("stack", "rm", "--yes", "--stack", "testbed");
+    pulumi("stack", "rm", "--yes", "--preserve-config", "--stack", "testbed");
   });
 });
