@@ -5,6 +5,8 @@ import * as pulumi from "@pulumi/pulumi";
  * again whenever `create`, `environment` or `triggers` change, which replace
  * it); `delete` runs when it is destroyed.
  *
+ * With a `connection` the scripts run over SSH on that host.
+ *
  * Our own dynamic provider stands in for @pulumi/command: the command
  * provider's Go module is not served by the module proxy this project can
  * reach (see toolchain/README.md).
@@ -26,7 +28,24 @@ export interface CommandArgs {
   timeoutSeconds?: pulumi.Input<number>;
   /** What this step is, for error messages, e.g. "server local: gather facts". */
   step: pulumi.Input<string>;
+  /** Run over SSH on this host instead of locally. */
+  connection?: pulumi.Input<SshConnectionInput>;
 }
+
+export interface SshConnection {
+  host: string;
+  port: number;
+  user: string;
+  /** PEM/OpenSSH private key; keep it a Pulumi secret. */
+  privateKey: string;
+  /** Seconds to wait for the SSH handshake. */
+  connectTimeoutSeconds: number;
+  /** Reach `host` through this one first (same key). */
+  jump?: { host: string; port: number; user: string };
+}
+export type SshConnectionInput = {
+  [K in keyof SshConnection]: pulumi.Input<SshConnection[K]>;
+};
 
 export interface ScriptRun {
   stdout: string;
@@ -100,8 +119,133 @@ export function runScript(
   });
 }
 
+/** `export NAME='value'` lines: values are single-quoted, so the shell never expands them. */
+export function exportLines(env: Record<string, string>): string {
+  return Object.entries(env)
+    .map(([k, v]) => {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k))
+        throw new Error(`bad environment variable name ${JSON.stringify(k)}`);
+      return `export ${k}='${String(v).replace(/'/g, "'\\''")}'\n`;
+    })
+    .join("");
+}
+
+/**
+ * Runs a bash script over SSH. The script and its environment go over stdin,
+ * never on a command line; the remote `timeout` kills the script's process
+ * group when time is up, so nothing outlives the step on the server.
+ */
+export function runRemoteScript(
+  conn: SshConnection,
+  script: string,
+  env: Record<string, string>,
+  timeoutSeconds: number,
+  step: string,
+): Promise<ScriptRun> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Client } = require("ssh2") as typeof import("ssh2");
+  const started = Date.now();
+  const where = `${conn.user}@${conn.host}:${conn.port}`;
+  const open = (
+    host: string,
+    port: number,
+    user: string,
+    sock?: NodeJS.ReadableStream,
+  ): Promise<InstanceType<typeof Client>> =>
+    new Promise((resolve, reject) => {
+      const c = new Client();
+      c.on("ready", () => resolve(c));
+      c.on("error", (e: Error) =>
+        reject(new Error(`${step}: ssh ${user}@${host}:${port}: ${e.message}`)),
+      );
+      c.connect({
+        host,
+        port,
+        username: user,
+        privateKey: conn.privateKey,
+        readyTimeout: conn.connectTimeoutSeconds * 1000,
+        sock: sock as never,
+      });
+    });
+  const tail = (s: string) => s.trimEnd().split("\n").slice(-20).join("\n");
+  return (async () => {
+    const clients: InstanceType<typeof Client>[] = [];
+    try {
+      let sock: NodeJS.ReadableStream | undefined;
+      if (conn.jump) {
+        const j = await open(conn.jump.host, conn.jump.port, conn.jump.user);
+        clients.push(j);
+        sock = await new Promise((resolve, reject) =>
+          j.forwardOut("127.0.0.1", 0, conn.host, conn.port, (e, ch) =>
+            e ? reject(e) : resolve(ch),
+          ),
+        );
+      }
+      const c = await open(conn.host, conn.port, conn.user, sock);
+      clients.push(c);
+      return await new Promise<ScriptRun>((resolve, reject) => {
+        c.exec(
+          `exec timeout --kill-after=10 ${Math.max(1, Math.floor(timeoutSeconds))} bash -s`,
+          (e, ch) => {
+            if (e) return reject(new Error(`${step}: ssh ${where}: ${e.message}`));
+            let stdout = "";
+            let stderr = "";
+            ch.on("data", (d: Buffer) => (stdout += d.toString()));
+            ch.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+            ch.on("close", (code: number | null) => {
+              const run = {
+                stdout,
+                stderr,
+                exitCode: code ?? -1,
+                startedAt: new Date(started).toISOString(),
+                durationSeconds: (Date.now() - started) / 1000,
+              };
+              if (code === 124 || code === 137) {
+                reject(
+                  new Error(
+                    `${step}: timed out after ${timeoutSeconds}s on ${where}\n${tail(stderr)}`,
+                  ),
+                );
+              } else if (code !== 0) {
+                reject(
+                  new Error(
+                    `${step}: exited with code ${code} on ${where}\n${tail(stderr) || tail(stdout)}`,
+                  ),
+                );
+              } else {
+                resolve(run);
+              }
+            });
+            ch.end(exportLines(env) + script);
+          },
+        );
+      });
+    } finally {
+      clients.reverse().forEach((c) => c.end());
+    }
+  })();
+}
+
+// The dynamic provider API hands inputs and state over untyped.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Props = Record<string, any>;
+
+/** Runs a step where its connection says: locally, or over SSH. */
+function runStep(props: Props, script: string, step: string): Promise<ScriptRun> {
+  const env = props.environment ?? {};
+  const timeout = props.timeoutSeconds ?? 3600;
+  return props.connection
+    ? runRemoteScript(props.connection, script, env, timeout, step)
+    : runScript(script, env, timeout, step);
+}
+
 // Inputs whose change reruns `create`.
 const replacingKeys = ["create", "environment", "triggers"];
+// A new key or jump host alone does not make it another target.
+const target = (p: Props) =>
+  p.connection
+    ? { host: p.connection.host, port: p.connection.port, user: p.connection.user }
+    : null;
 
 const provider: pulumi.dynamic.ResourceProvider = {
   async check(_olds, news) {
@@ -110,16 +254,13 @@ const provider: pulumi.dynamic.ResourceProvider = {
   async diff(_id, olds, news) {
     const same = (k: string) => JSON.stringify(olds[k] ?? null) === JSON.stringify(news[k] ?? null);
     const replaces = replacingKeys.filter((k) => !same(k));
-    const changes = replaces.length > 0 || !["delete", "timeoutSeconds", "step"].every(same);
+    if (JSON.stringify(target(olds)) !== JSON.stringify(target(news))) replaces.push("connection");
+    const changes =
+      replaces.length > 0 || !["delete", "timeoutSeconds", "step", "connection"].every(same);
     return { changes, replaces, deleteBeforeReplace: true };
   },
   async create(inputs) {
-    const run = await runScript(
-      inputs.create,
-      inputs.environment ?? {},
-      inputs.timeoutSeconds ?? 3600,
-      inputs.step,
-    );
+    const run = await runStep(inputs, inputs.create, inputs.step);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const id = (require("crypto") as typeof import("crypto")).randomUUID();
     return { id, outs: { ...inputs, ...run } };
@@ -131,10 +272,13 @@ const provider: pulumi.dynamic.ResourceProvider = {
   },
   async delete(_id, props) {
     if (props.delete) {
-      await runScript(
+      // The delete script sees what create printed, so it can undo exactly that.
+      await runStep(
+        {
+          ...props,
+          environment: { ...(props.environment ?? {}), CREATE_STDOUT: props.stdout ?? "" },
+        },
         props.delete,
-        props.environment ?? {},
-        props.timeoutSeconds ?? 3600,
         `${props.step} (delete)`,
       );
     }
@@ -149,6 +293,12 @@ export class Command extends pulumi.dynamic.Resource {
   declare public readonly durationSeconds: pulumi.Output<number>;
 
   constructor(name: string, args: CommandArgs, opts?: pulumi.CustomResourceOptions) {
+    // The connection carries the private key: never store it in plain state.
+    const secretOuts = args.connection ? ["connection"] : [];
+    opts = {
+      ...opts,
+      additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...secretOuts],
+    };
     super(
       provider,
       name,

@@ -28,6 +28,8 @@ APT_PACKAGES=(
   mmdebstrap        # guest and container root filesystems from Debian packages
   genisoimage xsltproc  # used by the libvirt provider at run time
   passt             # guest networking forwarded on loopback only
+  openssh-server    # sshd for the SSH tests, run on loopback only (never started as a service)
+  openssh-client
   util-linux iproute2 procps
 )
 
@@ -51,8 +53,14 @@ else
   command -v apt-get >/dev/null || die "apt-get is missing: install these packages yourself: ${missing[*]}"
   say "installing: ${missing[*]}"
   apt-get update -qq || die "apt-get update failed: is the Debian mirror reachable?"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$VTB_CACHE/apt.log" 2>&1 ||
-    die "apt-get install failed (log: $VTB_CACHE/apt.log): ${missing[*]}"
+  # No daemon starts as a side effect of installing: the testbed starts what it needs itself.
+  policy=/usr/sbin/policy-rc.d
+  placed_policy=0
+  if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && placed_policy=1; fi
+  rc=0
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$VTB_CACHE/apt.log" 2>&1 || rc=$?
+  if [ "$placed_policy" = 1 ]; then rm -f "$policy"; fi
+  [ $rc -eq 0 ] || die "apt-get install failed (log: $VTB_CACHE/apt.log): ${missing[*]}"
 fi
 
 go_build_env() {
