@@ -9,6 +9,7 @@ const servers = config.servers.map(
   (server) =>
     new PhysicalServer(server.name, {
       server,
+      sshPrivateKey: config.sshKeys.apply((k) => k[server.name]),
       defaultProbeKernel: process.env.VTB_GUEST_KERNEL,
     }),
 );
@@ -17,7 +18,12 @@ export const testbed = pulumi.output(
   Object.fromEntries(
     servers.map((srv, i) => [
       config.servers[i].name,
-      { profile: srv.profile, facts: srv.facts, accel: srv.accel },
+      {
+        profile: srv.config.profile,
+        profileCheck: srv.profileCheck,
+        facts: srv.facts,
+        accel: srv.accel,
+      },
     ]),
   ),
 );

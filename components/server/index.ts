@@ -1,12 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as crypto from "crypto";
-import { Command } from "../command";
+import { Command, SshConnectionInput } from "../command";
 import { ServerConfig } from "../config";
 import { accelProbeScript, AccelProbe, parseAccelProbe } from "./accel";
 import { factsScript, Facts, parseFacts } from "./facts";
+import { checkProfile, ProfileCheck } from "./profiles";
 
 export interface PhysicalServerArgs {
   server: ServerConfig;
+  /** The SSH private key, for servers reached over SSH. */
+  sshPrivateKey?: pulumi.Input<string>;
   /** Kernel booted by the accelerator probe when the config names none. */
   defaultProbeKernel?: string;
 }
@@ -21,12 +24,27 @@ const digest = (s: string) => crypto.createHash("sha256").update(s).digest("hex"
 export class PhysicalServer extends pulumi.ComponentResource {
   public readonly facts: pulumi.Output<Facts>;
   public readonly accel: pulumi.Output<AccelProbe>;
-  public readonly profile: string;
+  public readonly profileCheck: pulumi.Output<ProfileCheck>;
+  /** How scripts reach this server: undefined for this machine. */
+  public readonly connection?: SshConnectionInput;
+  public readonly config: ServerConfig;
 
   constructor(name: string, args: PhysicalServerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("testbed:index:PhysicalServer", name, {}, opts);
     const s = args.server;
-    this.profile = s.profile;
+    this.config = s;
+    const c = s.connection;
+    if (c.type === "ssh") {
+      if (args.sshPrivateKey === undefined) throw new Error(`server ${s.name}: no SSH private key`);
+      this.connection = {
+        host: c.host,
+        port: c.port,
+        user: c.user,
+        privateKey: pulumi.secret(args.sshPrivateKey),
+        connectTimeoutSeconds: c.connectTimeoutSeconds,
+        ...(c.jump ? { jump: c.jump } : {}),
+      };
+    }
 
     const facts = new Command(
       `${name}-facts`,
@@ -35,6 +53,7 @@ export class PhysicalServer extends pulumi.ComponentResource {
         create: factsScript,
         triggers: [digest(factsScript)],
         timeoutSeconds: 60,
+        connection: this.connection,
       },
       { parent: this },
     );
@@ -58,6 +77,7 @@ export class PhysicalServer extends pulumi.ComponentResource {
         },
         triggers: [digest(accelProbeScript)],
         timeoutSeconds: s.probe.kvmTimeoutSeconds + s.probe.tcgTimeoutSeconds + 30,
+        connection: this.connection,
       },
       // Two boots at once would skew each other's timing: probe after the facts.
       { parent: this, dependsOn: [facts] },
@@ -70,6 +90,19 @@ export class PhysicalServer extends pulumi.ComponentResource {
       }
     });
 
-    this.registerOutputs({ facts: this.facts, accel: this.accel });
+    this.profileCheck = this.facts.apply((f) => {
+      const check = checkProfile(s.profile, f);
+      if (!check.matches && s.strictProfile) {
+        const what = check.mismatches.map(
+          (m) => `${m.field}: expected ${m.expected}, found ${m.actual}`,
+        );
+        throw new Error(
+          `server ${s.name}: does not match profile ${s.profile}:\n  ${what.join("\n  ")}`,
+        );
+      }
+      return check;
+    });
+
+    this.registerOutputs({ facts: this.facts, accel: this.accel, profileCheck: this.profileCheck });
   }
 }

@@ -78,12 +78,27 @@ export function checkProfile(name: string, facts: Facts): ProfileCheck {
   const c = facts.cpu;
   expect("cpu.model", p.cpuModel.test(c.model), p.cpuModel.source, c.model);
   expect("cpu.sockets", c.sockets === p.sockets, p.sockets, c.sockets);
-  expect("cpu.coresPerSocket", c.coresPerSocket === p.coresPerSocket, p.coresPerSocket, c.coresPerSocket);
-  expect("cpu.threadsPerCore", c.threadsPerCore === p.threadsPerCore, p.threadsPerCore, c.threadsPerCore);
+  expect(
+    "cpu.coresPerSocket",
+    c.coresPerSocket === p.coresPerSocket,
+    p.coresPerSocket,
+    c.coresPerSocket,
+  );
+  expect(
+    "cpu.threadsPerCore",
+    c.threadsPerCore === p.threadsPerCore,
+    p.threadsPerCore,
+    c.threadsPerCore,
+  );
   expect("cpu.mhz", within(c.mhz, p.mhz, 0.05), `${p.mhz} ±5%`, c.mhz);
   if (p.l2KiB !== undefined) {
     const l2 = c.caches.find((k) => k.level === 2);
-    expect("cpu.caches.l2", l2?.sizeKiB === p.l2KiB, `${p.l2KiB} KiB`, l2 ? `${l2.sizeKiB} KiB` : "none");
+    expect(
+      "cpu.caches.l2",
+      l2?.sizeKiB === p.l2KiB,
+      `${p.l2KiB} KiB`,
+      l2 ? `${l2.sizeKiB} KiB` : "none",
+    );
   }
   // Firmware and the kernel keep some memory for themselves.
   expect(
@@ -94,7 +109,12 @@ export function checkProfile(name: string, facts: Facts): ProfileCheck {
   );
   if (p.disk) {
     const d = facts.disks[0];
-    expect("disks[0].rotational", d?.rotational === p.disk.rotational, p.disk.rotational, d?.rotational);
+    expect(
+      "disks[0].rotational",
+      d?.rotational === p.disk.rotational,
+      p.disk.rotational,
+      d?.rotational,
+    );
     if (p.disk.sizeBytes > 0) {
       expect(
         "disks[0].sizeBytes",

@@ -1,4 +1,4 @@
-import { parseTestbedConfig } from "../../components/config";
+import { checkSshKeys, parseTestbedConfig } from "../../components/config";
 
 const local = { name: "local", connection: { type: "local" } };
 
@@ -18,6 +18,7 @@ describe("testbed config", () => {
     expect(cfg.servers[0]).toEqual({
       ...local,
       profile: "auto",
+      strictProfile: false,
       probe: { kvmTimeoutSeconds: 20, tcgTimeoutSeconds: 120 },
     });
   });
@@ -53,9 +54,24 @@ describe("testbed config", () => {
       /testbed:servers\[0\]\.profile: .*"auto"/,
     ],
     [
-      "ssh connection (not yet supported)",
-      { servers: [{ ...local, connection: { type: "ssh", host: "h" } }] },
-      /testbed:servers\[0\]\.connection(\.type)?: expected \{ type: local \}/,
+      "ssh connection without a host",
+      { servers: [{ ...local, connection: { type: "ssh" } }] },
+      /testbed:servers\[0\]\.connection\.host: required/,
+    ],
+    [
+      "ssh port out of range",
+      { servers: [{ ...local, connection: { type: "ssh", host: "blade1", port: 70000 } }] },
+      /testbed:servers\[0\]\.connection\.port: .*<=\s*65535/,
+    ],
+    [
+      "shell metacharacters in an ssh host",
+      { servers: [{ ...local, connection: { type: "ssh", host: "a;reboot" } }] },
+      /testbed:servers\[0\]\.connection\.host: a host name or IP address/,
+    ],
+    [
+      "unknown connection type",
+      { servers: [{ ...local, connection: { type: "telnet" } }] },
+      /testbed:servers\[0\]\.connection(\.type)?: expected \{ type: local \} or \{ type: ssh/,
     ],
     [
       "probe timeout out of range",
@@ -78,5 +94,23 @@ describe("testbed config", () => {
     });
     expect(msg).toMatch(/servers\[0\]\.name/);
     expect(msg).toMatch(/servers\[0\]\.profile/);
+  });
+});
+
+describe("SSH keys", () => {
+  const cfg = parseTestbedConfig({
+    servers: [local, { name: "blade1", connection: { type: "ssh", host: "blade1.example" } }],
+  });
+
+  it("names the key to set for an SSH server without one", () => {
+    expect(() => checkSshKeys(cfg, undefined)).toThrow(
+      /testbed:sshKeys\.blade1: required \(the SSH private key for server blade1\)[\s\S]*config set --secret --path 'testbed:sshKeys\.blade1'/,
+    );
+  });
+
+  it("is satisfied when every SSH server has a key", () => {
+    expect(() =>
+      checkSshKeys(cfg, { blade1: "-----BEGIN OPENSSH PRIVATE KEY-----" }),
+    ).not.toThrow();
   });
 });
