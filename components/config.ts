@@ -37,6 +37,113 @@ const sshConnection = z
   })
   .strict();
 
+const count = z.number().int().min(1).max(64).default(1);
+
+const diskSchema = z
+  .object({
+    sizeGiB: z.number().int().min(1).max(4096).default(4),
+    bus: z.enum(["virtio", "ide", "sata", "scsi", "xen"]).default("virtio"),
+    /** A file in the server's storage pool, or a whole partition of the server. */
+    backing: z.enum(["file", "partition"]).default("file"),
+    /** The partition, e.g. /dev/sdb3, when backing is partition. */
+    partition: z
+      .string()
+      .regex(/^\/dev\/[A-Za-z0-9/_-]+$/, "a device path under /dev")
+      .optional(),
+  })
+  .strict()
+  .refine((d) => d.backing !== "partition" || d.partition !== undefined, {
+    message: "backing: partition needs a partition, e.g. /dev/sdb3",
+    path: ["partition"],
+  });
+
+const vmFields = {
+  name,
+  count,
+  vcpus: z.number().int().min(1).max(256).default(1),
+  memoryMiB: z.number().int().min(128).max(1048576).default(1024),
+  disk: diskSchema.default({ sizeGiB: 4, bus: "virtio", backing: "file" }),
+};
+
+const kvmGuest = z
+  .object({
+    ...vmFields,
+    network: z
+      .object({ model: z.enum(["virtio", "e1000", "rtl8139"]).default("virtio") })
+      .strict()
+      .default({ model: "virtio" }),
+  })
+  .strict();
+
+const xenGuest = z
+  .object({
+    ...vmFields,
+    /** para: paravirtualized kernel, no emulation; hvm: full virtualization with VT-x/AMD-V. */
+    mode: z.enum(["para", "hvm"]),
+    network: z
+      .object({ model: z.enum(["netfront", "e1000", "rtl8139"]).default("netfront") })
+      .strict()
+      .default({ model: "netfront" }),
+  })
+  .strict()
+  .refine((g) => g.mode === "hvm" || g.network.model === "netfront", {
+    message: "para guests only have netfront",
+    path: ["network", "model"],
+  });
+
+// "A fraction of the CPU time or system memory", as the 2006 paper put it.
+const containerLimits = {
+  cpuShares: z.number().int().min(2).max(262144).default(1024),
+  /** CPUs the container may run on, e.g. "0" or "0-1"; default all. */
+  cpus: z
+    .string()
+    .regex(/^\d+(-\d+)?(,\d+(-\d+)?)*$/, "a cpuset list like 0-1,3")
+    .optional(),
+  /** Memory limit; default none. */
+  memoryMiB: z.number().int().min(64).max(1048576).optional(),
+};
+const lxcGuest = z.object({ name, count, ...containerLimits }).strict();
+const openvzGuest = z
+  .object({
+    name,
+    count,
+    ...containerLimits,
+    ctid: z.number().int().min(101).max(2147483647).optional(),
+  })
+  .strict();
+const vmwareGuest = z.object({ name, connection: z.lazy(() => sshConnection) }).strict();
+
+const guests = <T extends z.ZodTypeAny>(g: T) => z.array(g).default([]);
+
+export const platformSchema = z.discriminatedUnion(
+  "type",
+  [
+    z.object({ type: z.literal("baseline") }).strict(),
+    z
+      .object({
+        type: z.literal("kvm"),
+        /** auto: KVM if a KVM guest boots on the server (the probe), else TCG. */
+        accel: z.enum(["auto", "kvm", "tcg"]).default("auto"),
+        guests: guests(kvmGuest),
+      })
+      .strict(),
+    z
+      .object({
+        type: z.literal("xen"),
+        dom0MemoryMiB: z.number().int().min(256).max(1048576).default(1024),
+        /** Minutes to wait for the server to come back from the reboot into Xen. */
+        rebootTimeoutMinutes: z.number().int().min(1).max(120).default(15),
+        guests: guests(xenGuest),
+      })
+      .strict(),
+    z.object({ type: z.literal("lxc"), guests: guests(lxcGuest) }).strict(),
+    z.object({ type: z.literal("openvz"), guests: guests(openvzGuest) }).strict(),
+    z.object({ type: z.literal("vmware"), guests: guests(vmwareGuest) }).strict(),
+  ],
+  { error: "expected a platform type: baseline, kvm, xen, lxc, openvz or vmware" },
+);
+export type PlatformConfig = z.infer<typeof platformSchema>;
+
 export const serverSchema = z
   .object({
     name,
@@ -46,6 +153,7 @@ export const serverSchema = z
     profile: z.enum(profileNames).default("auto"),
     /** Fail the update when the gathered facts do not match the profile. */
     strictProfile: z.boolean().default(false),
+    platforms: z.array(platformSchema).default([{ type: "baseline" }]),
     probe: z
       .object({
         /** Kernel image booted by the KVM/TCG probe; default: the cached Debian cloud kernel or /boot. */
@@ -82,6 +190,37 @@ export const testbedSchema = z
         });
       }
       seen.add(s.name);
+      const types = new Set<string>();
+      const guestNames = new Set<string>();
+      s.platforms.forEach((p, j) => {
+        if (types.has(p.type)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["servers", i, "platforms", j, "type"],
+            message: `a second ${p.type} platform on server '${s.name}'`,
+          });
+        }
+        types.add(p.type);
+        if ("guests" in p) {
+          p.guests.forEach((g, k) => {
+            if (guestNames.has(g.name)) {
+              ctx.addIssue({
+                code: "custom",
+                path: ["servers", i, "platforms", j, "guests", k, "name"],
+                message: `duplicate guest name '${g.name}' on server '${s.name}'`,
+              });
+            }
+            guestNames.add(g.name);
+          });
+        }
+      });
+      if (types.has("xen") && types.has("kvm")) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["servers", i, "platforms"],
+          message: `xen and kvm cannot run on server '${s.name}' at once (Xen owns the CPU's virtualization); use two servers or two stacks`,
+        });
+      }
     });
   });
 export type TestbedConfig = z.infer<typeof testbedSchema>;

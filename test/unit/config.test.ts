@@ -19,6 +19,7 @@ describe("testbed config", () => {
       ...local,
       profile: "auto",
       strictProfile: false,
+      platforms: [{ type: "baseline" }],
       probe: { kvmTimeoutSeconds: 20, tcgTimeoutSeconds: 120 },
     });
   });
@@ -72,6 +73,88 @@ describe("testbed config", () => {
       "unknown connection type",
       { servers: [{ ...local, connection: { type: "telnet" } }] },
       /testbed:servers\[0\]\.connection(\.type)?: expected \{ type: local \} or \{ type: ssh/,
+    ],
+    [
+      "unknown platform type",
+      { servers: [{ ...local, platforms: [{ type: "hyperv" }] }] },
+      /testbed:servers\[0\]\.platforms\[0\](\.type)?: expected a platform type: baseline, kvm, xen/,
+    ],
+    [
+      "the same platform twice",
+      { servers: [{ ...local, platforms: [{ type: "lxc" }, { type: "lxc" }] }] },
+      /testbed:servers\[0\]\.platforms\[1\]\.type: a second lxc platform on server 'local'/,
+    ],
+    [
+      "xen and kvm on one server",
+      { servers: [{ ...local, platforms: [{ type: "xen" }, { type: "kvm" }] }] },
+      /testbed:servers\[0\]\.platforms: xen and kvm cannot run on server 'local' at once/,
+    ],
+    [
+      "a para guest with an emulated NIC",
+      {
+        servers: [
+          {
+            ...local,
+            platforms: [
+              { type: "xen", guests: [{ name: "g", mode: "para", network: { model: "e1000" } }] },
+            ],
+          },
+        ],
+      },
+      /testbed:servers\[0\]\.platforms\[0\]\.guests\[0\]\.network\.model: para guests only have netfront/,
+    ],
+    [
+      "a xen guest without a mode",
+      { servers: [{ ...local, platforms: [{ type: "xen", guests: [{ name: "g" }] }] }] },
+      /testbed:servers\[0\]\.platforms\[0\]\.guests\[0\]\.mode: /,
+    ],
+    [
+      "partition backing without a partition",
+      {
+        servers: [
+          {
+            ...local,
+            platforms: [{ type: "kvm", guests: [{ name: "g", disk: { backing: "partition" } }] }],
+          },
+        ],
+      },
+      /testbed:servers\[0\]\.platforms\[0\]\.guests\[0\]\.disk\.partition: backing: partition needs a partition/,
+    ],
+    [
+      "too little guest memory",
+      {
+        servers: [
+          { ...local, platforms: [{ type: "kvm", guests: [{ name: "g", memoryMiB: 16 }] }] },
+        ],
+      },
+      /testbed:servers\[0\]\.platforms\[0\]\.guests\[0\]\.memoryMiB: .*>=\s*128/,
+    ],
+    [
+      "a guest count of zero",
+      { servers: [{ ...local, platforms: [{ type: "lxc", guests: [{ name: "c", count: 0 }] }] }] },
+      /testbed:servers\[0\]\.platforms\[0\]\.guests\[0\]\.count: .*>=\s*1/,
+    ],
+    [
+      "a bad cpuset",
+      {
+        servers: [{ ...local, platforms: [{ type: "lxc", guests: [{ name: "c", cpus: "0;1" }] }] }],
+      },
+      /testbed:servers\[0\]\.platforms\[0\]\.guests\[0\]\.cpus: a cpuset list/,
+    ],
+    [
+      "the same guest name on two platforms",
+      {
+        servers: [
+          {
+            ...local,
+            platforms: [
+              { type: "lxc", guests: [{ name: "g" }] },
+              { type: "kvm", guests: [{ name: "g" }] },
+            ],
+          },
+        ],
+      },
+      /testbed:servers\[0\]\.platforms\[1\]\.guests\[0\]\.name: duplicate guest name 'g'/,
     ],
     [
       "probe timeout out of range",
