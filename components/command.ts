@@ -30,6 +30,10 @@ export interface CommandArgs {
   step: pulumi.Input<string>;
   /** Run over SSH on this host instead of locally. */
   connection?: pulumi.Input<SshConnectionInput>;
+  /** Try `create` this many times in all (default 1), e.g. while a host reboots. */
+  attempts?: pulumi.Input<number>;
+  /** Seconds between attempts (default 10). */
+  retryDelaySeconds?: pulumi.Input<number>;
 }
 
 export interface SshConnection {
@@ -256,11 +260,27 @@ const provider: pulumi.dynamic.ResourceProvider = {
     const replaces = replacingKeys.filter((k) => !same(k));
     if (JSON.stringify(target(olds)) !== JSON.stringify(target(news))) replaces.push("connection");
     const changes =
-      replaces.length > 0 || !["delete", "timeoutSeconds", "step", "connection"].every(same);
+      replaces.length > 0 ||
+      !["delete", "timeoutSeconds", "step", "connection", "attempts", "retryDelaySeconds"].every(
+        same,
+      );
     return { changes, replaces, deleteBeforeReplace: true };
   },
   async create(inputs) {
-    const run = await runStep(inputs, inputs.create, inputs.step);
+    const attempts = inputs.attempts ?? 1;
+    let run: ScriptRun | undefined;
+    for (let i = 1; run === undefined; i++) {
+      try {
+        run = await runStep(inputs, inputs.create, inputs.step);
+      } catch (e) {
+        if (i >= attempts) {
+          throw attempts > 1
+            ? new Error(`${(e as Error).message}\n(gave up after ${attempts} attempts)`)
+            : e;
+        }
+        await new Promise((r) => setTimeout(r, (inputs.retryDelaySeconds ?? 10) * 1000));
+      }
+    }
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const id = (require("crypto") as typeof import("crypto")).randomUUID();
     return { id, outs: { ...inputs, ...run } };

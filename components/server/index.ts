@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as crypto from "crypto";
-import { Command, SshConnectionInput } from "../command";
+import { Command, CommandArgs, SshConnectionInput } from "../command";
 import { ServerConfig } from "../config";
 import { accelProbeScript, AccelProbe, parseAccelProbe } from "./accel";
 import { factsScript, Facts, parseFacts } from "./facts";
@@ -104,5 +104,14 @@ export class PhysicalServer extends pulumi.ComponentResource {
     });
 
     this.registerOutputs({ facts: this.facts, accel: this.accel, profileCheck: this.profileCheck });
+  }
+
+  /** A step that runs on this server (locally or over its SSH connection). */
+  command(
+    name: string,
+    args: Omit<CommandArgs, "connection">,
+    opts: pulumi.CustomResourceOptions,
+  ): Command {
+    return new Command(name, { ...args, connection: this.connection }, opts);
   }
 }

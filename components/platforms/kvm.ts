@@ -1,0 +1,82 @@
+import * as libvirt from "@pulumi/libvirt";
+import * as pulumi from "@pulumi/pulumi";
+import { Command } from "../command";
+import { packageList, script } from "../scripts";
+import { Platform, PlatformArgs, PlatformInfo } from "./platform";
+
+export const kvmPackages = [
+  "qemu-system-x86",
+  "qemu-utils",
+  "libvirt-daemon-system",
+  "libvirt-clients",
+  "passt",
+  "genisoimage",
+];
+
+/**
+ * QEMU/KVM under libvirt. The accelerator is KVM only if a KVM guest really
+ * booted on this server (the server's probe), unless the config forces one.
+ */
+export class Kvm extends Platform {
+  public readonly info: pulumi.Output<PlatformInfo>;
+  /** libvirt domain type: "kvm", or "qemu" for TCG. */
+  public readonly domainType: pulumi.Output<"kvm" | "qemu">;
+  public readonly provider: libvirt.Provider;
+  /** Guests must be created after this. */
+  public readonly ready: Command;
+
+  constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("Kvm", name, opts);
+    if (args.config.type !== "kvm") throw new Error("Kvm needs a kvm platform config");
+    const srv = args.server;
+    const packages = srv.command(
+      `${name}-packages`,
+      {
+        step: `server ${srv.config.name}: kvm: install packages`,
+        create: script(__dirname, "packages-install.sh"),
+        delete: script(__dirname, "packages-remove.sh"),
+        environment: { PACKAGES: packageList(kvmPackages) },
+        timeoutSeconds: 1800,
+      },
+      { parent: this },
+    );
+    this.ready = srv.command(
+      `${name}-libvirtd`,
+      {
+        step: `server ${srv.config.name}: kvm: start libvirtd`,
+        create: script(__dirname, "libvirtd.sh"),
+        delete: script(__dirname, "libvirtd-stop.sh"),
+        timeoutSeconds: 120,
+      },
+      { parent: this, dependsOn: [packages] },
+    );
+    const forced = args.config.accel;
+    const accel = forced === "auto" ? srv.accel.apply((p) => p.accel) : pulumi.output(forced);
+    this.domainType = accel.apply((a) => {
+      if (a === "none")
+        throw new Error(`server ${srv.config.name}: kvm: neither KVM nor TCG boots a guest here`);
+      return a === "kvm" ? "kvm" : "qemu";
+    });
+    const c = srv.config.connection;
+    // Remote servers: libvirt over SSH, authenticated by the Pulumi host's ssh agent.
+    const uri =
+      c.type === "local" ? "qemu:///system" : `qemu+ssh://${c.user}@${c.host}:${c.port}/system`;
+    this.provider = new libvirt.Provider(
+      `${name}-libvirt`,
+      { uri },
+      { parent: this, dependsOn: [this.ready] },
+    );
+    const versions = this.ready.stdout.apply((out) => ({
+      libvirt: /^libvirt: (.*)$/m.exec(out)?.[1] ?? "unknown",
+      qemu: /^qemu: (.*)$/m.exec(out)?.[1] ?? "unknown",
+    }));
+    this.info = pulumi.all([accel, versions]).apply(([a, v]): PlatformInfo => ({
+      type: "kvm" as const,
+      managed: true,
+      accel: a,
+      accelChoice: forced === "auto" ? "probed" : "forced",
+      ...v,
+    }));
+    this.registerOutputs({ info: this.info });
+  }
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Makes sure libvirtd answers on qemu:///system, starting it (and virtlogd) if
+# needed; prints "started: ..." so libvirtd-stop.sh stops only what this started.
+set -euo pipefail
+started=""
+if [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
+  systemctl is-active -q libvirtd || { systemctl start libvirtd >&2; started="systemd:libvirtd"; }
+else
+  pidof virtlogd >/dev/null || { virtlogd -d </dev/null >/dev/null 2>&1; started="$started virtlogd"; }
+  pidof libvirtd >/dev/null || { libvirtd -d </dev/null >/dev/null 2>&1; started="$started libvirtd"; }
+fi
+for _ in $(seq 1 60); do
+  virsh -c qemu:///system version >/dev/null 2>&1 && break
+  sleep 0.5
+done
+virsh -c qemu:///system version >/dev/null || { echo "libvirtd does not answer on qemu:///system" >&2; exit 1; }
+echo "libvirt: $(virsh -c qemu:///system version --daemon | sed -n 's/^Running against daemon: *//p')"
+echo "qemu: $(virsh -c qemu:///system version | sed -n 's/^Running hypervisor: *//p')"
+echo "started: ${started# }"
