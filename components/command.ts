@@ -44,8 +44,8 @@ export interface SshConnection {
   privateKey: string;
   /** Seconds to wait for the SSH handshake. */
   connectTimeoutSeconds: number;
-  /** Reach `host` through this one first (same key). */
-  jump?: { host: string; port: number; user: string };
+  /** Reach `host` through this one first (with its own key, or the same one). */
+  jump?: { host: string; port: number; user: string; privateKey?: string };
 }
 export type SshConnectionInput = {
   [K in keyof SshConnection]: pulumi.Input<SshConnection[K]>;
@@ -155,6 +155,7 @@ export function runRemoteScript(
     port: number,
     user: string,
     sock?: NodeJS.ReadableStream,
+    key?: string,
   ): Promise<InstanceType<typeof Client>> =>
     new Promise((resolve, reject) => {
       const c = new Client();
@@ -166,7 +167,7 @@ export function runRemoteScript(
         host,
         port,
         username: user,
-        privateKey: conn.privateKey,
+        privateKey: key ?? conn.privateKey,
         readyTimeout: conn.connectTimeoutSeconds * 1000,
         sock: sock as never,
       });
@@ -177,7 +178,13 @@ export function runRemoteScript(
     try {
       let sock: NodeJS.ReadableStream | undefined;
       if (conn.jump) {
-        const j = await open(conn.jump.host, conn.jump.port, conn.jump.user);
+        const j = await open(
+          conn.jump.host,
+          conn.jump.port,
+          conn.jump.user,
+          undefined,
+          conn.jump.privateKey,
+        );
         clients.push(j);
         sock = await new Promise((resolve, reject) =>
           j.forwardOut("127.0.0.1", 0, conn.host, conn.port, (e, ch) =>
@@ -268,6 +275,7 @@ const provider: pulumi.dynamic.ResourceProvider = {
   },
   async create(inputs) {
     const attempts = inputs.attempts ?? 1;
+    const t0 = Date.now();
     let run: ScriptRun | undefined;
     for (let i = 1; run === undefined; i++) {
       try {
@@ -281,6 +289,12 @@ const provider: pulumi.dynamic.ResourceProvider = {
         await new Promise((r) => setTimeout(r, (inputs.retryDelaySeconds ?? 10) * 1000));
       }
     }
+    // With retries, the step's time is from the first attempt to the success.
+    run = {
+      ...run,
+      startedAt: new Date(t0).toISOString(),
+      durationSeconds: (Date.now() - t0) / 1000,
+    };
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const id = (require("crypto") as typeof import("crypto")).randomUUID();
     return { id, outs: { ...inputs, ...run } };

@@ -154,6 +154,8 @@ export const serverSchema = z
     /** Fail the update when the gathered facts do not match the profile. */
     strictProfile: z.boolean().default(false),
     platforms: z.array(platformSchema).default([{ type: "baseline" }]),
+    /** VM guests' SSH is forwarded to 127.0.0.1 ports from here up, one per guest. */
+    guestSshPortBase: z.number().int().min(1024).max(65000).default(22200),
     probe: z
       .object({
         /** Kernel image booted by the KVM/TCG probe; default: the cached Debian cloud kernel or /boot. */

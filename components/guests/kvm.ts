@@ -1,0 +1,150 @@
+import * as libvirt from "@pulumi/libvirt";
+import * as pulumi from "@pulumi/pulumi";
+import { Command } from "../command";
+import { Kvm } from "../platforms";
+import { PhysicalServer } from "../server";
+import { domainXslt, DomainXsltArgs } from "./domain-xslt";
+import { GuestImage } from "./image";
+import { GuestKey } from "./key";
+import { GuestInfo } from "./lxc";
+import { guestObjectName, shortId } from "./naming";
+
+export interface KvmGuestArgs {
+  server: PhysicalServer;
+  platform: Kvm;
+  image: GuestImage;
+  /** The base disk in the stack's pool that every guest disk is a copy-on-write layer of. */
+  baseVolume: { name: string; pool: pulumi.Input<string>; dependsOn: pulumi.Resource };
+  key: GuestKey;
+  stack: string;
+  guest: string;
+  index: number;
+  count: number;
+  vcpus: number;
+  memoryMiB: number;
+  disk: {
+    sizeGiB: number;
+    bus: DomainXsltArgs["diskBus"];
+    backing: "file" | "partition";
+    partition?: string;
+  };
+  nicModel: DomainXsltArgs["nicModel"];
+  /** Guest port 22 is forwarded to this port on the server's 127.0.0.1. */
+  sshPort: number;
+  /** Attempts (5 s apart) to reach the guest's SSH after it starts. */
+  bootAttempts: number;
+}
+
+/**
+ * A full-virtualization guest under libvirt: a copy-on-write disk over the
+ * image (or a whole partition), direct kernel boot, and SSH on a port that
+ * only 127.0.0.1 of its server can reach. Up when SSH answers.
+ */
+export class KvmGuest extends pulumi.ComponentResource {
+  public readonly info: pulumi.Output<GuestInfo>;
+  public readonly domain: libvirt.Domain;
+  public readonly ssh: Command;
+  public readonly objectName: string;
+
+  constructor(name: string, args: KvmGuestArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("testbed:guest:KvmGuest", name, {}, opts);
+    const n = guestObjectName(args.stack, args.guest, args.index, args.count);
+    this.objectName = n;
+    const provider = args.platform.provider;
+    const id = shortId(n);
+    const disks: libvirt.types.input.DomainDisk[] = [];
+    if (args.disk.backing === "partition") {
+      disks.push({ blockDevice: args.disk.partition });
+    } else {
+      const volume = new libvirt.Volume(
+        `${name}-disk`,
+        {
+          name: `${n}.qcow2`,
+          pool: args.baseVolume.pool,
+          baseVolumeName: args.baseVolume.name,
+          baseVolumePool: args.baseVolume.pool,
+          format: "qcow2",
+          size: Math.max(args.disk.sizeGiB, 4) * 2 ** 30,
+        },
+        { parent: this, provider, dependsOn: [args.baseVolume.dependsOn] },
+      );
+      disks.push({ volumeId: volume.id });
+    }
+    const mac = `52:54:00:${id.slice(0, 2)}:${id.slice(2, 4)}:${id.slice(4, 6)}`;
+    this.domain = new libvirt.Domain(
+      `${name}-domain`,
+      {
+        name: n,
+        type: args.platform.domainType,
+        vcpu: args.vcpus,
+        memory: args.memoryMiB,
+        kernel: args.image.files.kernel,
+        initrd: args.image.files.initrd,
+        cmdlines: [
+          args.key.publicKey.apply((pub) => ({
+            root: "LABEL=vtbroot",
+            console: "ttyS0",
+            "vtb.ssh_key": Buffer.from(pub).toString("base64"),
+          })),
+        ],
+        disks,
+        running: true,
+        autostart: false,
+        qemuAgent: false,
+        xml: {
+          xslt: domainXslt({
+            sshPort: args.sshPort,
+            nicModel: args.nicModel,
+            diskBus: args.disk.bus,
+            consoleLog: `/var/log/libvirt/qemu/${n}-console.log`,
+            mac,
+          }),
+        },
+      },
+      { parent: this, provider },
+    );
+    const srv = args.server.connection;
+    this.ssh = new Command(
+      `${name}-ssh`,
+      {
+        step: `server ${args.server.config.name}: kvm guest ${n}: boot until SSH answers`,
+        create:
+          'echo "kernel: $(uname -r)"; echo "cpus: $(nproc)"; echo "memory: $(grep MemTotal /proc/meminfo)"',
+        connection: {
+          host: "127.0.0.1",
+          port: args.sshPort,
+          user: "root",
+          privateKey: args.key.privateKey,
+          connectTimeoutSeconds: 10,
+          // On a remote server the forwarded port is on its loopback: go through the server.
+          ...(srv
+            ? {
+                jump: pulumi
+                  .all([srv.host, srv.port, srv.user, srv.privateKey])
+                  .apply(([host, port, user, privateKey]) => ({ host, port, user, privateKey })),
+              }
+            : {}),
+        },
+        attempts: args.bootAttempts,
+        retryDelaySeconds: 5,
+        timeoutSeconds: 60,
+      },
+      { parent: this, dependsOn: [this.domain] },
+    );
+    this.info = pulumi
+      .all([this.ssh.stdout, this.ssh.durationSeconds, args.platform.domainType])
+      .apply(([out, seconds, type]): GuestInfo => ({
+        kind: "kvm",
+        name: n,
+        domainType: type,
+        vcpus: args.vcpus,
+        memoryMiB: args.memoryMiB,
+        disk: { ...args.disk },
+        nic: args.nicModel,
+        ssh: `root@127.0.0.1:${args.sshPort}`,
+        kernel: /^kernel: (.*)$/m.exec(out)?.[1] ?? "",
+        bootToSshSeconds: Math.round(seconds * 10) / 10,
+      }));
+    this.registerOutputs({ info: this.info });
+  }
+}

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Creates and starts one LXC container on an overlay of the cached image
+# rootfs, with cgroup v1/v2 limits and a veth whose other end lives in a
+# network namespace of its own (host side 10.199.0.1, container 10.199.0.2),
+# so traffic to it never touches the host's own network.
+# Env: NAME LXCPATH ROOTFS NETNS VETH_CT VETH_NS CPU_SHARES [CPUSET] [MEM_MIB]
+set -euo pipefail
+ct="$LXCPATH/$NAME"
+lx() { "$1" -P "$LXCPATH" -n "$NAME" "${@:2}"; }
+# Leftovers of an interrupted run under the same name go first.
+if [ -f "$ct/config" ]; then lx lxc-stop -k >/dev/null 2>&1 || true; lx lxc-destroy >/dev/null 2>&1 || true; fi
+ip netns del "$NETNS" 2>/dev/null || true
+ip link del "$VETH_CT" 2>/dev/null || true
+rm -rf "$ct"
+mkdir -p "$ct/upper/etc"
+echo "$NAME" >"$ct/upper/etc/hostname"
+
+ip netns add "$NETNS"
+ip link add "$VETH_CT" type veth peer name "$VETH_NS" netns "$NETNS"
+ip -n "$NETNS" addr add 10.199.0.1/24 dev "$VETH_NS"
+ip -n "$NETNS" link set lo up
+ip -n "$NETNS" link set "$VETH_NS" up
+
+if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+  limits="lxc.cgroup2.cpu.weight = $(((CPU_SHARES * 100 + 512) / 1024))"
+  [ -n "${CPUSET:-}" ] && limits+=$'\n'"lxc.cgroup2.cpuset.cpus = $CPUSET"
+  [ -n "${MEM_MIB:-}" ] && limits+=$'\n'"lxc.cgroup2.memory.max = ${MEM_MIB}M"
+else
+  limits="lxc.cgroup.cpu.shares = $CPU_SHARES"
+  [ -n "${CPUSET:-}" ] && limits+=$'\n'"lxc.cgroup.cpuset.cpus = $CPUSET"
+  [ -n "${MEM_MIB:-}" ] && limits+=$'\n'"lxc.cgroup.memory.limit_in_bytes = ${MEM_MIB}M"
+fi
+cat >"$ct/config" <<CFG
+# Written by virt-testbed; removed on pulumi destroy.
+lxc.include = /usr/share/lxc/config/debian.common.conf
+lxc.arch = linux64
+lxc.uts.name = $NAME
+lxc.rootfs.path = overlay:$ROOTFS:$ct/upper
+lxc.apparmor.profile = unconfined
+lxc.log.file = $ct/lxc.log
+lxc.log.level = WARN
+lxc.net.0.type = phys
+lxc.net.0.link = $VETH_CT
+lxc.net.0.name = eth0
+lxc.net.0.flags = up
+lxc.net.0.ipv4.address = 10.199.0.2/24
+$limits
+CFG
+
+lx lxc-start -d
+lx lxc-wait -s RUNNING -t 30
+# lxc-start returns 0 even when init dies at once: wait for systemd itself.
+state=""
+for _ in $(seq 1 120); do
+  state="$(lx lxc-attach -- systemctl is-system-running 2>/dev/null || true)"
+  case "$state" in running | degraded) break ;; esac
+  sleep 0.5
+done
+case "$state" in running | degraded) ;; *)
+  echo "container $NAME did not boot (systemd: ${state:-no answer}); log: $ct/lxc.log" >&2
+  tail -n 20 "$ct/lxc.log" >&2 || true
+  exit 1 ;;
+esac
+echo "container: $NAME"
+echo "lxcpath: $LXCPATH"
+echo "netns: $NETNS"
+echo "address: 10.199.0.2"
+echo "systemd: $state"
+echo "kernel: $(lx lxc-attach -- uname -r)"

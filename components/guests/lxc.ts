@@ -1,0 +1,75 @@
+import * as pulumi from "@pulumi/pulumi";
+import { Command } from "../command";
+import { Lxc } from "../platforms";
+import { script } from "../scripts";
+import { PhysicalServer } from "../server";
+import { GuestImage } from "./image";
+import { guestObjectName, shortId } from "./naming";
+
+export interface LxcGuestArgs {
+  server: PhysicalServer;
+  platform: Lxc;
+  image: GuestImage;
+  stack: string;
+  guest: string;
+  index: number;
+  count: number;
+  cpuShares: number;
+  cpus?: string;
+  memoryMiB?: number;
+}
+
+export interface GuestInfo {
+  kind: "lxc" | "kvm" | "xen" | "openvz" | "vmware";
+  name: string;
+  [key: string]: unknown;
+}
+
+const lxcpath = "/var/lib/virt-testbed/lxc";
+
+/** One LXC system container with CPU share and memory limits. */
+export class LxcGuest extends pulumi.ComponentResource {
+  public readonly info: pulumi.Output<GuestInfo>;
+  public readonly container: Command;
+  public readonly objectName: string;
+
+  constructor(name: string, args: LxcGuestArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("testbed:guest:LxcContainer", name, {}, opts);
+    const n = guestObjectName(args.stack, args.guest, args.index, args.count);
+    this.objectName = n;
+    const id = shortId(n);
+    const env = {
+      NAME: n,
+      LXCPATH: lxcpath,
+      ROOTFS: args.image.files.rootfs,
+      NETNS: `vtb-${id}`,
+      VETH_CT: `vtbc${id}`,
+      VETH_NS: `vtbh${id}`,
+      CPU_SHARES: String(args.cpuShares),
+      CPUSET: args.cpus ?? "",
+      MEM_MIB: args.memoryMiB === undefined ? "" : String(args.memoryMiB),
+    };
+    this.container = args.server.command(
+      `${name}-container`,
+      {
+        step: `server ${args.server.config.name}: lxc guest ${n}`,
+        create: script(__dirname, "lxc-create.sh"),
+        delete: script(__dirname, "lxc-destroy.sh"),
+        environment: env,
+        timeoutSeconds: 180,
+      },
+      { parent: this, dependsOn: [args.platform.ready, args.image.build] },
+    );
+    this.info = this.container.stdout.apply((out): GuestInfo => ({
+      kind: "lxc",
+      name: n,
+      netns: env.NETNS,
+      address: /^address: (.*)$/m.exec(out)?.[1] ?? "",
+      systemd: /^systemd: (.*)$/m.exec(out)?.[1] ?? "",
+      cpuShares: args.cpuShares,
+      cpus: args.cpus ?? "all",
+      memoryMiB: args.memoryMiB ?? "unlimited",
+    }));
+    this.registerOutputs({ info: this.info });
+  }
+}
