@@ -9,7 +9,6 @@ fi
 ip link del "$VETH_CT" 2>/dev/null || true
 ip netns del "$NETNS" 2>/dev/null || true
 rm -rf "$ct"
-rmdir "$LXCPATH" 2>/dev/null || true
 # LXC leaves an empty lxc.pivot cgroup behind once no container of it is left.
 for h in /sys/fs/cgroup/*/; do
   if [ -d "$h/lxc.pivot" ] && ! ls -d "$h"lxc.payload.* >/dev/null 2>&1; then rmdir "$h/lxc.pivot" 2>/dev/null || true; fi

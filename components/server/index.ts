@@ -28,6 +28,8 @@ export class PhysicalServer extends pulumi.ComponentResource {
   /** How scripts reach this server: undefined for this machine. */
   public readonly connection?: SshConnectionInput;
   public readonly config: ServerConfig;
+  /** The server's directories for our objects; everything else is created after it. */
+  public readonly workspace: Command;
 
   constructor(name: string, args: PhysicalServerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("testbed:index:PhysicalServer", name, {}, opts);
@@ -45,6 +47,24 @@ export class PhysicalServer extends pulumi.ComponentResource {
         ...(c.jump ? { jump: c.jump } : {}),
       };
     }
+
+    this.workspace = new Command(
+      `${name}-workspace`,
+      {
+        step: `server ${s.name}: workspace`,
+        create: "mkdir -p /var/lib/virt-testbed/lxc /var/lib/virt-testbed/pools\necho created",
+        // Only what is empty: anything left in there is reported, not deleted.
+        delete: [
+          "for d in /var/lib/virt-testbed/lxc /var/lib/virt-testbed/pools /var/lib/virt-testbed; do",
+          '  [ -d "$d" ] || continue',
+          '  rmdir "$d" 2>/dev/null || echo "kept $d: not empty: $(ls -A "$d" | tr "\\n" " ")" >&2',
+          "done",
+        ].join("\n"),
+        timeoutSeconds: 60,
+        connection: this.connection,
+      },
+      { parent: this },
+    );
 
     const facts = new Command(
       `${name}-facts`,
