@@ -20,6 +20,7 @@ describe("testbed config", () => {
       profile: "auto",
       strictProfile: false,
       platforms: [{ type: "baseline" }],
+      guestSshPortBase: 22200,
       probe: { kvmTimeoutSeconds: 20, tcgTimeoutSeconds: 120 },
     });
   });

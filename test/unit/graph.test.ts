@@ -17,6 +17,16 @@ const created: Created[] = [];
 function stdoutFor(name: string): string {
   if (name.endsWith("-facts")) return fixture("facts-go-firecracker.txt");
   if (name.endsWith("-accel-probe")) return fixture("accel-probe-go-firecracker.txt");
+  if (name.endsWith("-image-build")) {
+    const d = "/var/cache/virt-testbed/images/k";
+    return `image: ${d}\nrootfs: ${d}/rootfs\ndisk: ${d}/disk.qcow2\nkernel: ${d}/vmlinuz\ninitrd: ${d}/initrd.img\nbuilt: now\n`;
+  }
+  if (name.endsWith("-keygen")) {
+    return "-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----\n@@@\nssh-ed25519 AAAA vtb-guest\n";
+  }
+  if (name.endsWith("-container")) return "address: 10.199.0.2\nsystemd: running\n";
+  if (name.endsWith("-libvirtd")) return "libvirt: 9.0.0\nqemu: QEMU 7.2.22\nstarted: \n";
+  if (name.endsWith("-ssh")) return "kernel: 6.1.0-56-cloud-amd64\n";
   return "";
 }
 
@@ -34,11 +44,19 @@ beforeAll(async () => {
     },
     "virt-testbed",
     "unit",
-    true,
+    false,
   );
   pulumi.runtime.setAllConfig({
     "testbed:servers": JSON.stringify([
-      { name: "local", connection: { type: "local" } },
+      {
+        name: "local",
+        connection: { type: "local" },
+        platforms: [
+          { type: "baseline" },
+          { type: "lxc", guests: [{ name: "ct", memoryMiB: 512 }] },
+          { type: "kvm", guests: [{ name: "vm", count: 2, network: { model: "e1000" } }] },
+        ],
+      },
       { name: "blade", connection: { type: "local" }, probe: { kvmTimeoutSeconds: 5 } },
     ]),
   });
@@ -54,18 +72,69 @@ describe("the testbed program", () => {
     program = await import("../../index");
     // Dynamic resources register asynchronously: wait until the outputs resolve.
     await value(program.testbed);
-  });
+  }, 60_000);
 
-  it("makes one PhysicalServer per configured server, each with a facts and a probe step", () => {
+  const named = (n: string) => {
+    const r = created.find((c) => c.name === n);
+    if (!r) throw new Error(`no resource ${n}`);
+    return r;
+  };
+
+  it("makes one PhysicalServer per configured server, each with facts, probe and workspace", () => {
     const servers = created.filter((c) => c.type === "testbed:index:PhysicalServer");
     expect(servers.map((s) => s.name).sort()).toEqual(["blade", "local"]);
-    const commands = created.filter((c) => c.type.endsWith("testbed:Command")).map((c) => c.name);
-    expect(commands.sort()).toEqual([
+    const blade = created.filter((c) => c.name.startsWith("blade-")).map((c) => c.name);
+    expect(blade.sort()).toEqual([
       "blade-accel-probe",
+      "blade-baseline",
       "blade-facts",
-      "local-accel-probe",
-      "local-facts",
+      "blade-workspace",
     ]);
+  });
+
+  it("gives the local server its platforms, and each platform its guests", () => {
+    expect(named("local-baseline").type).toBe("testbed:platform:Baseline");
+    expect(named("local-lxc").type).toBe("testbed:platform:Lxc");
+    expect(named("local-kvm").type).toBe("testbed:platform:Kvm");
+    expect(named("local-lxc-ct").type).toBe("testbed:guest:LxcContainer");
+    // count: 2 makes two guests.
+    expect(named("local-kvm-vm-0").type).toBe("testbed:guest:KvmGuest");
+    expect(named("local-kvm-vm-1").type).toBe("testbed:guest:KvmGuest");
+    expect(created.filter((c) => c.type === "testbed:guest:Image")).toHaveLength(1);
+  });
+
+  it("defines TCG domains (the probe found KVM hanging) reachable only on loopback", () => {
+    const d0 = named("local-kvm-vm-0-domain");
+    expect(d0.type).toBe("libvirt:index/domain:Domain");
+    expect(d0.inputs).toMatchObject({ name: "vtb-unit-vm-0", type: "qemu", vcpu: 1, memory: 1024 });
+    const xslt = (d0.inputs.xml as { xslt: string }).xslt;
+    expect(xslt).toContain("hostfwd=tcp:127.0.0.1:22200-:22");
+    expect(xslt).toContain("e1000,netdev=vtbnet0");
+    expect((named("local-kvm-vm-1-domain").inputs.xml as { xslt: string }).xslt).toContain(
+      "127.0.0.1:22201-:22",
+    );
+    expect(named("local-kvm-vm-0-disk").inputs).toMatchObject({
+      name: "vtb-unit-vm-0.qcow2",
+      baseVolumeName: expect.stringMatching(/^base-[0-9a-f]{16}\.qcow2$/),
+      baseVolumePool: "vtb-unit",
+      format: "qcow2",
+    });
+  });
+
+  it("hands container settings to the script as environment only", () => {
+    const ct = named("local-lxc-ct-container");
+    expect(ct.inputs.environment).toMatchObject({
+      NAME: "vtb-unit-ct",
+      MEM_MIB: "512",
+      CPU_SHARES: "1024",
+      ROOTFS: "/var/cache/virt-testbed/images/k/rootfs",
+    });
+    expect(ct.inputs.create).not.toContain("vtb-unit-ct");
+  });
+
+  it("keeps the guest SSH key out of plain outputs", () => {
+    const keygen = named("guest-key-keygen");
+    expect(keygen.inputs.create).toContain("ssh-keygen");
   });
 
   it("passes probe settings to the script as environment", () => {
@@ -87,5 +156,14 @@ describe("the testbed program", () => {
     expect(out.local.accel.accel).toBe("tcg");
     expect(out.local.accel.kvm.result).toBe("hang");
     expect(out.local.profile).toBe("auto");
+    expect(out.local.platforms.kvm.info).toMatchObject({ accel: "tcg", libvirt: "9.0.0" });
+    expect(out.local.platforms.lxc.guests[0]).toMatchObject({
+      name: "vtb-unit-ct",
+      systemd: "running",
+    });
+    expect(out.local.platforms.kvm.guests.map((g) => g.ssh)).toEqual([
+      "root@127.0.0.1:22200",
+      "root@127.0.0.1:22201",
+    ]);
   });
 });
