@@ -1,0 +1,76 @@
+import { z } from "zod";
+
+/**
+ * The contract every benchmark module meets (one file per benchmark id, like
+ * PerfKitBenchmarker's benchmark modules or a Phoronix test profile):
+ * what to install on a target, how to run it, and a pure parser from the
+ * tool's raw output to a validated result with units and directions.
+ */
+
+/** Whether a bigger number is better (throughput) or worse (latency). */
+export const directionSchema = z.enum(["higher", "lower"]);
+
+export const metricSchema = z.object({
+  /** Stable name without parameters, e.g. "sequential_output_block"; parameters go in labels. */
+  name: z.string().regex(/^[a-z0-9_.]+$/, "lowercase letters, digits, '_' and '.'"),
+  value: z.number().finite(),
+  unit: z.string().min(1),
+  direction: directionSchema,
+  /** What distinguishes metrics of the same name, e.g. { algorithm: "aes-128-cbc", blockBytes: "16384" }. */
+  labels: z.record(z.string(), z.string()).default({}),
+});
+export type Metric = z.infer<typeof metricSchema>;
+
+export const resultSchema = z.object({
+  benchmark: z.string().min(1),
+  /** The tool's own version string, read from its output or `--version`. */
+  toolVersion: z.string().min(1),
+  metrics: z.array(metricSchema).min(1),
+});
+export type BenchmarkResult = z.infer<typeof resultSchema>;
+
+/** Thrown by parsers: the raw output is not what the tool prints, so no number is given. */
+export class ParseError extends Error {
+  constructor(benchmark: string, message: string) {
+    super(`${benchmark}: ${message}`);
+    this.name = "ParseError";
+  }
+}
+
+export interface BenchmarkModule<P extends z.ZodTypeAny = z.ZodTypeAny> {
+  id: string;
+  description: string;
+  /** Debian packages the target needs. */
+  packages: string[];
+  /** Parameters with defaults; parsed by the config schema. */
+  parameters: P;
+  /** Small parameters for a run that takes minutes, not hours. */
+  quick: z.input<P>;
+  /**
+   * The bash script that runs one trial on the target and prints the raw
+   * output (and only that) on stdout. Parameters reach it as environment
+   * variables (see `environment`), never spliced into the text.
+   */
+  script: string;
+  environment(params: z.infer<P>): Record<string, string>;
+  /** Pure: raw output -> validated result, or a ParseError. Never a wrong number. */
+  parse(raw: string, params: z.infer<P>): BenchmarkResult;
+}
+
+/** Validates a parser's result; a parser bug becomes a ParseError, not a bad number. */
+export function validated(benchmark: string, result: unknown): BenchmarkResult {
+  const r = resultSchema.safeParse(result);
+  if (!r.success) {
+    const i = r.error.issues[0];
+    throw new ParseError(benchmark, `invalid result at ${i.path.join(".")}: ${i.message}`);
+  }
+  return r.data;
+}
+
+/** A number from a regex group, or a ParseError naming what was expected. */
+export function num(benchmark: string, text: string | undefined, what: string): number {
+  if (text === undefined || !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text.trim())) {
+    throw new ParseError(benchmark, `${what}: expected a number, got ${JSON.stringify(text)}`);
+  }
+  return parseFloat(text);
+}
