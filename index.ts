@@ -4,8 +4,16 @@ import { createGuests, GuestImage, GuestKey, guestInfos } from "./components/gue
 import { createPlatform } from "./components/platforms";
 import { PhysicalServer } from "./components/server";
 
-// Validated before any resource exists: a bad key fails here, naming itself.
-const config = loadTestbedConfig();
+// Validated before any resource exists: a bad key fails here, naming itself
+// (a RunError: the message alone, without a stack trace).
+function load() {
+  try {
+    return loadTestbedConfig();
+  } catch (e) {
+    throw new pulumi.RunError((e as Error).message);
+  }
+}
+const config = load();
 const stack = pulumi.getStack();
 
 // One SSH key pair for the stack's VM guests, made on first use.
@@ -21,6 +29,7 @@ const servers = config.servers.map((server) => {
   // A server has platforms; a platform has guests. The image is built once per server.
   let image: GuestImage | undefined;
   let port = server.guestSshPortBase;
+  let ordinal = 0;
   const platforms = server.platforms.map((p) => {
     const platform = createPlatform(
       `${server.name}-${p.type}`,
@@ -36,6 +45,8 @@ const servers = config.servers.map((server) => {
         (image ??= new GuestImage(`${server.name}-image`, { server: srv }, { parent: srv })),
       key,
       nextSshPort: () => port++,
+      nextOrdinal: () => ordinal++,
+      sshKeys: config.sshKeys,
     });
     return { type: p.type, info: platform.info, guests: guestInfos(guests) };
   });

@@ -137,7 +137,17 @@ export const platformSchema = z.discriminatedUnion(
       })
       .strict(),
     z.object({ type: z.literal("lxc"), guests: guests(lxcGuest) }).strict(),
-    z.object({ type: z.literal("openvz"), guests: guests(openvzGuest) }).strict(),
+    z
+      .object({
+        type: z.literal("openvz"),
+        /** The OS template vzctl creates containers from. */
+        template: z
+          .string()
+          .regex(/^[A-Za-z0-9._-]+$/, "an OpenVZ template name")
+          .default("debian-11.0-x86_64"),
+        guests: guests(openvzGuest),
+      })
+      .strict(),
     z.object({ type: z.literal("vmware"), guests: guests(vmwareGuest) }).strict(),
   ],
   { error: "expected a platform type: baseline, kvm, xen, lxc, openvz or vmware" },
@@ -250,12 +260,19 @@ export const sshKeyPath = (server: string) => `${namespace}:sshKeys.${server}`;
  * as a secret; names the missing ones so the user knows what to set.
  */
 export function checkSshKeys(cfg: TestbedConfig, keys: Record<string, unknown> | undefined): void {
-  const missing = cfg.servers
-    .filter((s) => s.connection.type === "ssh" && typeof keys?.[s.name] !== "string")
+  // Servers reached over SSH, and existing VMware guests, which are reached the same way.
+  const needKeys = cfg.servers.flatMap((s) => [
+    ...(s.connection.type === "ssh" ? [{ name: s.name, what: "server" }] : []),
+    ...s.platforms.flatMap((p) =>
+      p.type === "vmware" ? p.guests.map((g) => ({ name: g.name, what: "vmware guest" })) : [],
+    ),
+  ]);
+  const missing = needKeys
+    .filter((k) => typeof keys?.[k.name] !== "string")
     .map(
-      (s) =>
-        `  ${sshKeyPath(s.name)}: required (the SSH private key for server ${s.name}); set it with\n` +
-        `    npm run pulumi -- config set --secret --path '${sshKeyPath(s.name)}' < KEYFILE`,
+      (k) =>
+        `  ${sshKeyPath(k.name)}: required (the SSH private key for ${k.what} ${k.name}); set it with\n` +
+        `    npm run pulumi -- config set --secret --path '${sshKeyPath(k.name)}' < KEYFILE`,
     );
   if (missing.length > 0) throw new Error(`invalid stack configuration:\n${missing.join("\n")}`);
 }

@@ -43,21 +43,31 @@ DHCP=yes
 NET
 cat >"$r/usr/local/sbin/vtb-ssh-key" <<'KEY'
 #!/bin/sh
-# Installs root's authorized key from vtb.ssh_key=<base64> on the kernel command line.
+# From the kernel command line: root's authorized key (vtb.ssh_key=<base64>)
+# and, for guests on a bridge without DHCP, a static address
+# (vtb.ip=<addr/prefix> vtb.gw=<gateway>).
+ip=""; gw=""
 for w in $(cat /proc/cmdline); do
   case "$w" in
     vtb.ssh_key=*)
       mkdir -p -m 700 /root/.ssh
       echo "${w#vtb.ssh_key=}" | base64 -d >/root/.ssh/authorized_keys
       chmod 600 /root/.ssh/authorized_keys ;;
+    vtb.ip=*) ip="${w#vtb.ip=}" ;;
+    vtb.gw=*) gw="${w#vtb.gw=}" ;;
   esac
 done
+if [ -n "$ip" ]; then
+  mkdir -p /run/systemd/network
+  printf '[Match]\nName=en* eth*\n\n[Network]\nAddress=%s\n%s\n' "$ip" "${gw:+Gateway=$gw}" \
+    >/run/systemd/network/05-vtb-static.network
+fi
 KEY
 chmod 755 "$r/usr/local/sbin/vtb-ssh-key"
 cat >"$r/etc/systemd/system/vtb-ssh-key.service" <<'UNIT'
 [Unit]
-Description=root SSH key from the kernel command line
-Before=ssh.service
+Description=root SSH key and static address from the kernel command line
+Before=ssh.service systemd-networkd.service
 
 [Service]
 Type=oneshot

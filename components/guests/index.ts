@@ -1,15 +1,18 @@
 import * as libvirt from "@pulumi/libvirt";
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig } from "../config";
-import { Kvm, Lxc, Platform } from "../platforms";
+import { Kvm, Lxc, OpenVz, Platform, Xen } from "../platforms";
 import { script } from "../scripts";
 import { PhysicalServer } from "../server";
 import { GuestImage } from "./image";
 import { GuestKey } from "./key";
 import { KvmGuest } from "./kvm";
 import { GuestInfo, LxcGuest } from "./lxc";
+import { OpenVzGuest } from "./openvz";
+import { VmwareGuest } from "./vmware";
+import { XenGuest } from "./xen";
 
-export { GuestImage, GuestKey, KvmGuest, LxcGuest };
+export { GuestImage, GuestKey, KvmGuest, LxcGuest, OpenVzGuest, VmwareGuest, XenGuest };
 export type { GuestInfo };
 
 export interface GuestsArgs {
@@ -22,9 +25,13 @@ export interface GuestsArgs {
   key: () => GuestKey;
   /** The next free loopback port for a guest's SSH on this server. */
   nextSshPort: () => number;
+  /** The next guest number on this server, for addresses and container ids. */
+  nextOrdinal: () => number;
+  /** SSH private keys by name (for existing VMware guests). */
+  sshKeys: pulumi.Output<Record<string, string>>;
 }
 
-export type Guest = KvmGuest | LxcGuest;
+export type Guest = KvmGuest | LxcGuest | XenGuest | OpenVzGuest | VmwareGuest;
 
 /** The guests a platform config declares, `count` of each, children of the platform. */
 export function createGuests(args: GuestsArgs): Guest[] {
@@ -115,8 +122,82 @@ export function createGuests(args: GuestsArgs): Guest[] {
         ),
       );
     }
-    default:
-      // Xen, OpenVZ and VMware guests need real servers; see the README.
+    case "xen": {
+      if (config.guests.length === 0) return [];
+      const image = args.image();
+      const key = args.key();
+      return config.guests.flatMap((g) =>
+        Array.from(
+          { length: g.count },
+          (_, i) =>
+            new XenGuest(
+              `${prefix}-${g.name}${g.count > 1 ? `-${i}` : ""}`,
+              {
+                server,
+                platform: platform as Xen,
+                image,
+                key,
+                stack,
+                guest: g.name,
+                index: i,
+                count: g.count,
+                mode: g.mode,
+                vcpus: g.vcpus,
+                memoryMiB: g.memoryMiB,
+                disk: g.disk,
+                nicModel: g.network.model,
+                address: `10.198.0.${10 + args.nextOrdinal()}`,
+              },
+              opts,
+            ),
+        ),
+      );
+    }
+    case "openvz":
+      return config.guests.flatMap((g) =>
+        Array.from({ length: g.count }, (_, i) => {
+          const ordinal = args.nextOrdinal();
+          return new OpenVzGuest(
+            `${prefix}-${g.name}${g.count > 1 ? `-${i}` : ""}`,
+            {
+              server,
+              platform: platform as OpenVz,
+              stack,
+              guest: g.name,
+              index: i,
+              count: g.count,
+              ctid: (g.ctid ?? 1000) + i + (g.ctid === undefined ? ordinal : 0),
+              template: config.template,
+              cpuUnits: g.cpuShares,
+              cpus: g.cpus,
+              memoryMiB: g.memoryMiB,
+              address: `10.197.0.${10 + ordinal}`,
+            },
+            opts,
+          );
+        }),
+      );
+    case "vmware":
+      return config.guests.map((g) => {
+        const c = g.connection;
+        return new VmwareGuest(
+          `${prefix}-${g.name}`,
+          {
+            serverName: server.config.name,
+            guest: g.name,
+            connection: {
+              host: c.host,
+              port: c.port,
+              user: c.user,
+              privateKey: pulumi.secret(args.sshKeys.apply((k) => k[g.name])),
+              connectTimeoutSeconds: c.connectTimeoutSeconds,
+              ...(c.jump ? { jump: c.jump } : {}),
+            },
+          },
+          opts,
+        );
+      });
+    case "baseline":
       return [];
   }
 }

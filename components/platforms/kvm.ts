@@ -61,9 +61,11 @@ export class Kvm extends Platform {
     // Remote servers: libvirt over SSH, authenticated by the Pulumi host's ssh agent.
     const uri =
       c.type === "local" ? "qemu:///system" : `qemu+ssh://${c.user}@${c.host}:${c.port}/system`;
+    // Known only once libvirtd answered (the step has an id): until then, as in a
+    // first preview, the provider is not configured and so never connects.
     this.provider = new libvirt.Provider(
       `${name}-libvirt`,
-      { uri },
+      { uri: this.ready.id.apply(() => uri) },
       { parent: this, dependsOn: [this.ready] },
     );
     const versions = this.ready.stdout.apply((out) => ({

@@ -1,0 +1,61 @@
+import * as pulumi from "@pulumi/pulumi";
+import { OpenVz } from "../platforms";
+import { script } from "../scripts";
+import { PhysicalServer } from "../server";
+import { GuestInfo } from "./lxc";
+import { guestObjectName } from "./naming";
+
+export interface OpenVzGuestArgs {
+  server: PhysicalServer;
+  platform: OpenVz;
+  stack: string;
+  guest: string;
+  index: number;
+  count: number;
+  ctid: number;
+  template: string;
+  cpuUnits: number;
+  cpus?: string;
+  memoryMiB?: number;
+  address: string;
+}
+
+/** An OpenVZ container made with vzctl. Needs an OpenVZ host: not run on this project's machines. */
+export class OpenVzGuest extends pulumi.ComponentResource {
+  public readonly info: pulumi.Output<GuestInfo>;
+  public readonly objectName: string;
+
+  constructor(name: string, args: OpenVzGuestArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("testbed:guest:OpenVzContainer", name, {}, opts);
+    const n = guestObjectName(args.stack, args.guest, args.index, args.count);
+    this.objectName = n;
+    const ct = args.server.command(
+      `${name}-container`,
+      {
+        step: `server ${args.server.config.name}: openvz guest ${n} (CTID ${args.ctid})`,
+        create: script(__dirname, "openvz-create.sh"),
+        delete: script(__dirname, "openvz-destroy.sh"),
+        environment: {
+          CTID: String(args.ctid),
+          NAME: n,
+          TEMPLATE: args.template,
+          CPU_UNITS: String(args.cpuUnits),
+          CPUS: args.cpus ?? "",
+          MEM_MIB: args.memoryMiB === undefined ? "" : String(args.memoryMiB),
+          CT_IP: args.address,
+        },
+        timeoutSeconds: 900,
+      },
+      { parent: this, dependsOn: [args.platform.ready] },
+    );
+    this.info = ct.stdout.apply((): GuestInfo => ({
+      kind: "openvz",
+      name: n,
+      ctid: args.ctid,
+      address: args.address,
+      cpuUnits: args.cpuUnits,
+      memoryMiB: args.memoryMiB ?? "unlimited",
+    }));
+    this.registerOutputs({ info: this.info });
+  }
+}

@@ -1,0 +1,48 @@
+import * as pulumi from "@pulumi/pulumi";
+import { Command, SshConnectionInput } from "../command";
+import { parseFacts } from "../server/facts";
+import { factsScript } from "../server/facts";
+import { GuestInfo } from "./lxc";
+
+export interface VmwareGuestArgs {
+  serverName: string;
+  guest: string;
+  connection: SshConnectionInput;
+}
+
+/**
+ * An existing VMware guest, reached over SSH: nothing is created or removed;
+ * its facts are gathered to show it is there and what it is.
+ */
+export class VmwareGuest extends pulumi.ComponentResource {
+  public readonly info: pulumi.Output<GuestInfo>;
+  public readonly objectName: string;
+
+  constructor(name: string, args: VmwareGuestArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("testbed:guest:VmwareGuest", name, {}, opts);
+    this.objectName = args.guest;
+    const facts = new Command(
+      `${name}-facts`,
+      {
+        step: `server ${args.serverName}: vmware guest ${args.guest}: gather facts`,
+        create: factsScript,
+        connection: args.connection,
+        timeoutSeconds: 60,
+      },
+      { parent: this },
+    );
+    this.info = facts.stdout.apply((out): GuestInfo => {
+      const f = parseFacts(out);
+      return {
+        kind: "vmware",
+        name: args.guest,
+        external: true,
+        vm: f.platform.vm,
+        kernel: f.kernel.release,
+        cpus: f.cpu.logicalCpus,
+        memoryMiB: f.memory.totalMiB,
+      };
+    });
+    this.registerOutputs({ info: this.info });
+  }
+}

@@ -1,0 +1,112 @@
+import * as pulumi from "@pulumi/pulumi";
+import { Command } from "../command";
+import { Xen } from "../platforms";
+import { script } from "../scripts";
+import { PhysicalServer } from "../server";
+import { GuestImage } from "./image";
+import { GuestKey } from "./key";
+import { GuestInfo } from "./lxc";
+import { guestObjectName, shortId } from "./naming";
+
+export interface XenGuestArgs {
+  server: PhysicalServer;
+  platform: Xen;
+  image: GuestImage;
+  key: GuestKey;
+  stack: string;
+  guest: string;
+  index: number;
+  count: number;
+  mode: "para" | "hvm";
+  vcpus: number;
+  memoryMiB: number;
+  disk: { sizeGiB: number; bus: string; backing: "file" | "partition"; partition?: string };
+  nicModel: "netfront" | "e1000" | "rtl8139";
+  /** Static address on the server's guest bridge (10.198.0.0/24). */
+  address: string;
+}
+
+/**
+ * A Xen guest, para- or fully virtualized, driven by xl on the server (the
+ * toolstack the 2006 and 2009 papers used, as xm). Needs a real Xen host:
+ * not run on this project's machines.
+ */
+export class XenGuest extends pulumi.ComponentResource {
+  public readonly info: pulumi.Output<GuestInfo>;
+  public readonly objectName: string;
+
+  constructor(name: string, args: XenGuestArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("testbed:guest:XenGuest", name, {}, opts);
+    const n = guestObjectName(args.stack, args.guest, args.index, args.count);
+    this.objectName = n;
+    const id = shortId(n);
+    const domain = args.server.command(
+      `${name}-domain`,
+      {
+        step: `server ${args.server.config.name}: xen guest ${n}`,
+        create: script(__dirname, "xen-create.sh"),
+        delete: script(__dirname, "xen-destroy.sh"),
+        environment: {
+          NAME: n,
+          MODE: args.mode === "para" ? "pv" : "hvm",
+          VCPUS: String(args.vcpus),
+          MEM_MIB: String(args.memoryMiB),
+          DISK_BACKING: args.disk.backing,
+          PARTITION: args.disk.partition ?? "",
+          SIZE_GIB: String(Math.max(args.disk.sizeGiB, 4)),
+          DISK_BUS: args.disk.bus,
+          BASE: args.image.files.disk,
+          KERNEL: args.image.files.kernel,
+          INITRD: args.image.files.initrd,
+          NIC_MODEL: args.nicModel,
+          MAC: `00:16:3e:${id.slice(0, 2)}:${id.slice(2, 4)}:${id.slice(4, 6)}`,
+          GUEST_IP: args.address,
+          SSH_KEY_B64: args.key.publicKey.apply((k) => Buffer.from(k).toString("base64")),
+        },
+        timeoutSeconds: 600,
+      },
+      { parent: this, dependsOn: [args.platform.ready, args.image.build] },
+    );
+    const srv = args.server.connection;
+    const ssh = new Command(
+      `${name}-ssh`,
+      {
+        step: `server ${args.server.config.name}: xen guest ${n}: boot until SSH answers`,
+        create: 'echo "kernel: $(uname -r)"',
+        connection: {
+          host: args.address,
+          port: 22,
+          user: "root",
+          privateKey: args.key.privateKey,
+          connectTimeoutSeconds: 10,
+          ...(srv
+            ? {
+                jump: pulumi
+                  .all([srv.host, srv.port, srv.user, srv.privateKey])
+                  .apply(([host, port, user, privateKey]) => ({ host, port, user, privateKey })),
+              }
+            : {}),
+        },
+        attempts: 60,
+        retryDelaySeconds: 5,
+        timeoutSeconds: 60,
+      },
+      { parent: this, dependsOn: [domain] },
+    );
+    this.info = pulumi
+      .all([ssh.stdout, ssh.durationSeconds])
+      .apply(([out, seconds]): GuestInfo => ({
+        kind: "xen",
+        name: n,
+        mode: args.mode,
+        vcpus: args.vcpus,
+        memoryMiB: args.memoryMiB,
+        disk: { ...args.disk },
+        nic: args.nicModel,
+        address: args.address,
+        kernel: /^kernel: (.*)$/m.exec(out)?.[1] ?? "",
+        bootToSshSeconds: Math.round(seconds * 10) / 10,
+      }));
+    this.registerOutputs({ info: this.info });
+  }
+}
