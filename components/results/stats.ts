@@ -1,0 +1,79 @@
+/**
+ * Trials to summary, and a platform's summary against bare metal's. Pure
+ * functions: the arithmetic the tables and the "within noise" calls rest on.
+ */
+
+export interface Summary {
+  trials: number[];
+  median: number;
+  min: number;
+  max: number;
+  /** Sample standard deviation (0 for one trial). */
+  stdev: number;
+  /** (max - min) / |median|: the spread the papers' error bars show, as a fraction. */
+  spread: number;
+}
+
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) throw new Error("median of no trials");
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+export function summarize(trials: readonly number[]): Summary {
+  if (trials.length === 0) throw new Error("no trials to summarize");
+  if (trials.some((t) => !Number.isFinite(t))) throw new Error("a trial is not a finite number");
+  const med = median(trials);
+  const min = Math.min(...trials);
+  const max = Math.max(...trials);
+  const mean = trials.reduce((a, b) => a + b, 0) / trials.length;
+  const stdev =
+    trials.length < 2
+      ? 0
+      : Math.sqrt(trials.reduce((a, t) => a + (t - mean) ** 2, 0) / (trials.length - 1));
+  return { trials: [...trials], median: med, min, max, stdev, spread: med === 0 ? 0 : (max - min) / Math.abs(med) };
+}
+
+export interface Comparison {
+  /** The platform's median as a percentage of bare metal's, oriented so that 100 is parity. */
+  percentOfBaseline: number;
+  /**
+   * Loss against bare metal in percent, the way the papers state it ("2.5%
+   * slower"): positive is worse than bare metal, whatever the direction.
+   */
+  lossPercent: number;
+  /** The difference is smaller than the trials' spread: neither a win nor a loss. */
+  withinNoise: boolean;
+}
+
+/**
+ * Compares a platform's trials with bare metal's. For higher-is-better metrics
+ * the percentage is platform/baseline; for lower-is-better (latencies) it is
+ * baseline/platform, so that in both cases below 100 means slower.
+ */
+export function compare(
+  platform: Summary,
+  baseline: Summary,
+  direction: "higher" | "lower",
+): Comparison {
+  if (baseline.median === 0 || platform.median === 0) {
+    throw new Error("cannot compare against a zero median");
+  }
+  const ratio =
+    direction === "higher" ? platform.median / baseline.median : baseline.median / platform.median;
+  const percentOfBaseline = ratio * 100;
+  // Noise: the two ranges of trials overlap, or the medians differ by less than either spread.
+  const overlap = platform.min <= baseline.max && baseline.min <= platform.max;
+  const relDiff = Math.abs(platform.median - baseline.median) / Math.abs(baseline.median);
+  const withinNoise = overlap || relDiff < Math.max(platform.spread, baseline.spread);
+  return { percentOfBaseline, lossPercent: 100 - percentOfBaseline, withinNoise };
+}
+
+/** N guests run at once: their medians add up (throughput) or are averaged (latency). */
+export function aggregate(perGuest: readonly Summary[], direction: "higher" | "lower"): number {
+  if (perGuest.length === 0) throw new Error("no guests to aggregate");
+  const medians = perGuest.map((s) => s.median);
+  const sum = medians.reduce((a, b) => a + b, 0);
+  return direction === "higher" ? sum : sum / medians.length;
+}
