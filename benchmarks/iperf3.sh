@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# One iperf3 trial, the client side (the server runs already: iperf-server.sh).
+# Prints `iperf3 --version`, then the JSON report (-J) of one run per direction,
+# as "@@@ <section>" blocks for iperf3.parse (iperf.ts).
+#
+# Parameters (environment, validated by iperf.ts before they get here):
+#   VTB_IPERF_SERVER      the server's IPv4 address
+#   VTB_IPERF_PORT        its TCP port
+#   VTB_IPERF_DURATION    seconds per run (-t)
+#   VTB_IPERF_PARALLEL    parallel streams (-P)
+#   VTB_IPERF_DIRECTIONS  "forward", "reverse" or "forward reverse"
+#
+# The reverse run uses -R: the server sends on the connections the client opened.
+# An iperf3 server runs one test at a time and needs a moment between two: a run
+# refused with "the server is busy" is tried again, up to 5 times, a second apart.
+set -uo pipefail
+export LC_ALL=C
+
+server=${VTB_IPERF_SERVER:?VTB_IPERF_SERVER is required}
+port=${VTB_IPERF_PORT:?VTB_IPERF_PORT is required}
+duration=${VTB_IPERF_DURATION:?VTB_IPERF_DURATION is required}
+parallel=${VTB_IPERF_PARALLEL:?VTB_IPERF_PARALLEL is required}
+read -r -a directions <<<"${VTB_IPERF_DIRECTIONS:?VTB_IPERF_DIRECTIONS is required}"
+[[ $server =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]] || { echo "iperf3: bad server: $server" >&2; exit 2; }
+for n in "$port" "$duration" "$parallel"; do
+  [[ $n =~ ^[1-9][0-9]{0,4}$ ]] || { echo "iperf3: bad number: $n" >&2; exit 2; }
+done
+for d in "${directions[@]}"; do
+  [[ $d == forward || $d == reverse ]] || { echo "iperf3: bad direction: $d" >&2; exit 2; }
+done
+
+section() { printf '@@@ %s\n' "$*"; }
+
+rc=0
+section version
+iperf3 --version
+for d in "${directions[@]}"; do
+  section "$d"
+  args=(-c "$server" -p "$port" -t "$duration" -P "$parallel" -J)
+  [ "$d" = reverse ] && args+=(-R)
+  for try in 1 2 3 4 5; do
+    out=$(iperf3 "${args[@]}")
+    r=$?
+    if [ "$try" -lt 5 ] && [[ $out == *'"error":'*'server is busy'* ]]; then
+      sleep 1
+      continue
+    fi
+    break
+  done
+  printf '%s\n' "$out"
+  [ "$r" -eq 0 ] || rc=$r
+done
+section end
+exit "$rc"

@@ -1,0 +1,352 @@
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import {
+  normalizeAlgorithm,
+  opensslSpeed,
+  opensslSpeedParameters,
+  parseOpensslSpeed,
+} from "../../../benchmarks/openssl-speed";
+import { BenchmarkResult, ParseError } from "../../../benchmarks/types";
+
+const dir = path.join(__dirname, "..", "..", "fixtures", "benchmarks", "openssl-speed");
+const fixture = (name: string) => fs.readFileSync(path.join(dir, name), "utf8");
+const params = (p: object = {}) => opensslSpeedParameters.parse(p);
+
+// Every fixture was recorded here (Debian bookworm, 2 vCPUs, other work running) by
+// running benchmarks/openssl-speed.sh with seconds=1 and the algorithms below.
+const fixtures = {
+  // Debian's openssl 3.0.22, the defaults.
+  "openssl-3.0-bookworm.txt": params({ seconds: 1 }),
+  // Debian's openssl 3.0.22, more algorithm forms.
+  "openssl-3.0-bookworm-gcm-chacha-dsa-ecdsa-eddsa.txt": params({
+    ciphers: ["aes-256-gcm", "chacha20-poly1305"],
+    publicKey: ["dsa2048", "ecdsap256", "ed25519"],
+    seconds: 1,
+  }),
+  // OpenSSL 1.1.1v built from its source in /tmp only to record this (not kept).
+  "openssl-1.1.1v-source-build-bookworm.txt": params({
+    publicKey: ["rsa2048", "ecdsap256", "ed25519"],
+    seconds: 1,
+  }),
+  // OpenSSL 3.2.0-alpha1 built from its source in /tmp only to record this (not kept):
+  // the rsa table with encrypt/decrypt columns, and the KEM and signature tables.
+  "openssl-3.2.0-alpha1-source-build-bookworm.txt": params({
+    publicKey: ["rsa2048", "dsa2048", "ed25519"],
+    seconds: 1,
+  }),
+};
+
+function metric(r: BenchmarkResult, name: string, labels: Record<string, string>) {
+  const found = r.metrics.filter(
+    (m) => m.name === name && Object.entries(labels).every(([k, v]) => m.labels[k] === v),
+  );
+  expect(found).toHaveLength(1);
+  return found[0];
+}
+const value = (r: BenchmarkResult, name: string, labels: Record<string, string>) =>
+  metric(r, name, labels).value;
+
+describe("parseOpensslSpeed on recorded output", () => {
+  it("reads Debian's OpenSSL 3.0 with the default algorithms", () => {
+    const r = parseOpensslSpeed(fixture("openssl-3.0-bookworm.txt"), params({ seconds: 1 }));
+    expect(r.benchmark).toBe("openssl-speed");
+    expect(r.toolVersion).toBe("OpenSSL 3.0.22");
+    expect(r.metrics).toHaveLength(6 + 6 + 2);
+    // 3.0 prints the EVP cipher as "AES-128-CBC".
+    expect(metric(r, "throughput", { algorithm: "aes-128-cbc", blockBytes: "16" })).toEqual({
+      name: "throughput",
+      value: 849684.43,
+      unit: "kB/s",
+      direction: "higher",
+      labels: { algorithm: "aes-128-cbc", blockBytes: "16" },
+    });
+    expect(value(r, "throughput", { algorithm: "aes-128-cbc", blockBytes: "16384" })).toBe(
+      1091977.22,
+    );
+    expect(value(r, "throughput", { algorithm: "sha256", blockBytes: "64" })).toBe(211068.54);
+    expect(value(r, "throughput", { algorithm: "sha256", blockBytes: "16384" })).toBe(717553.66);
+    expect(metric(r, "sign_rate", { algorithm: "rsa2048" })).toEqual({
+      name: "sign_rate",
+      value: 1335,
+      unit: "ops/s",
+      direction: "higher",
+      labels: { algorithm: "rsa2048" },
+    });
+    expect(value(r, "verify_rate", { algorithm: "rsa2048" })).toBe(26003);
+    const blocks = r.metrics.filter((m) => m.labels.algorithm === "sha256");
+    expect(blocks.map((m) => m.labels.blockBytes)).toEqual([
+      "16",
+      "64",
+      "256",
+      "1024",
+      "8192",
+      "16384",
+    ]);
+  });
+
+  it("reads GCM, ChaCha20-Poly1305, DSA, ECDSA and EdDSA from OpenSSL 3.0", () => {
+    const name = "openssl-3.0-bookworm-gcm-chacha-dsa-ecdsa-eddsa.txt";
+    const r = parseOpensslSpeed(fixture(name), fixtures[name]);
+    expect(value(r, "throughput", { algorithm: "aes-256-gcm", blockBytes: "16" })).toBe(6917.15);
+    expect(value(r, "throughput", { algorithm: "chacha20-poly1305", blockBytes: "16384" })).toBe(
+      1701291.85,
+    );
+    expect(value(r, "sign_rate", { algorithm: "dsa2048" })).toBe(1291);
+    expect(value(r, "verify_rate", { algorithm: "dsa2048" })).toBe(2174);
+    expect(value(r, "sign_rate", { algorithm: "ecdsap256" })).toBe(25027);
+    expect(value(r, "verify_rate", { algorithm: "ecdsap256" })).toBe(8903);
+    expect(value(r, "sign_rate", { algorithm: "ed25519" })).toBe(10953);
+    expect(value(r, "verify_rate", { algorithm: "ed25519" })).toBe(3990);
+  });
+
+  it("reads OpenSSL 1.1.1", () => {
+    const name = "openssl-1.1.1v-source-build-bookworm.txt";
+    const r = parseOpensslSpeed(fixture(name), fixtures[name]);
+    expect(r.toolVersion).toBe("OpenSSL 1.1.1v");
+    // 1.1.1 prints the EVP cipher's long name, "aes-128-cbc".
+    expect(value(r, "throughput", { algorithm: "aes-128-cbc", blockBytes: "16" })).toBe(406822.43);
+    expect(value(r, "throughput", { algorithm: "sha256", blockBytes: "16384" })).toBe(919732.22);
+    expect(value(r, "sign_rate", { algorithm: "rsa2048" })).toBe(879);
+    expect(value(r, "verify_rate", { algorithm: "rsa2048" })).toBe(35219);
+    expect(value(r, "sign_rate", { algorithm: "ecdsap256" })).toBe(21738);
+    expect(value(r, "verify_rate", { algorithm: "ed25519" })).toBe(3757);
+  });
+
+  it("reads OpenSSL 3.2's rsa table and skips its KEM and signature tables", () => {
+    const name = "openssl-3.2.0-alpha1-source-build-bookworm.txt";
+    const raw = fixture(name);
+    expect(raw).toContain("encr./s  decr./s");
+    expect(raw).toContain("keygens/s");
+    const r = parseOpensslSpeed(raw, fixtures[name]);
+    expect(r.toolVersion).toBe("OpenSSL 3.2.0-alpha1");
+    expect(r.metrics).toHaveLength(6 + 6 + 2 + 2 + 2);
+    expect(value(r, "throughput", { algorithm: "aes-128-cbc", blockBytes: "16" })).toBe(865010.3);
+    expect(value(r, "sign_rate", { algorithm: "rsa2048" })).toBe(2178);
+    expect(value(r, "verify_rate", { algorithm: "rsa2048" })).toBe(36958);
+    expect(value(r, "sign_rate", { algorithm: "dsa2048" })).toBe(2407);
+    expect(value(r, "verify_rate", { algorithm: "ed25519" })).toBe(4411);
+  });
+
+  it("reads the OpenSSL 1.0 forms (constructed, not recorded)", () => {
+    // CONSTRUCTED from the print formats of OpenSSL 1.0.2's apps/speed.c, not recorded:
+    // built-in names with a space ("aes-128 cbc"), five block sizes, a value of at most
+    // 10000 bytes/s printed without 'k' (in bytes/s), and "bit" in the ecdsa row.
+    const raw = [
+      "@@@ version",
+      "OpenSSL 1.0.2u  20 Dec 2019",
+      "@@@ evp aes-128-cbc",
+      "OpenSSL 1.0.2u  20 Dec 2019",
+      "built on: reproducible build, date unspecified",
+      "options:bn(64,64) rc4(16x,int) des(idx,cisc,16,int) aes(partial) idea(int) blowfish(idx) ",
+      "The 'numbers' are in 1000s of bytes per second processed.",
+      "type             16 bytes     64 bytes    256 bytes   1024 bytes   8192 bytes",
+      "aes-128 cbc       9876.54    123456.78k   134567.89k   137890.12k   138901.23k",
+      "@@@ pk ecdsap256",
+      "                              sign    verify    sign/s verify/s",
+      " 256 bit ecdsa (nistp256)   0.0001s   0.0002s  10000.0   5000.5",
+      "@@@ end",
+      "",
+    ].join("\n");
+    const r = parseOpensslSpeed(
+      raw,
+      params({ ciphers: ["aes-128-cbc"], publicKey: ["ecdsap256"] }),
+    );
+    expect(r.toolVersion).toBe("OpenSSL 1.0.2u");
+    expect(value(r, "throughput", { algorithm: "aes-128-cbc", blockBytes: "16" })).toBeCloseTo(
+      9.87654,
+      10,
+    );
+    expect(value(r, "throughput", { algorithm: "aes-128-cbc", blockBytes: "8192" })).toBe(
+      138901.23,
+    );
+    expect(r.metrics.filter((m) => m.name === "throughput")).toHaveLength(5);
+    expect(value(r, "verify_rate", { algorithm: "ecdsap256" })).toBe(5000.5);
+  });
+});
+
+describe("normalizeAlgorithm", () => {
+  it("gives one lowercase-dash name for the forms of different OpenSSL versions", () => {
+    expect(normalizeAlgorithm("AES-128-CBC")).toBe("aes-128-cbc"); // 3.x EVP
+    expect(normalizeAlgorithm("aes-128 cbc")).toBe("aes-128-cbc"); // 1.x built-in
+    expect(normalizeAlgorithm("aes-128-cbc")).toBe("aes-128-cbc"); // 1.1 EVP, 3.x built-in
+    expect(normalizeAlgorithm("ChaCha20-Poly1305")).toBe("chacha20-poly1305");
+  });
+});
+
+describe("parseOpensslSpeed rejects what openssl-speed.sh does not print", () => {
+  const raw = fixture("openssl-3.0-bookworm.txt");
+  const p = params({ seconds: 1 });
+  const reject = (text: string, message: RegExp, q = p) => {
+    expect(() => parseOpensslSpeed(text, q)).toThrow(ParseError);
+    expect(() => parseOpensslSpeed(text, q)).toThrow(message);
+  };
+
+  it("rejects empty output", () => {
+    reject("", /missing section\(s\) version, evp aes-128-cbc, evp sha256, pk rsa2048, end/);
+  });
+
+  it("rejects output cut in the middle of a table", () => {
+    const cut = raw.slice(0, raw.indexOf("992265.12k"));
+    reject(cut, /missing section\(s\) evp sha256, pk rsa2048, end: output truncated/);
+  });
+
+  it("rejects a row cut short even when the sections are all there", () => {
+    reject(raw.replace(/ {3}830269\.95k.*$/m, ""), /evp aes-128-cbc: expected 6 values/);
+    reject(raw.replace(/(rsa 2048 bits .*) {2}26003\.0$/m, "$1"), /expected 4 columns/);
+  });
+
+  it("rejects garbled numbers", () => {
+    reject(raw.replace("849684.43k", "849x84.43k"), /16 bytes: expected a number like/);
+    reject(raw.replace("717553.66k", "717553.6k"), /16384 bytes: expected a number like/);
+    reject(raw.replace("717553.66k", "-717553.66k"), /expected a number like/);
+    reject(raw.replace("  1335.0", "  13,5.0"), /sign\/s: garbled value "13,5.0"/);
+    reject(raw.replace("0.000749s", "0.000749"), /garbled value "0.000749"/);
+    // Above 10000 bytes/s openssl always prints 'k': a value without it lost its unit.
+    reject(raw.replace("849684.43k", "849684.43 "), /849684.43 without 'k' is out of range/);
+  });
+
+  it("rejects a table without its header, or with two rows", () => {
+    reject(raw.replace(/^type .*\n/m, ""), /no "type ... bytes" header/);
+    reject(raw.replace(/^The 'numbers'.*\n/gm, ""), /no throughput table/);
+    const twice = raw.replace(/^(sha256 .*)$/m, "$1\n$1");
+    reject(twice, /expected one row in the throughput table, got 2/);
+  });
+
+  it("rejects a public-key section with another algorithm's row", () => {
+    reject(raw.replace("rsa 2048 bits", "rsa 4096 bits"), /pk rsa2048: row for rsa4096/);
+    reject(raw.replace(/^rsa 2048 bits.*\n/m, ""), /expected one sign\/verify row, got 0/);
+  });
+
+  it("rejects output for other parameters", () => {
+    reject(
+      raw,
+      /missing section\(s\) evp md5/,
+      params({ ciphers: ["aes-128-cbc", "sha256", "md5"] }),
+    );
+    reject(raw, /sections .* expected/, params({ ciphers: ["aes-128-cbc"] }));
+  });
+
+  it("rejects a version line that is not OpenSSL's", () => {
+    reject(
+      raw.replace(/^OpenSSL 3\.0\.22 .*$/m, "speed 1.0"),
+      /version: expected "OpenSSL x\.y\.z/,
+    );
+  });
+});
+
+// A deterministic pseudo-random generator, so a failure can be replayed.
+function mulberry32(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** True when v, or v times 1000 (a value printed in bytes/s, without 'k'), is a number in text. */
+function appearsIn(v: number, text: string): boolean {
+  const numbers = (text.match(/\d+(\.\d+)?/g) ?? []).map(Number);
+  return numbers.some((n) => Math.abs(n - v) < 1e-9 || Math.abs(n - v * 1000) < 1e-6);
+}
+
+describe("parseOpensslSpeed never invents a number", () => {
+  for (const [name, p] of Object.entries(fixtures)) {
+    it(`on random truncations and deletions of ${name}`, () => {
+      const raw = fixture(name);
+      const random = mulberry32(name.length * 7919);
+      const inputs: string[] = [];
+      for (let i = 0; i < 150; i++) inputs.push(raw.slice(0, Math.floor(random() * raw.length)));
+      for (let i = 0; i < 150; i++) {
+        // Drop a random span (a lost line, a half-written row).
+        const a = Math.floor(random() * raw.length);
+        const b = Math.min(raw.length, a + 1 + Math.floor(random() * 40));
+        inputs.push(raw.slice(0, a) + raw.slice(b));
+      }
+      let parsed = 0;
+      for (const text of inputs) {
+        let r: BenchmarkResult;
+        try {
+          r = parseOpensslSpeed(text, p);
+        } catch (e) {
+          expect(e).toBeInstanceOf(ParseError);
+          continue;
+        }
+        parsed++;
+        for (const m of r.metrics)
+          expect([m.value, appearsIn(m.value, text)]).toEqual([m.value, true]);
+      }
+      // Some deletions only touch the preamble (compiler flags ...) and still parse.
+      expect(parsed).toBeGreaterThan(0);
+    });
+  }
+});
+
+describe("opensslSpeed module", () => {
+  it("has defaults, a quick profile and an environment for the script", () => {
+    expect(opensslSpeed.id).toBe("openssl-speed");
+    expect(opensslSpeed.packages).toEqual(["openssl"]);
+    expect(params()).toEqual({
+      ciphers: ["aes-128-cbc", "sha256"],
+      publicKey: ["rsa2048"],
+      seconds: 3,
+    });
+    const quick = opensslSpeedParameters.parse(opensslSpeed.quick);
+    expect(quick.seconds).toBe(1);
+    expect(opensslSpeed.environment(quick)).toEqual({
+      VTB_OPENSSL_CIPHERS: "aes-128-cbc sha256",
+      VTB_OPENSSL_PUBLIC_KEY: "rsa2048",
+      VTB_OPENSSL_SECONDS: "1",
+    });
+    expect(opensslSpeed.script).toContain("-elapsed");
+  });
+
+  it("refuses names that could do more than name an algorithm", () => {
+    for (const bad of ["aes;reboot", "AES-128-CBC", "$(id)", "aes 128", ""]) {
+      expect(opensslSpeedParameters.safeParse({ ciphers: [bad] }).success).toBe(false);
+    }
+    for (const bad of ["rsa", "x25519", "ecdhp256", "rsa2048;id"]) {
+      expect(opensslSpeedParameters.safeParse({ publicKey: [bad] }).success).toBe(false);
+    }
+    expect(opensslSpeedParameters.safeParse({ ciphers: ["md5", "md5"] }).success).toBe(false);
+    expect(opensslSpeedParameters.safeParse({ ciphers: [], publicKey: [] }).success).toBe(false);
+    expect(opensslSpeedParameters.safeParse({ seconds: 0 }).success).toBe(false);
+    expect(opensslSpeedParameters.safeParse({ second: 1 }).success).toBe(false);
+    expect(() => opensslSpeed.environment({ ...params(), ciphers: ["a b"] })).toThrow();
+  });
+
+  it("runs openssl speed with -elapsed, -seconds and -evp, one algorithm at a time", () => {
+    // A stand-in openssl that prints its arguments, so the script's calls can be checked.
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), "vtb-openssl-"));
+    try {
+      fs.writeFileSync(path.join(bin, "openssl"), '#!/bin/sh\necho "openssl $*"\n', {
+        mode: 0o755,
+      });
+      const out = execFileSync("bash", ["-c", opensslSpeed.script], {
+        env: {
+          PATH: `${bin}:/usr/bin:/bin`,
+          ...opensslSpeed.environment(params({ ciphers: ["aes-128-cbc", "sha256"], seconds: 2 })),
+        },
+        encoding: "utf8",
+      });
+      expect(out).toBe(
+        [
+          "@@@ version",
+          "openssl version",
+          "@@@ evp aes-128-cbc",
+          "openssl speed -elapsed -seconds 2 -evp aes-128-cbc",
+          "@@@ evp sha256",
+          "openssl speed -elapsed -seconds 2 -evp sha256",
+          "@@@ pk rsa2048",
+          "openssl speed -elapsed -seconds 2 rsa2048",
+          "@@@ end",
+          "",
+        ].join("\n"),
+      );
+    } finally {
+      fs.rmSync(bin, { recursive: true, force: true });
+    }
+  });
+});

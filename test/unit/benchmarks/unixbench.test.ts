@@ -1,0 +1,245 @@
+import * as fs from "fs";
+import * as path from "path";
+import { ParseError } from "../../../benchmarks/types";
+import {
+  parseUnixbench,
+  requireSource,
+  unixbench,
+  unixbenchParameters,
+} from "../../../benchmarks/unixbench";
+
+const fixture = (name: string) =>
+  fs.readFileSync(
+    path.join(__dirname, "..", "..", "fixtures", "benchmarks", "unixbench", name),
+    "utf8",
+  );
+
+const source = { url: "https://example.org/unixbench.tar.gz", sha256: "ab".repeat(32) };
+const params = (extra: Record<string, unknown> = {}) =>
+  unixbenchParameters.parse({ source, ...extra });
+
+/** A small deterministic generator, so a failing cut can be reproduced. */
+function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+describe("parseUnixbench", () => {
+  // Recorded: byte-unixbench 6.0.0 built and run on a 2-CPU Firecracker VM with
+  // `./Run -i 1 -c 1 -c 2 dhry2reg whetstone-double syscall`; the report file it wrote.
+  const quick = fixture("quick-6.0.0-copies-1-2.txt");
+  const quickParams = params({ copies: [1, 2], iterations: 1, tests: unixbench.quick.tests });
+
+  it("reads the recorded quick run: raw results, partial index and score per pass", () => {
+    const r = parseUnixbench(quick, quickParams);
+    expect(r.benchmark).toBe("unixbench");
+    expect(r.toolVersion).toBe("UnixBench 6.0.0");
+    const find = (name: string, labels: Record<string, string>) =>
+      r.metrics.filter(
+        (m) => m.name === name && JSON.stringify(m.labels) === JSON.stringify(labels),
+      );
+    expect(find("result", { test: "Dhrystone 2 using register variables", copies: "1" })).toEqual([
+      {
+        name: "result",
+        value: 39584668.0,
+        unit: "lps",
+        direction: "higher",
+        labels: { test: "Dhrystone 2 using register variables", copies: "1" },
+      },
+    ]);
+    expect(find("result", { test: "Double-Precision Whetstone", copies: "2" })[0]).toMatchObject({
+      value: 7753.7,
+      unit: "MWIPS",
+    });
+    expect(find("result", { test: "System Call Overhead", copies: "2" })[0].value).toBe(2774339.5);
+    expect(
+      find("index", { test: "System Call Overhead", copies: "1", partial: "true" })[0],
+    ).toMatchObject({ value: 1054.6, unit: "index", direction: "higher" });
+    expect(find("index_score", { copies: "1", partial: "true" })[0].value).toBe(1552.0);
+    expect(find("index_score", { copies: "2", partial: "true" })[0].value).toBe(2351.9);
+    expect(r.metrics).toHaveLength(2 * (3 + 3 + 1));
+  });
+
+  it("reads the recorded full index run (all 12 index tests, -i 1, default copies)", () => {
+    // Recorded: byte-unixbench 6.0.0, `./Run -i 1 -c 1 -c 2` (the "index" tests), same VM,
+    // other work running (hence 2 copies scoring below 1 on some tests).
+    const r = parseUnixbench(fixture("index-6.0.0-copies-1-2.txt"), params({ iterations: 1 }));
+    const by = (name: string, copies: string) =>
+      r.metrics.filter((m) => m.name === name && m.labels.copies === copies);
+    expect(by("result", "1")).toHaveLength(12);
+    expect(by("index", "2")).toHaveLength(12);
+    expect(by("index_score", "1")).toEqual([
+      {
+        name: "index_score",
+        value: 1102.2,
+        unit: "index",
+        direction: "higher",
+        labels: { copies: "1" },
+      },
+    ]);
+    expect(by("index_score", "2")[0].value).toBe(993.2);
+    expect(by("result", "1").find((m) => m.labels.test === "Shell Scripts (8 concurrent)")).toEqual(
+      {
+        name: "result",
+        value: 960.8,
+        unit: "lpm",
+        direction: "higher",
+        labels: { test: "Shell Scripts (8 concurrent)", copies: "1" },
+      },
+    );
+    expect(
+      by("result", "2").find((m) => m.labels.test === "File Copy 4096 bufsize 8000 maxblocks"),
+    ).toMatchObject({ value: 1148436.0, unit: "KBps" });
+    expect(by("index", "2").find((m) => m.labels.test === "Execl Throughput")?.value).toBe(190.5);
+    expect(r.metrics.some((m) => m.labels.partial !== undefined)).toBe(false);
+  });
+
+  it("reads the recorded 5.1.3 report, whose version comes from its header", () => {
+    // Recorded: UnixBench 5.1.3 (tag v5.1.3), `./Run -i 1 -c 1 -c 2 dhry2reg whetstone-double syscall`.
+    const r = parseUnixbench(fixture("quick-5.1.3-copies-1-2.txt"), quickParams);
+    expect(r.toolVersion).toBe("UnixBench 5.1.3");
+    const score = r.metrics.filter((m) => m.name === "index_score").map((m) => m.value);
+    expect(score).toEqual([1249.2, 1754.8]);
+  });
+
+  it("rejects a full index run whose index table lost a row, or went missing", () => {
+    const raw = fixture("index-6.0.0-copies-1-2.txt");
+    const row = raw.replace(/^Process Creation {2,}126\.0 .*\n/m, "");
+    expect(row).not.toBe(raw);
+    expect(() => parseUnixbench(row, params({ iterations: 1 }))).toThrow(
+      /index score 1102\.2 is not the geometric mean/,
+    );
+    const table = raw.slice(0, raw.lastIndexOf("System Benchmarks Index Values"));
+    expect(() => parseUnixbench(table, params({ iterations: 1 }))).toThrow(
+      /pass with 2 copies: Dhrystone 2 using register variables has a baseline but no index/,
+    );
+  });
+
+  it("takes UnixBench's default copies (1 and the CPU count) when copies is unset", () => {
+    const r = parseUnixbench(quick, params({ tests: unixbench.quick.tests }));
+    expect(r.metrics.filter((m) => m.name === "index_score").map((m) => m.labels.copies)).toEqual([
+      "1",
+      "2",
+    ]);
+  });
+
+  it("rejects a report with fewer passes than asked for", () => {
+    const one = quick.slice(0, quick.indexOf("------", quick.indexOf("Partial Only")));
+    expect(() => parseUnixbench(one, quickParams)).toThrow(
+      /passes with copies 1, expected 1, 2: report truncated/,
+    );
+  });
+
+  it("rejects empty, garbled and foreign output", () => {
+    expect(() => parseUnixbench("", quickParams)).toThrow(ParseError);
+    expect(() => parseUnixbench("make: *** No rule to make target\n", quickParams)).toThrow(
+      /no "BYTE UNIX Benchmarks \(Version \.\.\.\)" header/,
+    );
+    const garbled = quick.replace("39584668.0 lps", "3958x668.0 lps");
+    expect(() => parseUnixbench(garbled, quickParams)).toThrow(ParseError);
+    const nan = quick.replace("   5748.0 MWIPS", "      nan MWIPS");
+    expect(() => parseUnixbench(nan, quickParams)).toThrow(/expected a number with one decimal/);
+  });
+
+  it("rejects an index table that contradicts the results above it", () => {
+    const bad = quick.replace("116700.0   39584668.0", "116700.0   39584669.0");
+    expect(() => parseUnixbench(bad, quickParams)).toThrow(/differs from the test result/);
+    const score = quick.replace(/(?<=Partial Only\)\s+)1552\.0/, "1652.0");
+    expect(() => parseUnixbench(score, quickParams)).toThrow(/not the geometric mean/);
+  });
+
+  it("rejects a pass with no results (UnixBench 5.1.3 above 16 copies), naming the cap", () => {
+    const empty = [
+      "   BYTE UNIX Benchmarks (Version 5.1.3)",
+      "",
+      "------------------------------------------------------------------------",
+      "Benchmark Run: Mon Jan 01 2024 00:00:00 - 00:00:01",
+      "32 CPUs in system; running 32 parallel copies of tests",
+      "",
+      "",
+      "",
+    ].join("\n");
+    expect(() => parseUnixbench(empty, params({ copies: [32] }))).toThrow(/at most 16 copies/);
+  });
+
+  it.each([
+    ["quick-6.0.0-copies-1-2.txt", { copies: [1, 2], iterations: 1 }],
+    ["quick-5.1.3-copies-1-2.txt", {}],
+    ["index-6.0.0-copies-1-2.txt", { iterations: 1 }],
+  ])("%s cut anywhere: a ParseError, or only numbers that are in the text", (name, extra) => {
+    const raw = fixture(name);
+    const p = params(extra);
+    const rand = lcg(20240601);
+    let parsed = 0;
+    for (let n = 0; n < 300; n++) {
+      // Cuts near the end too, where a whole last pass may parse.
+      const cut = raw.slice(
+        0,
+        Math.floor(raw.length * (n % 3 === 0 ? 0.97 + 0.03 * rand() : rand())),
+      );
+      let metrics;
+      try {
+        metrics = parseUnixbench(cut, p).metrics;
+      } catch (e) {
+        expect(e).toBeInstanceOf(ParseError);
+        continue;
+      }
+      parsed++;
+      expect(metrics.filter((m) => m.name === "index_score")).toHaveLength(2);
+      for (const m of metrics) expect(cut).toContain(m.value.toFixed(1));
+    }
+    expect(parsed).toBeLessThan(300);
+  });
+});
+
+describe("unixbench module", () => {
+  it("names the parameters to set when no source is given", () => {
+    const p = unixbenchParameters.parse({});
+    const msg =
+      "unixbench: set testbed benchmark parameter source.url and source.sha256, or source.path";
+    expect(() => requireSource(p)).toThrow(msg);
+    expect(() => unixbench.environment(p)).toThrow(msg);
+    expect(() => unixbench.environment(unixbenchParameters.parse(unixbench.quick))).toThrow(msg);
+  });
+
+  it("rejects a URL without its checksum, and a checksum without a URL", () => {
+    expect(() => unixbenchParameters.parse({ source: { url: source.url } })).toThrow(
+      /source.url needs source.sha256/,
+    );
+    expect(() => unixbenchParameters.parse({ source: { sha256: source.sha256 } })).toThrow(
+      /checksum of source.url/,
+    );
+    expect(() =>
+      unixbenchParameters.parse({ source: { ...source, path: "/srv/unixbench.tgz" } }),
+    ).toThrow(/not both/);
+  });
+
+  it("passes the parameters as environment variables", () => {
+    expect(unixbench.environment(params({ copies: [1, 8], iterations: 3 }))).toEqual({
+      UB_URL: source.url,
+      UB_SHA256: source.sha256,
+      UB_PATH: "",
+      UB_COPIES: "1 8",
+      UB_ITERATIONS: "3",
+      UB_TESTS: "index",
+    });
+    const local = unixbenchParameters.parse({
+      source: { path: "/srv/UnixBench5.1.3.tgz" },
+      ...unixbench.quick,
+    });
+    expect(unixbench.environment(local)).toMatchObject({
+      UB_URL: "",
+      UB_PATH: "/srv/UnixBench5.1.3.tgz",
+      UB_COPIES: "",
+      UB_ITERATIONS: "1",
+      UB_TESTS: "dhry2reg whetstone-double syscall",
+    });
+  });
+
+  it("refuses test names that are not words", () => {
+    expect(() => params({ tests: ["index; rm -rf /"] })).toThrow();
+  });
+});
