@@ -1,7 +1,14 @@
+import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
+import { benchmarks } from "./benchmarks";
 import { loadTestbedConfig } from "./components/config";
-import { createGuests, GuestImage, GuestKey, guestInfos } from "./components/guests";
+import { createGuests, GuestImage, GuestKey, guestInfos, imagePackages } from "./components/guests";
+import { assemble, compareToBaseline, RunRecord } from "./components/measure/results";
+import { BenchmarkRun } from "./components/measure/run";
+import { Target, targetKey } from "./components/measure/target";
 import { createPlatform } from "./components/platforms";
+import { ResultsArchive } from "./components/results/archive";
+import { packageList, script } from "./components/scripts";
 import { PhysicalServer } from "./components/server";
 
 // Validated before any resource exists: a bad key fails here, naming itself
@@ -15,6 +22,8 @@ function load() {
 }
 const config = load();
 const stack = pulumi.getStack();
+
+const allBenchmarkPackages = Object.values(benchmarks).flatMap((m) => m.packages);
 
 // One SSH key pair for the stack's VM guests, made on first use.
 let guestKey: GuestKey | undefined;
@@ -42,15 +51,80 @@ const servers = config.servers.map((server) => {
       config: p,
       stack,
       image: () =>
-        (image ??= new GuestImage(`${server.name}-image`, { server: srv }, { parent: srv })),
+        (image ??= new GuestImage(
+          `${server.name}-image`,
+          // Guests carry every benchmark's tools: containers have no uplink to install them.
+          { server: srv, packages: [...new Set([...imagePackages, ...allBenchmarkPackages])] },
+          { parent: srv },
+        )),
       key,
       nextSshPort: () => port++,
       nextOrdinal: () => ordinal++,
       sshKeys: config.sshKeys,
     });
-    return { type: p.type, info: platform.info, guests: guestInfos(guests) };
+    return {
+      type: p.type,
+      info: platform.info,
+      guests: guestInfos(guests),
+      targets: guests.map((g) => g.target),
+    };
   });
-  return { name: server.name, srv, platforms };
+
+  // Bare metal is measured with the tools installed on the server itself (and removed on destroy).
+  const targets: Target[] = [];
+  if (server.platforms.some((p) => p.type === "baseline") && config.benchmarks.length > 0) {
+    const tools = srv.command(
+      `${server.name}-benchmark-tools`,
+      {
+        step: `server ${server.name}: install benchmark tools`,
+        create: script(`${__dirname}/components/platforms`, "packages-install.sh"),
+        delete: script(`${__dirname}/components/platforms`, "packages-remove.sh"),
+        environment: {
+          PACKAGES: packageList([
+            ...new Set(config.benchmarks.flatMap((b) => benchmarks[b.id].packages)),
+          ]),
+        },
+        timeoutSeconds: 1800,
+      },
+      { parent: srv },
+    );
+    targets.push({
+      server: server.name,
+      platform: "baseline",
+      guest: "host",
+      connection: srv.connection,
+      ready: [tools],
+      info: srv.facts,
+    });
+  }
+  targets.push(...platforms.flatMap((p) => p.targets));
+
+  // One run at a time on this server, in config order, after every target is up
+  // (a guest booting would disturb a measurement); other servers run in parallel.
+  const runs: { target: Target; benchmark: string; run: BenchmarkRun }[] = [];
+  let previous: pulumi.Resource | undefined;
+  const allReady = targets.flatMap((t) => t.ready);
+  for (const b of config.benchmarks) {
+    for (const t of targets) {
+      if (b.platforms && !b.platforms.includes(t.platform as (typeof b.platforms)[number]))
+        continue;
+      const run = new BenchmarkRun(
+        `${t.server}-${t.platform}-${t.guest}-${b.id}`,
+        {
+          target: { ...t, ready: previous ? t.ready : allReady },
+          module: benchmarks[b.id],
+          params: b.params,
+          repeats: b.repeats,
+          trialTimeoutSeconds: b.trialTimeoutMinutes * 60,
+          after: previous,
+        },
+        { parent: srv },
+      );
+      previous = run.command;
+      runs.push({ target: t, benchmark: b.id, run });
+    }
+  }
+  return { name: server.name, srv, platforms, targets, runs };
 });
 
 export const testbed = pulumi.output(
@@ -69,3 +143,51 @@ export const testbed = pulumi.output(
     ]),
   ),
 );
+
+// Results: every trial parsed, summarized per metric, compared with the same
+// server's bare metal, and archived in results/<stack>/<run id>/ (kept by destroy).
+const allRuns = servers.flatMap((s) => s.runs);
+const records = pulumi.all(
+  allRuns.map(({ target, benchmark, run }) =>
+    run.trials.apply((trials): RunRecord => ({
+      server: target.server,
+      platform: target.platform,
+      guest: target.guest,
+      benchmark,
+      trials,
+    })),
+  ),
+);
+export const results = records.apply(assemble);
+export const comparison = results.apply(compareToBaseline);
+
+const targetInfos = pulumi.all(
+  Object.fromEntries(servers.flatMap((s) => s.targets.map((t) => [targetKey(t), t.info]))),
+);
+const rawOutputs = pulumi.all(
+  Object.fromEntries(
+    allRuns.map(({ target, benchmark, run }) => [
+      `raw/${targetKey(target)}/${benchmark}.txt`,
+      run.command.stdout,
+    ]),
+  ),
+);
+const newest = pulumi
+  .all(allRuns.map((r) => r.run.startedAt))
+  .apply((ts) => [...ts].sort().pop() ?? "");
+
+const files = pulumi
+  .all([results, comparison, targetInfos, rawOutputs])
+  .apply(([r, c, infos, raw]): Record<string, string> => ({
+    "results.json":
+      JSON.stringify({ stack, results: r, comparison: c, targets: infos }, null, 2) + "\n",
+    ...raw,
+  }));
+const runId = pulumi.all([files, newest]).apply(([f, started]) => {
+  const digest = crypto.createHash("sha256").update(JSON.stringify(f)).digest("hex").slice(0, 8);
+  return `${started.replace(/[:.]/g, "-")}-${digest}`;
+});
+export const archive =
+  allRuns.length === 0
+    ? undefined
+    : new ResultsArchive("results-archive", { root: __dirname, stack, runId, files }).dir;

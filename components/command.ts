@@ -34,6 +34,8 @@ export interface CommandArgs {
   attempts?: pulumi.Input<number>;
   /** Seconds between attempts (default 10). */
   retryDelaySeconds?: pulumi.Input<number>;
+  /** A regex: when the recorded stdout matches it (say, a failed trial), the next update reruns `create`. */
+  rerunIfStdoutMatches?: pulumi.Input<string>;
 }
 
 export interface SshConnection {
@@ -266,6 +268,12 @@ const provider: pulumi.dynamic.ResourceProvider = {
     const same = (k: string) => JSON.stringify(olds[k] ?? null) === JSON.stringify(news[k] ?? null);
     const replaces = replacingKeys.filter((k) => !same(k));
     if (JSON.stringify(target(olds)) !== JSON.stringify(target(news))) replaces.push("connection");
+    if (
+      news.rerunIfStdoutMatches &&
+      new RegExp(news.rerunIfStdoutMatches, "m").test(olds.stdout ?? "")
+    ) {
+      replaces.push("stdout");
+    }
     const changes =
       replaces.length > 0 ||
       !["delete", "timeoutSeconds", "step", "connection", "attempts", "retryDelaySeconds"].every(

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { benchmarks } from "../benchmarks";
 import { profileNames } from "./server/profiles";
 
 /** The config namespace: keys are written `testbed:<key>` in Pulumi.<stack>.yaml. */
@@ -182,8 +183,25 @@ export const serverSchema = z
   .strict();
 export type ServerConfig = z.infer<typeof serverSchema>;
 
+export const benchmarkSchema = z
+  .object({
+    id: z.string().refine((id) => id in benchmarks, {
+      message: `a benchmark id: ${Object.keys(benchmarks).join(", ")}`,
+    }),
+    /** quick: the module's small parameters, for a run in minutes; your parameters still win. */
+    profile: z.enum(["full", "quick"]).default("full"),
+    repeats: z.number().int().min(1).max(100).default(3),
+    trialTimeoutMinutes: z.number().int().min(1).max(1440).default(60),
+    parameters: z.record(z.string(), z.unknown()).default({}),
+    /** Platform types to measure; default all of each server's. */
+    platforms: z.array(z.enum(["baseline", "kvm", "xen", "lxc", "openvz", "vmware"])).optional(),
+  })
+  .strict();
+export type BenchmarkConfig = z.infer<typeof benchmarkSchema> & { params: unknown };
+
 export const testbedSchema = z
   .object({
+    benchmarks: z.array(benchmarkSchema).default([]),
     servers: z
       .array(serverSchema, {
         error: (iss) =>
@@ -235,7 +253,9 @@ export const testbedSchema = z
       }
     });
   });
-export type TestbedConfig = z.infer<typeof testbedSchema>;
+export type TestbedConfig = Omit<z.infer<typeof testbedSchema>, "benchmarks"> & {
+  benchmarks: BenchmarkConfig[];
+};
 
 /** `servers[1].connection.type` style, the way the key is written in the stack file. */
 export function keyPath(path: readonly PropertyKey[]): string {
@@ -247,8 +267,35 @@ export function keyPath(path: readonly PropertyKey[]): string {
 /** Validates raw config; throws one message listing every bad key as `testbed:<path>: <problem>`. */
 export function parseTestbedConfig(raw: Record<string, unknown>): TestbedConfig {
   const result = testbedSchema.safeParse(raw);
-  if (result.success) return result.data;
-  const lines = result.error.issues.map((i) => `  ${namespace}:${keyPath(i.path)}: ${i.message}`);
+  const lines = result.success
+    ? []
+    : result.error.issues.map((i) => `  ${namespace}:${keyPath(i.path)}: ${i.message}`);
+  if (result.success) {
+    // Each benchmark's parameters, by its own module's schema (and its own checks,
+    // such as UnixBench's source), so a bad one is caught before any resource exists.
+    result.data.benchmarks.forEach((b, i) => {
+      const m = benchmarks[b.id];
+      const base = b.profile === "quick" ? { ...(m.quick as object) } : {};
+      const p = m.parameters.safeParse({ ...base, ...b.parameters });
+      if (!p.success) {
+        for (const issue of p.error.issues) {
+          lines.push(
+            `  ${namespace}:${keyPath(["benchmarks", i, "parameters", ...issue.path])}: ${issue.message}`,
+          );
+        }
+        return;
+      }
+      try {
+        m.environment(p.data);
+        (b as BenchmarkConfig).params = p.data;
+      } catch (e) {
+        lines.push(
+          `  ${namespace}:${keyPath(["benchmarks", i, "parameters"])}: ${(e as Error).message}`,
+        );
+      }
+    });
+  }
+  if (lines.length === 0 && result.success) return result.data as TestbedConfig;
   throw new Error(`invalid stack configuration:\n${lines.join("\n")}`);
 }
 
@@ -285,7 +332,10 @@ export interface LoadedConfig extends TestbedConfig {
 /** Reads and validates the stack's config before any resource is created. */
 export function loadTestbedConfig(): LoadedConfig {
   const cfg = new pulumi.Config(namespace);
-  const parsed = parseTestbedConfig({ servers: cfg.getObject<unknown>("servers") });
+  const parsed = parseTestbedConfig({
+    servers: cfg.getObject<unknown>("servers"),
+    benchmarks: cfg.getObject<unknown>("benchmarks"),
+  });
   // Only to see which keys exist; the values are used through the secret below.
   checkSshKeys(parsed, cfg.getObject<Record<string, unknown>>("sshKeys"));
   const sshKeys =

@@ -4,7 +4,7 @@ import { PlatformConfig } from "../config";
 import { Kvm, Lxc, OpenVz, Platform, Xen } from "../platforms";
 import { script } from "../scripts";
 import { PhysicalServer } from "../server";
-import { GuestImage } from "./image";
+import { GuestImage, imagePackages } from "./image";
 import { GuestKey } from "./key";
 import { KvmGuest } from "./kvm";
 import { GuestInfo, LxcGuest } from "./lxc";
@@ -12,7 +12,16 @@ import { OpenVzGuest } from "./openvz";
 import { VmwareGuest } from "./vmware";
 import { XenGuest } from "./xen";
 
-export { GuestImage, GuestKey, KvmGuest, LxcGuest, OpenVzGuest, VmwareGuest, XenGuest };
+export {
+  GuestImage,
+  imagePackages,
+  GuestKey,
+  KvmGuest,
+  LxcGuest,
+  OpenVzGuest,
+  VmwareGuest,
+  XenGuest,
+};
 export type { GuestInfo };
 
 export interface GuestsArgs {

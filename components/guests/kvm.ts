@@ -1,6 +1,7 @@
 import * as libvirt from "@pulumi/libvirt";
 import * as pulumi from "@pulumi/pulumi";
-import { Command } from "../command";
+import { Command, SshConnectionInput } from "../command";
+import { Target } from "../measure/target";
 import { Kvm } from "../platforms";
 import { PhysicalServer } from "../server";
 import { domainXslt, DomainXsltArgs } from "./domain-xslt";
@@ -45,6 +46,7 @@ export class KvmGuest extends pulumi.ComponentResource {
   public readonly domain: libvirt.Domain;
   public readonly ssh: Command;
   public readonly objectName: string;
+  public readonly target: Target;
 
   constructor(name: string, args: KvmGuestArgs, opts?: pulumi.ComponentResourceOptions) {
     super("testbed:guest:KvmGuest", name, {}, opts);
@@ -104,27 +106,28 @@ export class KvmGuest extends pulumi.ComponentResource {
       { parent: this, provider },
     );
     const srv = args.server.connection;
+    const connection: SshConnectionInput = {
+      host: "127.0.0.1",
+      port: args.sshPort,
+      user: "root",
+      privateKey: args.key.privateKey,
+      connectTimeoutSeconds: 10,
+      // On a remote server the forwarded port is on its loopback: go through the server.
+      ...(srv
+        ? {
+            jump: pulumi
+              .all([srv.host, srv.port, srv.user, srv.privateKey])
+              .apply(([host, port, user, privateKey]) => ({ host, port, user, privateKey })),
+          }
+        : {}),
+    };
     this.ssh = new Command(
       `${name}-ssh`,
       {
         step: `server ${args.server.config.name}: kvm guest ${n}: boot until SSH answers`,
         create:
           'echo "kernel: $(uname -r)"; echo "cpus: $(nproc)"; echo "memory: $(grep MemTotal /proc/meminfo)"',
-        connection: {
-          host: "127.0.0.1",
-          port: args.sshPort,
-          user: "root",
-          privateKey: args.key.privateKey,
-          connectTimeoutSeconds: 10,
-          // On a remote server the forwarded port is on its loopback: go through the server.
-          ...(srv
-            ? {
-                jump: pulumi
-                  .all([srv.host, srv.port, srv.user, srv.privateKey])
-                  .apply(([host, port, user, privateKey]) => ({ host, port, user, privateKey })),
-              }
-            : {}),
-        },
+        connection,
         attempts: args.bootAttempts,
         retryDelaySeconds: 5,
         timeoutSeconds: 60,
@@ -145,6 +148,14 @@ export class KvmGuest extends pulumi.ComponentResource {
         kernel: /^kernel: (.*)$/m.exec(out)?.[1] ?? "",
         bootToSshSeconds: Math.round(seconds * 10) / 10,
       }));
+    this.target = {
+      server: args.server.config.name,
+      platform: "kvm",
+      guest: n,
+      connection,
+      ready: [this.ssh],
+      info: this.info,
+    };
     this.registerOutputs({ info: this.info });
   }
 }

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Command } from "../command";
+import { Target } from "../measure/target";
 import { Lxc } from "../platforms";
 import { script } from "../scripts";
 import { PhysicalServer } from "../server";
@@ -32,6 +33,7 @@ export class LxcGuest extends pulumi.ComponentResource {
   public readonly info: pulumi.Output<GuestInfo>;
   public readonly container: Command;
   public readonly objectName: string;
+  public readonly target: Target;
 
   constructor(name: string, args: LxcGuestArgs, opts?: pulumi.ComponentResourceOptions) {
     super("testbed:guest:LxcContainer", name, {}, opts);
@@ -70,6 +72,15 @@ export class LxcGuest extends pulumi.ComponentResource {
       cpus: args.cpus ?? "all",
       memoryMiB: args.memoryMiB ?? "unlimited",
     }));
+    this.target = {
+      server: args.server.config.name,
+      platform: "lxc",
+      guest: n,
+      connection: args.server.connection,
+      enter: { kind: "lxc", name: n, lxcpath },
+      ready: [this.container],
+      info: this.info,
+    };
     this.registerOutputs({ info: this.info });
   }
 }

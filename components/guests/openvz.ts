@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { Target } from "../measure/target";
 import { OpenVz } from "../platforms";
 import { script } from "../scripts";
 import { PhysicalServer } from "../server";
@@ -24,6 +25,7 @@ export interface OpenVzGuestArgs {
 export class OpenVzGuest extends pulumi.ComponentResource {
   public readonly info: pulumi.Output<GuestInfo>;
   public readonly objectName: string;
+  public readonly target: Target;
 
   constructor(name: string, args: OpenVzGuestArgs, opts?: pulumi.ComponentResourceOptions) {
     super("testbed:guest:OpenVzContainer", name, {}, opts);
@@ -56,6 +58,15 @@ export class OpenVzGuest extends pulumi.ComponentResource {
       cpuUnits: args.cpuUnits,
       memoryMiB: args.memoryMiB ?? "unlimited",
     }));
+    this.target = {
+      server: args.server.config.name,
+      platform: "openvz",
+      guest: n,
+      connection: args.server.connection,
+      enter: { kind: "openvz", ctid: args.ctid },
+      ready: [ct],
+      info: this.info,
+    };
     this.registerOutputs({ info: this.info });
   }
 }

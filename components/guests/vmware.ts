@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Command, SshConnectionInput } from "../command";
 import { parseFacts } from "../server/facts";
 import { factsScript } from "../server/facts";
+import { Target } from "../measure/target";
 import { GuestInfo } from "./lxc";
 
 export interface VmwareGuestArgs {
@@ -17,6 +18,7 @@ export interface VmwareGuestArgs {
 export class VmwareGuest extends pulumi.ComponentResource {
   public readonly info: pulumi.Output<GuestInfo>;
   public readonly objectName: string;
+  public readonly target: Target;
 
   constructor(name: string, args: VmwareGuestArgs, opts?: pulumi.ComponentResourceOptions) {
     super("testbed:guest:VmwareGuest", name, {}, opts);
@@ -43,6 +45,14 @@ export class VmwareGuest extends pulumi.ComponentResource {
         memoryMiB: f.memory.totalMiB,
       };
     });
+    this.target = {
+      server: args.serverName,
+      platform: "vmware",
+      guest: args.guest,
+      connection: args.connection,
+      ready: [facts],
+      info: this.info,
+    };
     this.registerOutputs({ info: this.info });
   }
 }

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { Command } from "../command";
+import { Command, SshConnectionInput } from "../command";
+import { Target } from "../measure/target";
 import { Xen } from "../platforms";
 import { script } from "../scripts";
 import { PhysicalServer } from "../server";
@@ -34,6 +35,7 @@ export interface XenGuestArgs {
 export class XenGuest extends pulumi.ComponentResource {
   public readonly info: pulumi.Output<GuestInfo>;
   public readonly objectName: string;
+  public readonly target: Target;
 
   constructor(name: string, args: XenGuestArgs, opts?: pulumi.ComponentResourceOptions) {
     super("testbed:guest:XenGuest", name, {}, opts);
@@ -68,25 +70,26 @@ export class XenGuest extends pulumi.ComponentResource {
       { parent: this, dependsOn: [args.platform.ready, args.image.build] },
     );
     const srv = args.server.connection;
+    const connection: SshConnectionInput = {
+      host: args.address,
+      port: 22,
+      user: "root",
+      privateKey: args.key.privateKey,
+      connectTimeoutSeconds: 10,
+      ...(srv
+        ? {
+            jump: pulumi
+              .all([srv.host, srv.port, srv.user, srv.privateKey])
+              .apply(([host, port, user, privateKey]) => ({ host, port, user, privateKey })),
+          }
+        : {}),
+    };
     const ssh = new Command(
       `${name}-ssh`,
       {
         step: `server ${args.server.config.name}: xen guest ${n}: boot until SSH answers`,
         create: 'echo "kernel: $(uname -r)"',
-        connection: {
-          host: args.address,
-          port: 22,
-          user: "root",
-          privateKey: args.key.privateKey,
-          connectTimeoutSeconds: 10,
-          ...(srv
-            ? {
-                jump: pulumi
-                  .all([srv.host, srv.port, srv.user, srv.privateKey])
-                  .apply(([host, port, user, privateKey]) => ({ host, port, user, privateKey })),
-              }
-            : {}),
-        },
+        connection,
         attempts: 60,
         retryDelaySeconds: 5,
         timeoutSeconds: 60,
@@ -107,6 +110,14 @@ export class XenGuest extends pulumi.ComponentResource {
         kernel: /^kernel: (.*)$/m.exec(out)?.[1] ?? "",
         bootToSshSeconds: Math.round(seconds * 10) / 10,
       }));
+    this.target = {
+      server: args.server.config.name,
+      platform: "xen",
+      guest: n,
+      connection,
+      ready: [ssh],
+      info: this.info,
+    };
     this.registerOutputs({ info: this.info });
   }
 }

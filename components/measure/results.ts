@@ -1,0 +1,109 @@
+import { Metric } from "../../benchmarks/types";
+import { compare, Comparison, summarize, Summary } from "../results/stats";
+import { Trial } from "./trials";
+
+export interface MetricResult extends Summary {
+  unit: string;
+  direction: "higher" | "lower";
+  labels: Record<string, string>;
+}
+
+export interface BenchmarkOutcome {
+  /** ok: every trial parsed; partial: some failed; failed: none gave a number. */
+  status: "ok" | "partial" | "failed";
+  toolVersion: string;
+  trials: { index: number; exitCode: number; seconds: number; error?: string }[];
+  metrics: Record<string, MetricResult>;
+}
+
+export interface RunRecord {
+  server: string;
+  platform: string;
+  guest: string;
+  benchmark: string;
+  trials: Trial[];
+}
+
+/** server -> platform -> guest -> benchmark -> outcome. */
+export type Results = Record<
+  string,
+  Record<string, Record<string, Record<string, BenchmarkOutcome>>>
+>;
+
+/** A metric's key: its name, and its labels when it has any, e.g. `throughput[algorithm=sha256,blockBytes=16384]`. */
+export function metricKey(m: Pick<Metric, "name" | "labels">): string {
+  const labels = Object.entries(m.labels ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  return labels.length === 0
+    ? m.name
+    : `${m.name}[${labels.map(([k, v]) => `${k}=${v}`).join(",")}]`;
+}
+
+export function outcome(trials: Trial[]): BenchmarkOutcome {
+  const good = trials.filter((t) => t.result !== undefined);
+  const values = new Map<string, { metric: Metric; values: number[] }>();
+  for (const t of good) {
+    for (const m of t.result!.metrics) {
+      const k = metricKey(m);
+      const e = values.get(k) ?? { metric: m, values: [] };
+      e.values.push(m.value);
+      values.set(k, e);
+    }
+  }
+  const metrics: Record<string, MetricResult> = {};
+  for (const [k, { metric, values: v }] of values) {
+    metrics[k] = {
+      ...summarize(v),
+      unit: metric.unit,
+      direction: metric.direction,
+      labels: metric.labels,
+    };
+  }
+  return {
+    status: good.length === 0 ? "failed" : good.length < trials.length ? "partial" : "ok",
+    toolVersion: good[0]?.result?.toolVersion ?? "unknown",
+    trials: trials.map((t) => ({
+      index: t.index,
+      exitCode: t.exitCode,
+      seconds: t.seconds,
+      ...(t.error ? { error: t.error } : {}),
+    })),
+    metrics,
+  };
+}
+
+export function assemble(runs: RunRecord[]): Results {
+  const out: Results = {};
+  for (const r of runs) {
+    ((out[r.server] ??= {})[r.platform] ??= {})[r.guest] ??= {};
+    out[r.server][r.platform][r.guest][r.benchmark] = outcome(r.trials);
+  }
+  return out;
+}
+
+/** server -> platform -> guest -> benchmark -> metric -> comparison with the same server's bare metal. */
+export type Comparisons = Record<
+  string,
+  Record<string, Record<string, Record<string, Record<string, Comparison>>>>
+>;
+
+export function compareToBaseline(results: Results): Comparisons {
+  const out: Comparisons = {};
+  for (const [server, platforms] of Object.entries(results)) {
+    const bare = platforms.baseline?.host;
+    if (!bare) continue;
+    for (const [platform, guests] of Object.entries(platforms)) {
+      if (platform === "baseline") continue;
+      for (const [guest, benchmarks] of Object.entries(guests)) {
+        for (const [benchmark, o] of Object.entries(benchmarks)) {
+          for (const [key, m] of Object.entries(o.metrics)) {
+            const b = bare[benchmark]?.metrics[key];
+            if (!b || b.median === 0 || m.median === 0) continue;
+            (((out[server] ??= {})[platform] ??= {})[guest] ??= {})[benchmark] ??= {};
+            out[server][platform][guest][benchmark][key] = compare(m, b, m.direction);
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
