@@ -23,7 +23,8 @@ function load() {
 const config = load();
 const stack = pulumi.getStack();
 
-const allBenchmarkPackages = Object.values(benchmarks).flatMap((m) => m.packages);
+// Guests carry the configured benchmarks' tools (containers have no uplink to install them).
+const benchmarkPackages = [...new Set(config.benchmarks.flatMap((b) => benchmarks[b.id].packages))];
 
 // One SSH key pair for the stack's VM guests, made on first use.
 let guestKey: GuestKey | undefined;
@@ -53,8 +54,7 @@ const servers = config.servers.map((server) => {
       image: () =>
         (image ??= new GuestImage(
           `${server.name}-image`,
-          // Guests carry every benchmark's tools: containers have no uplink to install them.
-          { server: srv, packages: [...new Set([...imagePackages, ...allBenchmarkPackages])] },
+          { server: srv, packages: [...new Set([...imagePackages, ...benchmarkPackages])] },
           { parent: srv },
         )),
       key,
