@@ -164,14 +164,18 @@ export const comparison = results.apply(compareToBaseline);
 const targetInfos = pulumi.all(
   Object.fromEntries(servers.flatMap((s) => s.targets.map((t) => [targetKey(t), t.info]))),
 );
-const rawOutputs = pulumi.all(
-  Object.fromEntries(
-    allRuns.map(({ target, benchmark, run }) => [
-      `raw/${targetKey(target)}/${benchmark}.txt`,
-      run.command.stdout,
-    ]),
-  ),
-);
+// Each trial's output exactly as the tool printed it, so `npm run parse` reads it back.
+const rawOutputs = pulumi
+  .all(
+    allRuns.map(({ target, benchmark, run }) =>
+      run.trials.apply((trials) =>
+        trials.map(
+          (t) => [`raw/${targetKey(target)}/${benchmark}/trial-${t.index}.txt`, t.raw] as const,
+        ),
+      ),
+    ),
+  )
+  .apply((lists) => Object.fromEntries(lists.flat()));
 const newest = pulumi
   .all(allRuns.map((r) => r.run.startedAt))
   .apply((ts) => [...ts].sort().pop() ?? "");

@@ -1,7 +1,9 @@
 // npm run --silent parse -- <benchmark-id> <raw-output-file> [parameters.json]
 // Prints the parsed result as JSON; a malformed file gives the parser's error
-// on stderr and exit code 1. Re-parses archived raw outputs the same way a run does.
+// on stderr and exit code 1. Re-parses archived raw outputs the same way a run
+// does, with the parameters.json archived beside them unless one is given.
 import * as fs from "fs";
+import * as path from "path";
 import { benchmarks } from "../benchmarks";
 
 function main(argv: string[]): number {
@@ -15,14 +17,18 @@ function main(argv: string[]): number {
   }
   const m = benchmarks[id];
   if (!m) {
-    process.stderr.write(`parse: unknown benchmark '${id}' (known: ${Object.keys(benchmarks).join(", ")})\n`);
+    process.stderr.write(
+      `parse: unknown benchmark '${id}' (known: ${Object.keys(benchmarks).join(", ")})\n`,
+    );
     return 2;
   }
   let raw: string;
   let params: unknown;
   try {
     raw = fs.readFileSync(file, "utf8");
-    const given = paramsFile ? JSON.parse(fs.readFileSync(paramsFile, "utf8")) : {};
+    const beside = path.join(path.dirname(file), "parameters.json");
+    const from = paramsFile ?? (fs.existsSync(beside) ? beside : undefined);
+    const given = from ? JSON.parse(fs.readFileSync(from, "utf8")) : {};
     params = m.parameters.parse(given);
   } catch (e) {
     process.stderr.write(`parse: ${(e as Error).message}\n`);

@@ -30,10 +30,12 @@ export class BenchmarkRun extends pulumi.ComponentResource {
   public readonly trials: pulumi.Output<Trial[]>;
   public readonly command: Command;
   public readonly startedAt: pulumi.Output<string>;
+  public readonly params: unknown;
 
   constructor(name: string, args: BenchmarkRunArgs, opts?: pulumi.ComponentResourceOptions) {
     super("testbed:measure:BenchmarkRun", name, {}, opts);
     const { target, module: m } = args;
+    this.params = args.params;
     const env: Record<string, string> = {
       ...m.environment(args.params),
       VTB_TRIALS: String(args.repeats),

@@ -79,6 +79,7 @@ beforeAll(() => {
 afterAll(() => {
   fs.rmSync(backend, { recursive: true, force: true });
   fs.rmSync(stackFile, { force: true });
+  fs.rmSync(path.join(root, "results", stack), { recursive: true, force: true });
 });
 
 describe("the default stack, for real", () => {
@@ -131,7 +132,46 @@ describe("the default stack, for real", () => {
     ).toBe("systemd");
     expect(sh(`virsh -c qemu:///system domstate vtb-${stack}-vm`).trim()).toBe("running");
 
-    // A second look changes nothing.
+    // Every configured benchmark measured every platform, with parsed numbers.
+    const configured = ["openssl-speed", "bonnie", "ab"];
+    const targets = [
+      ["baseline", "host"],
+      ["lxc", `vtb-${stack}-ct`],
+      ["kvm", `vtb-${stack}-vm`],
+    ];
+    for (const [platform, guest] of targets) {
+      for (const b of configured) {
+        const o = outputs.results.local[platform][guest][b];
+        expect({ target: `${platform}/${guest}`, b, status: o.status }).toEqual({
+          target: `${platform}/${guest}`,
+          b,
+          status: "ok",
+        });
+        expect(o.trials).toHaveLength(3);
+        const medians = Object.values(o.metrics as Record<string, { median: number }>).map(
+          (m) => m.median,
+        );
+        expect(medians.length).toBeGreaterThan(0);
+        expect(medians.every(Number.isFinite)).toBe(true);
+      }
+    }
+    // Compared with bare metal, like the papers' "% of bare metal".
+    const cmp = outputs.comparison.local.kvm[`vtb-${stack}-vm`]["openssl-speed"];
+    const aes = cmp["throughput[algorithm=aes-128-cbc,blockBytes=16384]"];
+    expect(aes.percentOfBaseline).toBeGreaterThan(0);
+    console.log(
+      `TCG guest aes-128-cbc 16 KiB blocks: ${aes.percentOfBaseline.toFixed(1)}% of bare metal`,
+    );
+    // Archived with raw outputs, tool versions and the targets' facts.
+    const archive = outputs.archive as string;
+    const saved = JSON.parse(fs.readFileSync(path.join(archive, "results.json"), "utf8"));
+    expect(saved.results.local.baseline.host["openssl-speed"].toolVersion).toMatch(/^OpenSSL /);
+    expect(saved.targets["local/baseline/host"].cpu.logicalCpus).toBe(os.cpus().length);
+    expect(
+      fs.readFileSync(path.join(archive, "raw/local/kvm", `vtb-${stack}-vm`, "bonnie.txt"), "utf8"),
+    ).toMatch(/^@@@ trial 1/);
+
+    // A second look changes nothing: no benchmark would run again.
     pulumi("preview", "--expect-no-changes");
 
     const t1 = Date.now();
@@ -146,6 +186,8 @@ describe("the default stack, for real", () => {
         .filter((l) => l.startsWith("vtb-")),
     ).toEqual([]);
     expect(fs.existsSync("/var/lib/virt-testbed")).toBe(false);
+    // Nothing measured is lost: the archive outlives the testbed.
+    expect(fs.existsSync(path.join(archive, "results.json"))).toBe(true);
     pulumi("stack", "rm", "--yes", "--preserve-config");
   });
 });
