@@ -18,9 +18,10 @@ export LC_ALL=C
 tool=${VTB_IPERF_TOOL:?VTB_IPERF_TOOL is required}
 addr=${VTB_IPERF_SERVER:?VTB_IPERF_SERVER is required}
 port=${VTB_IPERF_PORT:?VTB_IPERF_PORT is required}
-[[ $tool == iperf || $tool == iperf3 ]] || { echo "iperf-server: bad tool: $tool" >&2; exit 2; }
-[[ $addr =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]] || { echo "iperf-server: bad address: $addr" >&2; exit 2; }
-[[ $port =~ ^[1-9][0-9]{0,4}$ ]] || { echo "iperf-server: bad port: $port" >&2; exit 2; }
+bad() { echo "iperf-server: bad $1: $2" >&2; exit 2; }
+[[ $tool == iperf || $tool == iperf3 ]] || bad tool "$tool"
+[[ $addr =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]] || bad address "$addr"
+[[ $port =~ ^[1-9][0-9]{0,4}$ ]] && ((port <= 65535)) || bad port "$port"
 
 # True when something listens on TCP ADDR:PORT (IPv4). Read from /proc/net/tcp, so
 # neither ss nor netstat is needed, and without connecting (a connection would
@@ -35,9 +36,20 @@ listening() {
 pidfile="${TMPDIR:-/tmp}/vtb-$tool-server-$addr-$port.pid"
 log="${pidfile%.pid}.log"
 
+# True when PID is a live process (not a zombie: nothing may reap orphans soon).
+alive() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  [[ $stat != *") "[ZX]* ]]
+}
+# True when PID is a live process of the tool (setsid and nohup exec into it).
+running() {
+  alive "$1" && [[ $(cat "/proc/$1/stat" 2>/dev/null) == "$1 ($tool) "* ]]
+}
+
 if [ -s "$pidfile" ]; then
   pid=$(cat "$pidfile")
-  if [[ $pid =~ ^[0-9]+$ ]] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$tool" ]; then
+  if [[ $pid =~ ^[0-9]+$ ]] && running "$pid" && listening "$addr" "$port"; then
     echo "$pid"
     exit 0
   fi
@@ -54,13 +66,13 @@ setsid nohup "$tool" -s -B "$addr" -p "$port" </dev/null >"$log" 2>&1 &
 pid=$!
 echo "$pid" >"$pidfile"
 for _ in $(seq 1 100); do
-  if ! kill -0 "$pid" 2>/dev/null; then
+  if ! alive "$pid"; then
     echo "iperf-server: $tool exited at start:" >&2
     tail -n 5 "$log" >&2
     rm -f "$pidfile"
     exit 1
   fi
-  if listening "$addr" "$port"; then
+  if listening "$addr" "$port" && running "$pid"; then
     echo "$pid"
     exit 0
   fi

@@ -21,12 +21,14 @@ port=${VTB_IPERF_PORT:?VTB_IPERF_PORT is required}
 duration=${VTB_IPERF_DURATION:?VTB_IPERF_DURATION is required}
 parallel=${VTB_IPERF_PARALLEL:?VTB_IPERF_PARALLEL is required}
 read -r -a directions <<<"${VTB_IPERF_DIRECTIONS:?VTB_IPERF_DIRECTIONS is required}"
-[[ $server =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]] || { echo "iperf3: bad server: $server" >&2; exit 2; }
+bad() { echo "iperf3: bad $1: $2" >&2; exit 2; }
+[[ $server =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]] || bad server "$server"
 for n in "$port" "$duration" "$parallel"; do
-  [[ $n =~ ^[1-9][0-9]{0,4}$ ]] || { echo "iperf3: bad number: $n" >&2; exit 2; }
+  [[ $n =~ ^[1-9][0-9]{0,4}$ ]] || bad number "$n"
 done
+((port <= 65535)) || bad port "$port"
 for d in "${directions[@]}"; do
-  [[ $d == forward || $d == reverse ]] || { echo "iperf3: bad direction: $d" >&2; exit 2; }
+  [[ $d == forward || $d == reverse ]] || bad direction "$d"
 done
 
 section() { printf '@@@ %s\n' "$*"; }

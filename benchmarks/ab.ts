@@ -1,0 +1,234 @@
+import { z } from "zod";
+import { script } from "../components/scripts";
+import { BenchmarkModule, BenchmarkResult, Metric, ParseError, num, validated } from "./types";
+
+const ID = "ab";
+
+/** The one URL path ab.sh serves and fetches. */
+export const AB_PATH = "/bench.bin";
+
+export const abParameters = z
+  .object({
+    /** Requests in all (-n). */
+    requests: z.number().int().min(1).max(1_000_000).default(10000),
+    /** Requests at a time (-c); at most `requests`, as ab requires. */
+    concurrency: z.number().int().min(1).max(1000).default(10),
+    /** Size of the static file served, KiB. */
+    fileKiB: z.number().int().min(1).max(102_400).default(10),
+    /** HTTP keep-alive (-k); without it every request opens a connection. */
+    keepalive: z.boolean().default(false),
+    /** The port lighttpd listens on, on 127.0.0.1. */
+    port: z.number().int().min(1).max(65535).default(8088),
+  })
+  .strict()
+  .refine((p) => p.concurrency <= p.requests, {
+    message: "at most as many concurrent requests as requests",
+    path: ["concurrency"],
+  });
+export type AbParameters = z.infer<typeof abParameters>;
+
+/** Splits the script's "@@@ name" blocks, in order. */
+function sections(raw: string): { name: string; body: string[] }[] {
+  const out: { name: string; body: string[] }[] = [];
+  for (const line of raw.split("\n")) {
+    const m = /^@@@ (.+)$/.exec(line);
+    if (m) out.push({ name: m[1].trim(), body: [] });
+    else if (out.length > 0) out[out.length - 1].body.push(line);
+  }
+  return out;
+}
+
+const decimal = String.raw`(\d+(?:\.\d+)?)`;
+
+/** The one line matching `re` (its first group), or undefined if none; two is a ParseError. */
+function field(body: string[], re: RegExp, what: string): string | undefined {
+  const found = body.map((l) => re.exec(l)).filter((m) => m !== null);
+  if (found.length > 1) throw new ParseError(ID, `${what}: ${found.length} lines, expected one`);
+  return found[0]?.[1];
+}
+
+function required(body: string[], re: RegExp, what: string): string {
+  const v = field(body, re, what);
+  if (v === undefined) throw new ParseError(ID, `no "${what}" line: ab's summary is missing`);
+  return v;
+}
+
+const percentiles = ["50", "66", "75", "80", "90", "95", "98", "99", "100"];
+
+/** "Percentage of the requests served within a certain time (ms)" -> percentile: ms. */
+function percentileTable(body: string[]): Map<string, number> {
+  const title = body.findIndex((l) =>
+    /^Percentage of the requests served within a certain time \(ms\)\s*$/.test(l),
+  );
+  if (title < 0) throw new ParseError(ID, "no percentile table");
+  const rows = new Map<string, number>();
+  for (const line of body.slice(title + 1)) {
+    if (line.trim() === "") break;
+    const m = /^\s*(\d+)%\s+(\d+)( \(longest request\))?\s*$/.exec(line);
+    if (!m) throw new ParseError(ID, `percentile table: cannot read ${JSON.stringify(line)}`);
+    if (rows.has(m[1])) throw new ParseError(ID, `percentile table: ${m[1]}% twice`);
+    rows.set(m[1], num(ID, m[2], `${m[1]}% percentile`));
+  }
+  const got = [...rows.keys()];
+  if (got.join(",") !== percentiles.join(",")) {
+    throw new ParseError(
+      ID,
+      `percentile table: rows ${got.join(", ") || "none"}, expected ${percentiles.join(", ")}`,
+    );
+  }
+  return rows;
+}
+
+/** Parses ab.sh output: `ab -V`, then ab's report of one run. */
+export function parseAb(raw: string, params: AbParameters): BenchmarkResult {
+  const got = sections(raw);
+  const expected = ["version", "ab", "end"];
+  const names = got.map((s) => s.name);
+  if (names.join("\n") !== expected.join("\n")) {
+    const missing = expected.filter((e) => !names.includes(e));
+    throw new ParseError(
+      ID,
+      missing.length > 0
+        ? `missing section(s) ${missing.join(", ")}: output truncated or not from ab.sh`
+        : `sections ${JSON.stringify(names)}, expected ${JSON.stringify(expected)}`,
+    );
+  }
+  const version = got[0].body
+    .map((l) => /^This is ApacheBench, Version (\d+\.\d+\S*)/.exec(l))
+    .find((m) => m !== null);
+  if (!version) {
+    throw new ParseError(ID, 'version: no "This is ApacheBench, Version x.y" line');
+  }
+  const body = got[1].body;
+
+  // The run must be the one configured: path, file, concurrency, request count.
+  const path = required(body, /^Document Path:\s+(\S+)\s*$/, "Document Path");
+  if (path !== AB_PATH) throw new ParseError(ID, `Document Path is ${path}, expected ${AB_PATH}`);
+  const length = required(body, /^Document Length:\s+(\d+) bytes\s*$/, "Document Length");
+  if (Number(length) !== params.fileKiB * 1024) {
+    throw new ParseError(
+      ID,
+      `Document Length is ${length} bytes, expected ${params.fileKiB * 1024} (${params.fileKiB} KiB)`,
+    );
+  }
+  const level = required(body, /^Concurrency Level:\s+(\d+)\s*$/, "Concurrency Level");
+  if (Number(level) !== params.concurrency) {
+    throw new ParseError(ID, `Concurrency Level is ${level}, expected ${params.concurrency}`);
+  }
+  const complete = num(
+    ID,
+    required(body, /^Complete requests:\s+(\d+)\s*$/, "Complete requests"),
+    "Complete requests",
+  );
+  if (complete === 0) throw new ParseError(ID, "Complete requests: 0, nothing was measured");
+  if (complete !== params.requests) {
+    throw new ParseError(ID, `Complete requests: ${complete}, expected ${params.requests}`);
+  }
+  const keepAlive = field(body, /^Keep-Alive requests:\s+(\d+)\s*$/, "Keep-Alive requests");
+  if ((keepAlive !== undefined) !== params.keepalive) {
+    throw new ParseError(
+      ID,
+      `keep-alive was ${keepAlive !== undefined ? "on" : "off"}, expected ${params.keepalive ? "on" : "off"}`,
+    );
+  }
+
+  const metric = (
+    name: string,
+    value: string,
+    unit: string,
+    direction: "higher" | "lower",
+    labels: Record<string, string> = {},
+  ): Metric => ({ name, value: num(ID, value, name), unit, direction, labels });
+  const metrics: Metric[] = [
+    metric(
+      "requests_per_second",
+      required(
+        body,
+        new RegExp(String.raw`^Requests per second:\s+${decimal} \[#/sec\] \(mean\)\s*$`),
+        "Requests per second",
+      ),
+      "requests/s",
+      "higher",
+    ),
+    // Mean time of one request, as a client waits for it.
+    metric(
+      "time_per_request",
+      required(
+        body,
+        new RegExp(String.raw`^Time per request:\s+${decimal} \[ms\] \(mean\)\s*$`),
+        "Time per request ... (mean)",
+      ),
+      "ms",
+      "lower",
+    ),
+    // The run's time divided by all requests: the inverse of the request rate.
+    metric(
+      "time_per_request_across_concurrent",
+      required(
+        body,
+        new RegExp(
+          String.raw`^Time per request:\s+${decimal} \[ms\] \(mean, across all concurrent requests\)\s*$`,
+        ),
+        "Time per request ... (mean, across all concurrent requests)",
+      ),
+      "ms",
+      "lower",
+    ),
+    // ab's Kbytes are 1024 bytes.
+    metric(
+      "transfer_rate",
+      required(
+        body,
+        new RegExp(String.raw`^Transfer rate:\s+${decimal} \[Kbytes/sec\] received\s*$`),
+        "Transfer rate",
+      ),
+      "KiB/s",
+      "higher",
+    ),
+    metric(
+      "failed_requests",
+      required(body, /^Failed requests:\s+(\d+)\s*$/, "Failed requests"),
+      "count",
+      "lower",
+    ),
+    // ab prints this line only when there are some.
+    metric(
+      "non_2xx_responses",
+      field(body, /^Non-2xx responses:\s+(\d+)\s*$/, "Non-2xx responses") ?? "0",
+      "count",
+      "lower",
+    ),
+  ];
+  for (const [p, ms] of percentileTable(body)) {
+    metrics.push({
+      name: "latency",
+      value: ms,
+      unit: "ms",
+      direction: "lower",
+      labels: { percentile: p },
+    });
+  }
+  return validated(ID, { benchmark: ID, toolVersion: version[1], metrics });
+}
+
+export const ab: BenchmarkModule<typeof abParameters> = {
+  id: ID,
+  description:
+    "ApacheBench (ab) against a lighttpd the trial starts on 127.0.0.1, serving one static " +
+    "file: requests per second, time per request, transfer rate, failures and latency percentiles.",
+  packages: ["apache2-utils", "lighttpd"],
+  parameters: abParameters,
+  quick: { requests: 2000 },
+  script: script(__dirname, "ab.sh"),
+  environment: (params) => {
+    const p = abParameters.parse(params);
+    return {
+      VTB_AB_REQUESTS: String(p.requests),
+      VTB_AB_CONCURRENCY: String(p.concurrency),
+      VTB_AB_FILE_KIB: String(p.fileKiB),
+      VTB_AB_KEEPALIVE: p.keepalive ? "1" : "0",
+      VTB_AB_PORT: String(p.port),
+    };
+  },
+  parse: parseAb,
+};

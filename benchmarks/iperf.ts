@@ -1,0 +1,326 @@
+import { z } from "zod";
+import { script } from "../components/scripts";
+import { BenchmarkModule, BenchmarkResult, Metric, ParseError, num, validated } from "./types";
+
+/**
+ * TCP throughput between a client (the target the trial runs on) and an iperf
+ * server that the orchestration starts beforehand with `serverScript`, run with
+ * the same environment as the client. Both directions are measured by default:
+ * "forward" (the client sends) and "reverse" (the server sends, -R).
+ */
+
+const directionParam = z.enum(["both", "forward", "reverse"]);
+type Direction = "forward" | "reverse";
+
+const ipv4 = z
+  .ipv4({ error: "an IPv4 address, e.g. 127.0.0.1" })
+  .refine((a) => a !== "0.0.0.0" && a !== "255.255.255.255", "an address a client can reach");
+
+function parametersWithPort(defaultPort: number) {
+  return z
+    .object({
+      /** Seconds per run (-t); a trial makes one run per direction. */
+      duration: z.number().int().min(1).max(3600).default(10),
+      /** Parallel TCP streams (-P). */
+      parallel: z.number().int().min(1).max(128).default(1),
+      /** The address the server listens on and the client connects to. */
+      server: ipv4.default("127.0.0.1"),
+      port: z.number().int().min(1).max(65535).default(defaultPort),
+      /** Which directions to measure: "both" is a forward run, then a reverse run. */
+      direction: directionParam.default("both"),
+    })
+    .strict();
+}
+
+export const iperfParameters = parametersWithPort(5001);
+export const iperf3Parameters = parametersWithPort(5201);
+export type IperfParameters = z.infer<typeof iperfParameters>;
+
+const directionsOf = (p: IperfParameters): Direction[] =>
+  p.direction === "both" ? ["forward", "reverse"] : [p.direction];
+
+/**
+ * Starts the server of either tool in the background, bound to the configured
+ * address and port, and prints its PID; run it with the module's `environment`
+ * (VTB_IPERF_TOOL picks the tool). Safe to run twice: a server it started that
+ * still runs is reused. Stop it with `kill PID`.
+ */
+export const serverScript = script(__dirname, "iperf-server.sh");
+
+function environment(tool: "iperf" | "iperf3", p: IperfParameters): Record<string, string> {
+  return {
+    VTB_IPERF_TOOL: tool,
+    VTB_IPERF_SERVER: p.server,
+    VTB_IPERF_PORT: String(p.port),
+    VTB_IPERF_DURATION: String(p.duration),
+    VTB_IPERF_PARALLEL: String(p.parallel),
+    VTB_IPERF_DIRECTIONS: directionsOf(p).join(" "),
+  };
+}
+
+/** Splits the script's "@@@ name" blocks, in order. */
+function sections(raw: string): { name: string; body: string[] }[] {
+  const out: { name: string; body: string[] }[] = [];
+  for (const line of raw.split("\n")) {
+    const m = /^@@@ (.+)$/.exec(line);
+    if (m) out.push({ name: m[1].trim(), body: [] });
+    else if (out.length > 0) out[out.length - 1].body.push(line);
+  }
+  return out;
+}
+
+/** The sections version, each direction, end, in that order, or a ParseError. */
+function expectSections(id: string, raw: string, p: IperfParameters) {
+  const got = sections(raw);
+  const expected = ["version", ...directionsOf(p), "end"];
+  const names = got.map((s) => s.name);
+  if (names.join("\n") !== expected.join("\n")) {
+    const missing = expected.filter((e) => !names.includes(e));
+    throw new ParseError(
+      id,
+      missing.length > 0
+        ? `missing section(s) ${missing.join(", ")}: output truncated or not from ${id}.sh`
+        : `sections ${JSON.stringify(names)}, expected ${JSON.stringify(expected)}`,
+    );
+  }
+  return got;
+}
+
+function throughput(value: number, direction: Direction, side: "sender" | "receiver"): Metric {
+  return {
+    name: "throughput",
+    value,
+    unit: "Mbit/s",
+    direction: "higher",
+    labels: { direction, side },
+  };
+}
+
+// ---------------------------------------------------------------- iperf 2
+
+const IPERF = "iperf";
+
+// "[  1] 0.0000-3.0148 sec  10720 MBytes  29827 Mbits/sec" (2.1: 4 decimals, ids from 1,
+// "[ *1]" for a reverse stream), "[  3]  0.0-10.0 sec  1125 MBytes   943 Mbits/sec"
+// (2.0: 1 decimal, ids from 3), and the total of parallel streams as "[SUM]".
+const interval = String.raw`(\d+\.\d+)-\s*(\d+\.\d+) sec\s+(\d+(?:\.\d+)?) MBytes\s+(\d+(?:\.\d+)?) Mbits/sec\s*`;
+const streamLine = new RegExp(String.raw`^\[\s*\*?(\d+)\]\s+${interval}$`);
+const sumLine = new RegExp(String.raw`^\[SUM(?:-\d+)?\]\s+${interval}$`);
+// Any line of the report table: an id or SUM in brackets, then the interval.
+const reportLine = /^\[\s*(\*?\d+|SUM[^\]]*)\]\s+\d/;
+const connectedLine = /^\[\s*\d+\] local \S+ port \d+ connected with \S+ port \d+(.*)$/;
+
+function iperf2Run(section: Direction, body: string[], p: IperfParameters): Metric {
+  const target = body.map((l) => /^Client connecting to (\S+), TCP port (\d+)$/.exec(l.trim()));
+  const to = target.find((m) => m !== null);
+  if (!to) throw new ParseError(IPERF, `${section}: no "Client connecting to" line`);
+  if (to[1] !== p.server || Number(to[2]) !== p.port) {
+    throw new ParseError(
+      IPERF,
+      `${section}: connected to ${to[1]} port ${to[2]}, expected ${p.server} port ${p.port}`,
+    );
+  }
+  const connections = body.map((l) => connectedLine.exec(l)).filter((m) => m !== null);
+  if (connections.length !== p.parallel) {
+    throw new ParseError(
+      IPERF,
+      `${section}: ${connections.length} connection(s), expected ${p.parallel}`,
+    );
+  }
+  const reversed = connections.filter((m) => m[1].includes("(reverse)")).length;
+  if (reversed !== (section === "reverse" ? p.parallel : 0)) {
+    throw new ParseError(
+      IPERF,
+      `${section}: ${reversed} of ${connections.length} connection(s) marked (reverse)`,
+    );
+  }
+  // The final report of each stream: its last line that starts at 0 (with -i the
+  // intervals come first), and the same for [SUM].
+  const streams = new Map<string, number>();
+  let sum: number | undefined;
+  for (const line of body) {
+    if (!reportLine.test(line)) continue;
+    const stream = streamLine.exec(line);
+    const sumMatch = stream ? null : sumLine.exec(line);
+    if (!stream && !sumMatch) {
+      throw new ParseError(IPERF, `${section}: cannot read ${JSON.stringify(line)}`);
+    }
+    const [start, end, , rate] = stream ? stream.slice(2) : sumMatch!.slice(1);
+    if (num(IPERF, start, `${section} interval start`) !== 0) continue;
+    if (!(num(IPERF, end, `${section} interval end`) > 0)) {
+      throw new ParseError(IPERF, `${section}: empty interval in ${JSON.stringify(line)}`);
+    }
+    const mbits = num(IPERF, rate, `${section} Mbits/sec`);
+    if (stream) streams.set(stream[1], mbits);
+    else sum = mbits;
+  }
+  if (streams.size !== p.parallel) {
+    throw new ParseError(
+      IPERF,
+      `${section}: final reports of ${streams.size} stream(s), expected ${p.parallel}`,
+    );
+  }
+  let total: number;
+  if (p.parallel === 1) {
+    total = [...streams.values()][0];
+  } else {
+    if (sum === undefined) throw new ParseError(IPERF, `${section}: no [SUM] line`);
+    total = sum;
+  }
+  // The client counts what it wrote (forward) or read (reverse).
+  return throughput(total, section, section === "forward" ? "sender" : "receiver");
+}
+
+/** Parses iperf.sh output: iperf 2.0.x or 2.1.x client reports, one run per direction. */
+export function parseIperf(raw: string, params: IperfParameters): BenchmarkResult {
+  const got = expectSections(IPERF, raw, params);
+  const version = /^iperf version (\d+\.\d+\.\d+\S*)/.exec(got[0].body[0] ?? "");
+  if (!version) {
+    throw new ParseError(
+      IPERF,
+      `version: expected "iperf version 2.x.y ...", got ${JSON.stringify(got[0].body[0])}`,
+    );
+  }
+  const metrics = got.slice(1, -1).map((s) => iperf2Run(s.name as Direction, s.body, params));
+  return validated(IPERF, { benchmark: IPERF, toolVersion: version[1], metrics });
+}
+
+export const iperf: BenchmarkModule<typeof iperfParameters> = {
+  id: IPERF,
+  description:
+    "iperf 2 TCP throughput from this target to an iperf server (started by serverScript), " +
+    "forward (the target sends) and reverse (-R, the server sends), in Mbit/s.",
+  packages: ["iperf"],
+  parameters: iperfParameters,
+  quick: { duration: 3 },
+  script: script(__dirname, "iperf.sh"),
+  environment: (params) => environment("iperf", iperfParameters.parse(params)),
+  parse: parseIperf,
+};
+
+// ---------------------------------------------------------------- iperf3
+
+const IPERF3 = "iperf3";
+
+interface Sum {
+  seconds?: unknown;
+  bits_per_second?: unknown;
+  retransmits?: unknown;
+  sender?: unknown;
+}
+interface Iperf3Report {
+  error?: unknown;
+  start?: {
+    connecting_to?: { host?: unknown; port?: unknown };
+    test_start?: {
+      protocol?: unknown;
+      num_streams?: unknown;
+      duration?: unknown;
+      reverse?: unknown;
+    };
+  };
+  end?: { sum_sent?: Sum; sum_received?: Sum };
+}
+
+function nonNegative(section: string, v: unknown, what: string): number {
+  if (typeof v !== "number" || !Number.isFinite(v) || v < 0) {
+    throw new ParseError(IPERF3, `${section}: ${what}: expected a number >= 0, got ${String(v)}`);
+  }
+  return v;
+}
+
+function iperf3Run(section: Direction, body: string[], p: IperfParameters): Metric[] {
+  let doc: Iperf3Report;
+  try {
+    doc = JSON.parse(body.join("\n")) as Iperf3Report;
+  } catch (e) {
+    throw new ParseError(IPERF3, `${section}: not valid JSON (${(e as Error).message})`);
+  }
+  if (typeof doc !== "object" || doc === null) {
+    throw new ParseError(IPERF3, `${section}: not a JSON object`);
+  }
+  if (doc.error !== undefined) {
+    throw new ParseError(IPERF3, `${section}: iperf3 reported an error: ${String(doc.error)}`);
+  }
+  const to = doc.start?.connecting_to;
+  if (to?.host !== p.server || to?.port !== p.port) {
+    throw new ParseError(
+      IPERF3,
+      `${section}: connected to ${String(to?.host)} port ${String(to?.port)}, expected ${p.server} port ${p.port}`,
+    );
+  }
+  const t = doc.start?.test_start;
+  const expected = { protocol: "TCP", num_streams: p.parallel, duration: p.duration };
+  for (const [key, want] of Object.entries(expected)) {
+    const got = (t as Record<string, unknown> | undefined)?.[key];
+    if (got !== want) {
+      throw new ParseError(
+        IPERF3,
+        `${section}: test_start.${key} is ${String(got)}, expected ${want}`,
+      );
+    }
+  }
+  if (t?.reverse !== (section === "reverse" ? 1 : 0)) {
+    throw new ParseError(IPERF3, `${section}: test_start.reverse is ${String(t?.reverse)}`);
+  }
+  const metrics: Metric[] = [];
+  for (const [key, side] of [
+    ["sum_sent", "sender"],
+    ["sum_received", "receiver"],
+  ] as const) {
+    const s = doc.end?.[key];
+    if (s === undefined) throw new ParseError(IPERF3, `${section}: no end.${key}`);
+    if (!(nonNegative(section, s.seconds, `end.${key}.seconds`) > 0)) {
+      throw new ParseError(IPERF3, `${section}: end.${key} covers 0 seconds`);
+    }
+    // The client's view: in a reverse run the sender is the server.
+    if (
+      typeof s.sender === "boolean" &&
+      key === "sum_sent" &&
+      s.sender !== (section === "forward")
+    ) {
+      throw new ParseError(IPERF3, `${section}: end.sum_sent.sender is ${s.sender}`);
+    }
+    const bps = nonNegative(section, s.bits_per_second, `end.${key}.bits_per_second`);
+    metrics.push(throughput(bps / 1e6, section, side));
+  }
+  // TCP retransmits, counted by the sender (Linux reports them; other systems may not).
+  const retransmits = doc.end?.sum_sent?.retransmits;
+  if (retransmits !== undefined) {
+    metrics.push({
+      name: "retransmits",
+      value: nonNegative(section, retransmits, "end.sum_sent.retransmits"),
+      unit: "count",
+      direction: "lower",
+      labels: { direction: section },
+    });
+  }
+  return metrics;
+}
+
+/** Parses iperf3.sh output: one JSON report (-J) per direction. */
+export function parseIperf3(raw: string, params: IperfParameters): BenchmarkResult {
+  const got = expectSections(IPERF3, raw, params);
+  const version = /^iperf (3\.\d+(?:\.\d+)?\S*)/.exec(got[0].body[0] ?? "");
+  if (!version) {
+    throw new ParseError(
+      IPERF3,
+      `version: expected "iperf 3.x ...", got ${JSON.stringify(got[0].body[0])}`,
+    );
+  }
+  const metrics = got.slice(1, -1).flatMap((s) => iperf3Run(s.name as Direction, s.body, params));
+  return validated(IPERF3, { benchmark: IPERF3, toolVersion: version[1], metrics });
+}
+
+export const iperf3: BenchmarkModule<typeof iperf3Parameters> = {
+  id: IPERF3,
+  description:
+    "iperf3 TCP throughput from this target to an iperf3 server (started by serverScript), " +
+    "forward and reverse (-R), as sender and receiver see it, in Mbit/s, with TCP retransmits.",
+  packages: ["iperf3"],
+  parameters: iperf3Parameters,
+  quick: { duration: 3 },
+  script: script(__dirname, "iperf3.sh"),
+  environment: (params) => environment("iperf3", iperf3Parameters.parse(params)),
+  parse: parseIperf3,
+};

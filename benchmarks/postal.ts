@@ -1,0 +1,192 @@
+import { z } from "zod";
+import { script } from "../components/scripts";
+import { BenchmarkModule, BenchmarkResult, Metric, ParseError, num, validated } from "./types";
+
+/**
+ * Postal's SMTP delivery rate into a Postfix instance the trial starts on
+ * 127.0.0.1 (see postal.sh for why Postfix and how it is kept apart from the
+ * system's mail setup). rabid, Postal's POP3 reader, is not run: it needs a POP3
+ * server as well, which this module does not set up.
+ */
+
+const ID = "postal";
+const MAX_MSG_KIB = 40960; // postal's MAX_MSG_SIZE
+
+export const postalParameters = z
+  .object({
+    /**
+     * Minutes postal runs. It reports once a minute and the first report is a part
+     * of a minute, so 2 minutes give one whole minute to report, 5 give four.
+     */
+    minutes: z.number().int().min(2).max(1440).default(5),
+    /** Sending threads, each with its own SMTP connection (-t). */
+    threads: z.number().int().min(1).max(100).default(4),
+    /** Message bodies are random sizes in [minMessageKiB, maxMessageKiB] (-M, -m). */
+    minMessageKiB: z.number().int().min(0).max(MAX_MSG_KIB).default(0),
+    maxMessageKiB: z.number().int().min(0).max(MAX_MSG_KIB).default(10),
+    /** Mailboxes, user1@example.com ...; postal picks senders and recipients among them. */
+    users: z.number().int().min(1).max(10000).default(100),
+    /** The SMTP port on 127.0.0.1 (not 25: the system's own mail server may have it). */
+    port: z.number().int().min(1).max(65535).default(2525),
+  })
+  .strict()
+  .refine((p) => p.minMessageKiB <= p.maxMessageKiB, {
+    message: "minMessageKiB at most maxMessageKiB",
+    path: ["minMessageKiB"],
+  });
+export type PostalParameters = z.infer<typeof postalParameters>;
+
+/** Splits the script's "@@@ name" blocks, in order. */
+function sections(raw: string): { name: string; body: string[] }[] {
+  const out: { name: string; body: string[] }[] = [];
+  for (const line of raw.split("\n")) {
+    const m = /^@@@ (.+)$/.exec(line);
+    if (m) out.push({ name: m[1].trim(), body: [] });
+    else if (out.length > 0) out[out.length - 1].body.push(line);
+  }
+  return out;
+}
+
+/** One of postal's per-minute lines, with the epoch second at which its minute ends. */
+export interface PostalRow {
+  time: string;
+  end: number;
+  messages: number;
+  dataKiB: number;
+  errors: number;
+  connections: number;
+}
+
+const header = /^time,messages,data\(K\),errors,connections(,SSL connections)?$/;
+const row = /^(\d{2}):(\d{2}),(\d+),(\d+),(\d+),(\d+)(,\d+)?$/;
+
+/**
+ * Postal's lines "HH:MM,messages,data(K),errors,connections[,SSL]" between the
+ * start and stop times. Each line is printed at a wall-clock minute (UTC, as the
+ * script sets TZ) and counts the minute that ends there; its epoch is the first
+ * minute after the line before whose time of day is HH:MM.
+ */
+export function postalRows(body: string[], start: number, stop: number): PostalRow[] {
+  let ssl: boolean | undefined;
+  let last = Math.floor(start / 60) * 60;
+  const rows: PostalRow[] = [];
+  for (const line of body) {
+    if (line.trim() === "") continue;
+    const h = header.exec(line);
+    if (h) {
+      if (ssl !== undefined) throw new ParseError(ID, "postal's header twice");
+      ssl = h[1] !== undefined;
+      continue;
+    }
+    const m = row.exec(line);
+    if (!m) throw new ParseError(ID, `cannot read ${JSON.stringify(line)}`);
+    if (ssl === undefined) throw new ParseError(ID, `a line before postal's header: ${line}`);
+    if ((m[7] !== undefined) !== ssl) {
+      throw new ParseError(ID, `${JSON.stringify(line)} does not have the header's columns`);
+    }
+    if (Number(m[1]) > 23 || Number(m[2]) > 59) {
+      throw new ParseError(ID, `not a time of day: ${m[1]}:${m[2]}`);
+    }
+    const minuteOfDay = Number(m[1]) * 60 + Number(m[2]);
+    let end = last + 60;
+    while ((end / 60) % 1440 !== minuteOfDay && end <= stop) end += 60;
+    if (end > stop) {
+      throw new ParseError(ID, `line ${m[1]}:${m[2]} is not a minute between start and stop`);
+    }
+    last = end;
+    rows.push({
+      time: `${m[1]}:${m[2]}`,
+      end,
+      messages: num(ID, m[3], "messages"),
+      dataKiB: num(ID, m[4], "data(K)"),
+      errors: num(ID, m[5], "errors"),
+      connections: num(ID, m[6], "connections"),
+    });
+  }
+  if (ssl === undefined) throw new ParseError(ID, "no output from postal (no header line)");
+  return rows;
+}
+
+/** Parses postal.sh output: the means over the whole minutes postal reported. */
+export function parsePostal(raw: string, params: PostalParameters): BenchmarkResult {
+  const got = sections(raw);
+  const names = got.map((s) => s.name);
+  const shape = [/^version$/, /^start \d+$/, /^stop \d+$/, /^end$/];
+  if (names.length !== shape.length || !shape.every((re, i) => re.test(names[i]))) {
+    throw new ParseError(
+      ID,
+      `sections ${JSON.stringify(names)}, expected version, start EPOCH, stop EPOCH, end: ` +
+        "output truncated or not from postal.sh",
+    );
+  }
+  const version = got[0].body.map((l) => /^Postal Version: (\S+)$/.exec(l)).find((m) => m !== null);
+  if (!version) throw new ParseError(ID, 'version: no "Postal Version: x" line');
+  // Debian's 0.76 still calls itself 0.75: give the package version too when printed.
+  const pkg = got[0].body.map((l) => /^postal\t(\S+)$/.exec(l)).find((m) => m !== null);
+  const toolVersion = pkg ? `${version[1]} (Debian package ${pkg[1]})` : version[1];
+
+  const start = num(ID, names[1].split(" ")[1], "start time");
+  const stop = num(ID, names[2].split(" ")[1], "stop time");
+  const ran = stop - start;
+  if (ran < params.minutes * 60 - 1 || ran > params.minutes * 60 + 60) {
+    throw new ParseError(ID, `postal ran ${ran} s, expected ${params.minutes} minutes`);
+  }
+  // Whole minutes only: the first line counts from postal's start, not a minute.
+  const full = postalRows(got[1].body, start, stop).filter((r) => r.end - 60 >= start);
+  if (full.length === 0) {
+    throw new ParseError(ID, "no whole minute reported: postal must run at least 2 minutes");
+  }
+  const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+  const metric = (
+    name: string,
+    values: number[],
+    unit: string,
+    direction: "higher" | "lower",
+  ): Metric => ({ name, value: mean(values), unit, direction, labels: {} });
+  const metrics = [
+    metric(
+      "messages_per_minute",
+      full.map((r) => r.messages),
+      "messages/min",
+      "higher",
+    ),
+    // postal's data(K) is bytes / 1024.
+    metric(
+      "data_kib_per_minute",
+      full.map((r) => r.dataKiB),
+      "KiB/min",
+      "higher",
+    ),
+    metric(
+      "errors_per_minute",
+      full.map((r) => r.errors),
+      "errors/min",
+      "lower",
+    ),
+  ];
+  return validated(ID, { benchmark: ID, toolVersion, metrics });
+}
+
+export const postal: BenchmarkModule<typeof postalParameters> = {
+  id: ID,
+  description:
+    "Postal SMTP delivery into a Postfix instance the trial starts on 127.0.0.1 " +
+    "(queue and Maildir delivery on the target's disk): messages, KiB and errors per minute, " +
+    "averaged over whole minutes.",
+  packages: ["postal", "postfix"],
+  parameters: postalParameters,
+  quick: { minutes: 2, threads: 2 },
+  script: script(__dirname, "postal.sh"),
+  environment: (params) => {
+    const p = postalParameters.parse(params);
+    return {
+      VTB_POSTAL_MINUTES: String(p.minutes),
+      VTB_POSTAL_THREADS: String(p.threads),
+      VTB_POSTAL_MIN_KIB: String(p.minMessageKiB),
+      VTB_POSTAL_MAX_KIB: String(p.maxMessageKiB),
+      VTB_POSTAL_USERS: String(p.users),
+      VTB_POSTAL_PORT: String(p.port),
+    };
+  },
+  parse: parsePostal,
+};

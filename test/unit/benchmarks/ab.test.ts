@@ -1,0 +1,255 @@
+import * as fs from "fs";
+import * as path from "path";
+import { ab, abParameters, parseAb } from "../../../benchmarks/ab";
+import { BenchmarkResult, ParseError } from "../../../benchmarks/types";
+
+const dir = path.join(__dirname, "..", "..", "fixtures", "benchmarks", "ab");
+const fixture = (name: string) => fs.readFileSync(path.join(dir, name), "utf8");
+const params = (p: object = {}) => abParameters.parse(p);
+
+const fixtures = {
+  // Recorded here (Debian bookworm, ab 2.3, lighttpd 1.4.69, 2 vCPUs, other work
+  // running) by running benchmarks/ab.sh with the quick parameters.
+  "ab-2.3-lighttpd-1.4.69-bookworm-loopback.txt": params({ requests: 2000 }),
+  // The same, with keep-alive and a 64 KiB file.
+  "ab-2.3-lighttpd-1.4.69-bookworm-loopback-keepalive-64k.txt": params({
+    requests: 2000,
+    keepalive: true,
+    fileKiB: 64,
+  }),
+  // ab's own output, recorded here with `ab -r -n 2000 -c 10` against a Python test
+  // server on 127.0.0.1:8089 whose every 7th response was a byte short (a Length
+  // failure) and every 11th a 404 (non-2xx), since lighttpd gave no failures; the
+  // "@@@" lines and `ab -V` were written around it as ab.sh does.
+  "ab-2.3-bookworm-loopback-python-server-failures.txt": params({ requests: 2000 }),
+};
+
+function metric(r: BenchmarkResult, name: string, labels: Record<string, string> = {}) {
+  const found = r.metrics.filter(
+    (m) => m.name === name && Object.entries(labels).every(([k, v]) => m.labels[k] === v),
+  );
+  expect(found).toHaveLength(1);
+  return found[0];
+}
+const value = (r: BenchmarkResult, name: string, labels: Record<string, string> = {}) =>
+  metric(r, name, labels).value;
+
+describe("parseAb on recorded output", () => {
+  it("reads the summary and the percentile table", () => {
+    const name = "ab-2.3-lighttpd-1.4.69-bookworm-loopback.txt";
+    const r = parseAb(fixture(name), fixtures[name]);
+    expect(r.benchmark).toBe("ab");
+    expect(r.toolVersion).toBe("2.3");
+    expect(metric(r, "requests_per_second")).toEqual({
+      name: "requests_per_second",
+      value: 17725.94,
+      unit: "requests/s",
+      direction: "higher",
+      labels: {},
+    });
+    expect(metric(r, "time_per_request")).toMatchObject({ value: 0.564, unit: "ms" });
+    expect(metric(r, "time_per_request_across_concurrent")).toMatchObject({
+      value: 0.056,
+      unit: "ms",
+      direction: "lower",
+    });
+    expect(metric(r, "transfer_rate")).toMatchObject({
+      value: 181223.49,
+      unit: "KiB/s",
+      direction: "higher",
+    });
+    expect(metric(r, "failed_requests")).toMatchObject({
+      value: 0,
+      unit: "count",
+      direction: "lower",
+    });
+    expect(value(r, "non_2xx_responses")).toBe(0);
+    const latency = r.metrics.filter((m) => m.name === "latency");
+    expect(latency.map((m) => m.labels.percentile)).toEqual([
+      "50",
+      "66",
+      "75",
+      "80",
+      "90",
+      "95",
+      "98",
+      "99",
+      "100",
+    ]);
+    expect(latency.every((m) => m.unit === "ms" && m.direction === "lower")).toBe(true);
+    expect(value(r, "latency", { percentile: "100" })).toBe(1);
+    expect(r.metrics).toHaveLength(6 + 9);
+  });
+
+  it("reads a keep-alive run", () => {
+    const name = "ab-2.3-lighttpd-1.4.69-bookworm-loopback-keepalive-64k.txt";
+    const r = parseAb(fixture(name), fixtures[name]);
+    expect(value(r, "requests_per_second")).toBe(34029.81);
+    expect(value(r, "time_per_request")).toBe(0.294);
+    expect(value(r, "time_per_request_across_concurrent")).toBe(0.029);
+    expect(value(r, "transfer_rate")).toBe(2185684.19);
+    expect(value(r, "latency", { percentile: "95" })).toBe(0);
+    expect(value(r, "latency", { percentile: "98" })).toBe(1);
+  });
+
+  it("reads a run with failed and non-2xx requests, and reports them", () => {
+    const name = "ab-2.3-bookworm-loopback-python-server-failures.txt";
+    const r = parseAb(fixture(name), fixtures[name]);
+    expect(value(r, "failed_requests")).toBe(441);
+    expect(value(r, "non_2xx_responses")).toBe(181);
+    expect(value(r, "requests_per_second")).toBe(2547.65);
+    expect(value(r, "time_per_request")).toBe(3.925);
+    expect(value(r, "time_per_request_across_concurrent")).toBe(0.393);
+    expect(value(r, "transfer_rate")).toBe(23459.85);
+    expect(value(r, "latency", { percentile: "50" })).toBe(2);
+    expect(value(r, "latency", { percentile: "99" })).toBe(8);
+    expect(value(r, "latency", { percentile: "100" })).toBe(11);
+  });
+});
+
+describe("parseAb rejects what ab.sh does not print on success", () => {
+  const name = "ab-2.3-lighttpd-1.4.69-bookworm-loopback.txt";
+  const raw = fixture(name);
+  const p = fixtures[name];
+  const reject = (text: string, message: RegExp, q = p) => {
+    expect(() => parseAb(text, q)).toThrow(ParseError);
+    expect(() => parseAb(text, q)).toThrow(message);
+  };
+
+  it("rejects empty and truncated output", () => {
+    reject("", /missing section\(s\) version, ab, end/);
+    reject(raw.slice(0, raw.indexOf("Requests per second")), /missing section\(s\) end/);
+    reject(raw.slice(0, raw.indexOf(" 99% ")), /missing section\(s\) end/);
+  });
+
+  it("rejects a missing summary, even with the end marker", () => {
+    const cut = raw.slice(0, raw.indexOf("Concurrency Level")) + "@@@ end\n";
+    reject(cut, /no "Concurrency Level" line: ab's summary is missing/);
+    reject(raw.replace(/^Transfer rate:.*\n/m, ""), /no "Transfer rate" line/);
+    reject(
+      raw.replace(/^Time per request:.*across all concurrent requests\)\n/m, ""),
+      /no "Time per request ... \(mean, across all concurrent requests\)" line/,
+    );
+  });
+
+  it("rejects a run with no complete request, or fewer than asked", () => {
+    reject(
+      raw.replace("Complete requests:      2000", "Complete requests:      0"),
+      /Complete requests: 0, nothing was measured/,
+    );
+    reject(raw, /Complete requests: 2000, expected 3000/, params({ requests: 3000 }));
+  });
+
+  it("rejects garbled numbers and a cut percentile table", () => {
+    reject(raw.replace("17725.94 [#/sec]", "17725.9x [#/sec]"), /no "Requests per second" line/);
+    reject(raw.replace("0.564 [ms] (mean)", "-0.564 [ms] (mean)"), /no "Time per request/);
+    reject(raw.replace(/^ {2}90%.*\n/m, ""), /percentile table: rows 50, 66, 75, 80, 95/);
+    reject(raw.replace(/^ {2}66% .*$/m, "  66%   one"), /percentile table: cannot read/);
+    reject(raw.replace(/^Percentage of the requests.*\n/m, ""), /no percentile table/);
+  });
+
+  it("rejects a summary line twice", () => {
+    const twice = raw.replace(/^(Failed requests:.*)$/m, "$1\n$1");
+    reject(twice, /Failed requests: 2 lines, expected one/);
+  });
+
+  it("rejects output for other parameters", () => {
+    reject(
+      raw,
+      /Document Length is 10240 bytes, expected 20480 \(20 KiB\)/,
+      params({ fileKiB: 20 }),
+    );
+    reject(raw, /Concurrency Level is 10, expected 4/, params({ requests: 2000, concurrency: 4 }));
+    reject(raw, /keep-alive was off, expected on/, params({ requests: 2000, keepalive: true }));
+    reject(raw.replace("/bench.bin", "/index.html"), /Document Path is \/index.html/);
+  });
+
+  it("rejects a version line that is not ApacheBench's", () => {
+    reject(raw.replace(/^This is ApacheBench, Version 2\.3.*$/gm, "ab 2.3"), /version: no/);
+  });
+});
+
+// A deterministic pseudo-random generator, so a failure can be replayed.
+function mulberry32(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const appearsIn = (v: number, text: string) =>
+  (text.match(/\d+(\.\d+)?/g) ?? []).map(Number).some((n) => n === v);
+
+describe("parseAb never invents a number", () => {
+  for (const [name, p] of Object.entries(fixtures)) {
+    it(`on random truncations and deletions of ${name}`, () => {
+      const raw = fixture(name);
+      const random = mulberry32(name.length * 7919);
+      const inputs: string[] = [];
+      for (let i = 0; i < 150; i++) inputs.push(raw.slice(0, Math.floor(random() * raw.length)));
+      for (let i = 0; i < 150; i++) {
+        const a = Math.floor(random() * raw.length);
+        const b = Math.min(raw.length, a + 1 + Math.floor(random() * 40));
+        inputs.push(raw.slice(0, a) + raw.slice(b));
+      }
+      let parsed = 0;
+      for (const text of inputs) {
+        let r: BenchmarkResult;
+        try {
+          r = parseAb(text, p);
+        } catch (e) {
+          expect(e).toBeInstanceOf(ParseError);
+          continue;
+        }
+        parsed++;
+        for (const m of r.metrics)
+          expect([m.value, appearsIn(m.value, text)]).toEqual([m.value, true]);
+      }
+      // Deletions in the banner or the connection-times table still parse.
+      expect(parsed).toBeGreaterThan(0);
+    });
+  }
+});
+
+describe("ab module", () => {
+  it("has defaults, a quick profile and an environment for the script", () => {
+    expect(ab.id).toBe("ab");
+    expect(ab.packages).toEqual(["apache2-utils", "lighttpd"]);
+    expect(params()).toEqual({
+      requests: 10000,
+      concurrency: 10,
+      fileKiB: 10,
+      keepalive: false,
+      port: 8088,
+    });
+    const quick = abParameters.parse(ab.quick);
+    expect(ab.environment(quick)).toEqual({
+      VTB_AB_REQUESTS: "2000",
+      VTB_AB_CONCURRENCY: "10",
+      VTB_AB_FILE_KIB: "10",
+      VTB_AB_KEEPALIVE: "0",
+      VTB_AB_PORT: "8088",
+    });
+    expect(ab.environment(params({ keepalive: true })).VTB_AB_KEEPALIVE).toBe("1");
+  });
+
+  it("starts its own lighttpd on 127.0.0.1 and runs ab with -r", () => {
+    expect(ab.script).toContain('server.bind = "127.0.0.1"');
+    expect(ab.script).toContain('lighttpd -D -f "$work/lighttpd.conf"');
+    expect(ab.script).toMatch(/args=\(-r -n "\$requests" -c "\$concurrency"\)/);
+    expect(ab.script).toContain('"http://127.0.0.1:$port/bench.bin"');
+  });
+
+  it("refuses parameters ab or the script cannot take", () => {
+    expect(abParameters.safeParse({ requests: 5, concurrency: 10 }).success).toBe(false);
+    expect(abParameters.safeParse({ requests: 0 }).success).toBe(false);
+    expect(abParameters.safeParse({ fileKiB: 0 }).success).toBe(false);
+    expect(abParameters.safeParse({ fileKiB: 1.5 }).success).toBe(false);
+    expect(abParameters.safeParse({ keepalive: "yes" }).success).toBe(false);
+    expect(abParameters.safeParse({ port: 70000 }).success).toBe(false);
+    expect(abParameters.safeParse({ path: "/x" }).success).toBe(false);
+    expect(() => ab.environment({ ...params(), requests: -1 })).toThrow();
+  });
+});

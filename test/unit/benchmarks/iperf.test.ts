@@ -1,0 +1,291 @@
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { iperf, iperfParameters, parseIperf, serverScript } from "../../../benchmarks/iperf";
+import { BenchmarkResult, ParseError } from "../../../benchmarks/types";
+
+const dir = path.join(__dirname, "..", "..", "fixtures", "benchmarks", "iperf");
+const fixture = (name: string) => fs.readFileSync(path.join(dir, name), "utf8");
+const params = (p: object = {}) => iperfParameters.parse(p);
+
+// Recorded here (Debian bookworm, iperf 2.1.8, 2 vCPUs, other work running) by
+// running benchmarks/iperf.sh with duration 3 against a server that
+// benchmarks/iperf-server.sh started on 127.0.0.1:15001: loopback, both directions.
+const fixtures = {
+  "iperf-2.1.8-bookworm-loopback.txt": params({ duration: 3, port: 15001 }),
+  "iperf-2.1.8-bookworm-loopback-parallel-2.txt": params({
+    duration: 3,
+    port: 15001,
+    parallel: 2,
+  }),
+};
+
+// CONSTRUCTED, not recorded (no iperf 2.0 here): the client report of iperf 2.0.x
+// (e.g. Debian's 2.0.13 and older) as its Reporter prints it: "%4.1f-%4.1f sec"
+// intervals with one decimal, stream ids from 3, no "(icwnd/...)" after the
+// connection line, "[SUM]" for parallel streams. 2.0.x has no -R, hence forward only.
+const iperf20 = [
+  "@@@ version",
+  "iperf version 2.0.13 (21 Jan 2019) pthreads",
+  "@@@ forward",
+  "------------------------------------------------------------",
+  "Client connecting to 127.0.0.1, TCP port 5001",
+  "TCP window size: 85.0 KByte (default)",
+  "------------------------------------------------------------",
+  "[  4] local 127.0.0.1 port 54238 connected with 127.0.0.1 port 5001",
+  "[  3] local 127.0.0.1 port 54236 connected with 127.0.0.1 port 5001",
+  "[ ID] Interval       Transfer     Bandwidth",
+  "[  4]  0.0-10.0 sec   560 MBytes   469 Mbits/sec",
+  "[  3]  0.0-10.0 sec   561 MBytes   470 Mbits/sec",
+  "[SUM]  0.0-10.0 sec  1121 MBytes   939 Mbits/sec",
+  "@@@ end",
+  "",
+].join("\n");
+const iperf20Params = params({ parallel: 2, direction: "forward" });
+
+function metric(r: BenchmarkResult, name: string, labels: Record<string, string>) {
+  const found = r.metrics.filter(
+    (m) => m.name === name && Object.entries(labels).every(([k, v]) => m.labels[k] === v),
+  );
+  expect(found).toHaveLength(1);
+  return found[0];
+}
+
+describe("parseIperf on recorded output", () => {
+  it("reads one stream in each direction from iperf 2.1.8", () => {
+    const name = "iperf-2.1.8-bookworm-loopback.txt";
+    const r = parseIperf(fixture(name), fixtures[name]);
+    expect(r.benchmark).toBe("iperf");
+    expect(r.toolVersion).toBe("2.1.8");
+    expect(r.metrics).toEqual([
+      {
+        name: "throughput",
+        value: 29827,
+        unit: "Mbit/s",
+        direction: "higher",
+        labels: { direction: "forward", side: "sender" },
+      },
+      {
+        name: "throughput",
+        value: 31797,
+        unit: "Mbit/s",
+        direction: "higher",
+        labels: { direction: "reverse", side: "receiver" },
+      },
+    ]);
+  });
+
+  it("reads the [SUM] line of parallel streams, not a stream's line", () => {
+    const name = "iperf-2.1.8-bookworm-loopback-parallel-2.txt";
+    const raw = fixture(name);
+    expect(raw).toContain("[ *1] 0.0000-2.9984 sec");
+    const r = parseIperf(raw, fixtures[name]);
+    expect(metric(r, "throughput", { direction: "forward" }).value).toBe(37732);
+    expect(metric(r, "throughput", { direction: "reverse", side: "receiver" }).value).toBe(44149);
+  });
+
+  it("reads iperf 2.0.x output (constructed, see above)", () => {
+    const r = parseIperf(iperf20, iperf20Params);
+    expect(r.toolVersion).toBe("2.0.13");
+    expect(r.metrics).toHaveLength(1);
+    expect(metric(r, "throughput", { direction: "forward", side: "sender" }).value).toBe(939);
+    // One stream: its own line is the total.
+    const one = iperf20.replace(/^\[ {2}4\].*\n/gm, "").replace(/^\[SUM\].*\n/m, "");
+    expect(parseIperf(one, { ...iperf20Params, parallel: 1 }).metrics[0].value).toBe(470);
+  });
+
+  it("takes each stream's final report when -i interval lines come first", () => {
+    // CONSTRUCTED from the recorded single-stream run, with interval lines added.
+    const name = "iperf-2.1.8-bookworm-loopback.txt";
+    const raw = fixture(name).replace(
+      "[  1] 0.0000-3.0148 sec",
+      "[  1] 0.0000-1.0000 sec  3500 MBytes  29360 Mbits/sec\n" +
+        "[  1] 1.0000-2.0000 sec  3600 MBytes  30199 Mbits/sec\n" +
+        "[  1] 0.0000-3.0148 sec",
+    );
+    expect(parseIperf(raw, fixtures[name]).metrics[0].value).toBe(29827);
+  });
+});
+
+describe("parseIperf rejects what iperf.sh does not print on success", () => {
+  const name = "iperf-2.1.8-bookworm-loopback-parallel-2.txt";
+  const raw = fixture(name);
+  const p = fixtures[name];
+  const reject = (text: string, message: RegExp, q = p) => {
+    expect(() => parseIperf(text, q)).toThrow(ParseError);
+    expect(() => parseIperf(text, q)).toThrow(message);
+  };
+
+  it("rejects empty and truncated output", () => {
+    reject("", /missing section\(s\) version, forward, reverse, end/);
+    reject(raw.slice(0, raw.indexOf("@@@ reverse")), /missing section\(s\) reverse, end/);
+    reject(raw.slice(0, raw.indexOf("[SUM] 0.0000-3.0025")), /missing section\(s\) end/);
+  });
+
+  it("rejects a run that could not connect (recorded: iperf exits 0 all the same)", () => {
+    const refused = fixture("iperf-2.1.8-bookworm-connection-refused.txt");
+    reject(refused, /forward: final reports of 0 stream\(s\), expected 1/, params({ port: 15999 }));
+  });
+
+  it("rejects garbled or cut report lines", () => {
+    reject(raw.replace("37732 Mbits/sec", "377x2 Mbits/sec"), /forward: cannot read/);
+    reject(raw.replace("37732 Mbits/sec", "37732 Gbits/sec"), /forward: cannot read/);
+    reject(raw.replace("44149 Mbits/sec", "44149"), /reverse: cannot read/);
+    reject(raw.replace("0.0000-3.0025 sec", "0.0000-sec"), /reverse: cannot read/);
+  });
+
+  it("rejects a missing stream or a missing [SUM] line", () => {
+    reject(raw.replace(/^\[ {2}2\] 0\.0000-3\.0119.*\n/m, ""), /forward: final reports of 1/);
+    reject(raw.replace(/^\[SUM\] 0\.0000-3\.0033.*\n/m, ""), /forward: no \[SUM\] line/);
+  });
+
+  it("rejects output for other parameters", () => {
+    reject(raw, /forward: 2 connection\(s\), expected 3/, { ...p, parallel: 3 });
+    reject(raw, /connected to 127\.0\.0\.1 port 15001, expected 127\.0\.0\.2 port 15001/, {
+      ...p,
+      server: "127.0.0.2",
+    });
+    reject(raw, /sections .* expected \["version","forward","end"\]/, {
+      ...p,
+      direction: "forward",
+    });
+    reject(
+      raw.replace(/(port 15001) \(reverse\)/g, "$1"),
+      /reverse: 0 of 2 connection\(s\) marked \(reverse\)/,
+    );
+  });
+
+  it("rejects a version line that is not iperf 2's", () => {
+    reject(raw.replace(/^iperf version 2\.1\.8.*$/m, "iperf 3.12"), /version: expected/);
+  });
+});
+
+// A deterministic pseudo-random generator, so a failure can be replayed.
+function mulberry32(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const appearsIn = (v: number, text: string) =>
+  (text.match(/\d+(\.\d+)?/g) ?? []).map(Number).some((n) => n === v);
+
+describe("parseIperf never invents a number", () => {
+  const all: [string, string, ReturnType<typeof params>][] = [
+    ...Object.entries(fixtures).map(([n, p]): [string, string, typeof p] => [n, fixture(n), p]),
+    ["constructed iperf 2.0.x", iperf20, iperf20Params],
+  ];
+  for (const [name, raw, p] of all) {
+    it(`on random truncations and deletions of ${name}`, () => {
+      const random = mulberry32(name.length * 7919);
+      const inputs: string[] = [];
+      for (let i = 0; i < 150; i++) inputs.push(raw.slice(0, Math.floor(random() * raw.length)));
+      for (let i = 0; i < 150; i++) {
+        const a = Math.floor(random() * raw.length);
+        const b = Math.min(raw.length, a + 1 + Math.floor(random() * 40));
+        inputs.push(raw.slice(0, a) + raw.slice(b));
+      }
+      let parsed = 0;
+      for (const text of inputs) {
+        let r: BenchmarkResult;
+        try {
+          r = parseIperf(text, p);
+        } catch (e) {
+          expect(e).toBeInstanceOf(ParseError);
+          continue;
+        }
+        parsed++;
+        for (const m of r.metrics)
+          expect([m.value, appearsIn(m.value, text)]).toEqual([m.value, true]);
+      }
+      // Deletions inside the banner ("TCP window size ...") still parse.
+      expect(parsed).toBeGreaterThan(0);
+    });
+  }
+});
+
+describe("iperf module", () => {
+  it("has defaults, a quick profile and an environment for both scripts", () => {
+    expect(iperf.id).toBe("iperf");
+    expect(iperf.packages).toEqual(["iperf"]);
+    expect(params()).toEqual({
+      duration: 10,
+      parallel: 1,
+      server: "127.0.0.1",
+      port: 5001,
+      direction: "both",
+    });
+    const quick = iperfParameters.parse(iperf.quick);
+    expect(quick.duration).toBe(3);
+    expect(iperf.environment(quick)).toEqual({
+      VTB_IPERF_TOOL: "iperf",
+      VTB_IPERF_SERVER: "127.0.0.1",
+      VTB_IPERF_PORT: "5001",
+      VTB_IPERF_DURATION: "3",
+      VTB_IPERF_PARALLEL: "1",
+      VTB_IPERF_DIRECTIONS: "forward reverse",
+    });
+    expect(iperf.environment(params({ direction: "reverse" })).VTB_IPERF_DIRECTIONS).toBe(
+      "reverse",
+    );
+    expect(serverScript).toContain("setsid nohup");
+  });
+
+  it("takes an IPv4 address and nothing else as the server", () => {
+    for (const good of ["127.0.0.1", "10.0.0.2", "192.168.122.1"]) {
+      expect(iperfParameters.safeParse({ server: good }).success).toBe(true);
+    }
+    for (const bad of [
+      "localhost",
+      "127.0.0.256",
+      "127.0.0",
+      "0.0.0.0",
+      "::1",
+      "127.0.0.1; reboot",
+      "$(id)",
+      "",
+    ]) {
+      expect(iperfParameters.safeParse({ server: bad }).success).toBe(false);
+    }
+    expect(iperfParameters.safeParse({ port: 0 }).success).toBe(false);
+    expect(iperfParameters.safeParse({ port: 65536 }).success).toBe(false);
+    expect(iperfParameters.safeParse({ duration: 0 }).success).toBe(false);
+    expect(iperfParameters.safeParse({ parallel: 1.5 }).success).toBe(false);
+    expect(iperfParameters.safeParse({ direction: "sideways" }).success).toBe(false);
+    expect(iperfParameters.safeParse({ time: 10 }).success).toBe(false);
+    expect(() => iperf.environment({ ...params(), server: "a b" })).toThrow();
+  });
+
+  it("runs the client once per direction, the reverse one with -R", () => {
+    // A stand-in iperf that prints its arguments, so the script's calls can be checked.
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), "vtb-iperf-"));
+    try {
+      fs.writeFileSync(path.join(bin, "iperf"), '#!/bin/sh\necho "iperf $*"\n', { mode: 0o755 });
+      const out = execFileSync("bash", ["-c", iperf.script], {
+        env: {
+          PATH: `${bin}:/usr/bin:/bin`,
+          ...iperf.environment(params({ duration: 7, parallel: 4, port: 5002 })),
+        },
+        encoding: "utf8",
+      });
+      expect(out).toBe(
+        [
+          "@@@ version",
+          "iperf --version",
+          "@@@ forward",
+          "iperf -c 127.0.0.1 -p 5002 -t 7 -P 4 -f m",
+          "@@@ reverse",
+          "iperf -c 127.0.0.1 -p 5002 -t 7 -P 4 -f m -R",
+          "@@@ end",
+          "",
+        ].join("\n"),
+      );
+    } finally {
+      fs.rmSync(bin, { recursive: true, force: true });
+    }
+  });
+});

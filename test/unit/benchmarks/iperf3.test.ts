@@ -1,0 +1,282 @@
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { iperf3, iperf3Parameters, parseIperf3 } from "../../../benchmarks/iperf";
+import { BenchmarkResult, ParseError } from "../../../benchmarks/types";
+
+const dir = path.join(__dirname, "..", "..", "fixtures", "benchmarks", "iperf3");
+const fixture = (name: string) => fs.readFileSync(path.join(dir, name), "utf8");
+const params = (p: object = {}) => iperf3Parameters.parse(p);
+
+// Recorded here (Debian bookworm, iperf3 3.12, 2 vCPUs, other work running) by
+// running benchmarks/iperf3.sh with duration 3 against a server that
+// benchmarks/iperf-server.sh started on 127.0.0.1:15201: loopback, both directions.
+const fixtures = {
+  "iperf3-3.12-bookworm-loopback.txt": params({ duration: 3, port: 15201 }),
+  "iperf3-3.12-bookworm-loopback-parallel-2.txt": params({
+    duration: 3,
+    port: 15201,
+    parallel: 2,
+  }),
+};
+
+function metric(r: BenchmarkResult, name: string, labels: Record<string, string>) {
+  const found = r.metrics.filter(
+    (m) => m.name === name && Object.entries(labels).every(([k, v]) => m.labels[k] === v),
+  );
+  expect(found).toHaveLength(1);
+  return found[0];
+}
+
+describe("parseIperf3 on recorded output", () => {
+  it("reads sender and receiver throughput and retransmits in both directions", () => {
+    const name = "iperf3-3.12-bookworm-loopback.txt";
+    const r = parseIperf3(fixture(name), fixtures[name]);
+    expect(r.benchmark).toBe("iperf3");
+    expect(r.toolVersion).toBe("3.12");
+    expect(r.metrics).toHaveLength(6);
+    // end.sum_sent.bits_per_second 27753827241.23612 -> Mbit/s.
+    expect(metric(r, "throughput", { direction: "forward", side: "sender" })).toEqual({
+      name: "throughput",
+      value: 27753.82724123612,
+      unit: "Mbit/s",
+      direction: "higher",
+      labels: { direction: "forward", side: "sender" },
+    });
+    expect(metric(r, "throughput", { direction: "forward", side: "receiver" }).value).toBeCloseTo(
+      27747.62994435657,
+      9,
+    );
+    expect(metric(r, "throughput", { direction: "reverse", side: "sender" }).value).toBeCloseTo(
+      33320.86857834607,
+      9,
+    );
+    expect(metric(r, "throughput", { direction: "reverse", side: "receiver" }).value).toBeCloseTo(
+      33313.91943360661,
+      9,
+    );
+    expect(metric(r, "retransmits", { direction: "forward" })).toEqual({
+      name: "retransmits",
+      value: 8,
+      unit: "count",
+      direction: "lower",
+      labels: { direction: "forward" },
+    });
+    expect(metric(r, "retransmits", { direction: "reverse" }).value).toBe(0);
+  });
+
+  it("reads the sums of parallel streams", () => {
+    const name = "iperf3-3.12-bookworm-loopback-parallel-2.txt";
+    const r = parseIperf3(fixture(name), fixtures[name]);
+    expect(metric(r, "throughput", { direction: "forward", side: "sender" }).value).toBeCloseTo(
+      29673.63254922823,
+      9,
+    );
+    expect(metric(r, "throughput", { direction: "reverse", side: "receiver" }).value).toBeCloseTo(
+      27581.61597176904,
+      9,
+    );
+    expect(metric(r, "retransmits", { direction: "forward" }).value).toBe(6);
+    expect(metric(r, "retransmits", { direction: "reverse" }).value).toBe(5);
+  });
+
+  it("measures one direction when asked to", () => {
+    const name = "iperf3-3.12-bookworm-loopback.txt";
+    const raw = fixture(name);
+    const forwardOnly =
+      raw.slice(0, raw.indexOf("@@@ reverse")) + raw.slice(raw.indexOf("@@@ end"));
+    const r = parseIperf3(forwardOnly, { ...fixtures[name], direction: "forward" });
+    expect(r.metrics.map((m) => m.labels.direction)).toEqual(["forward", "forward", "forward"]);
+  });
+});
+
+describe("parseIperf3 rejects what iperf3.sh does not print on success", () => {
+  const name = "iperf3-3.12-bookworm-loopback.txt";
+  const raw = fixture(name);
+  const p = fixtures[name];
+  const reject = (text: string, message: RegExp, q = p) => {
+    expect(() => parseIperf3(text, q)).toThrow(ParseError);
+    expect(() => parseIperf3(text, q)).toThrow(message);
+  };
+
+  it("rejects empty and truncated output", () => {
+    reject("", /missing section\(s\) version, forward, reverse, end/);
+    reject(raw.slice(0, raw.indexOf("@@@ reverse")), /missing section\(s\) reverse, end/);
+    // Cut inside the reverse report, with the end marker put back: not valid JSON.
+    const cut = raw.slice(0, raw.indexOf('"sum_received"', raw.indexOf("@@@ reverse")));
+    reject(cut + "\n@@@ end\n", /reverse: not valid JSON/);
+  });
+
+  it("rejects the error report of a run that could not connect (recorded)", () => {
+    // iperf3 3.12 -J exits 0 here and reports the error in the JSON.
+    reject(
+      fixture("iperf3-3.12-bookworm-connection-refused.txt"),
+      /forward: iperf3 reported an error: unable to connect to server: Connection refused/,
+      params({ port: 15999 }),
+    );
+  });
+
+  it("rejects missing or garbled numbers", () => {
+    const fwd = raw.indexOf("@@@ forward");
+    const sent = raw.indexOf('"sum_sent"', fwd);
+    const bps = raw.indexOf('"bits_per_second"', sent);
+    const at = (from: number, replace: [RegExp, string]) =>
+      raw.slice(0, from) + raw.slice(from).replace(...replace);
+    reject(
+      at(bps, [/"bits_per_second":\s*[\d.e+]+/, '"bits_per_second": "fast"']),
+      /forward: end.sum_sent.bits_per_second: expected a number >= 0, got fast/,
+    );
+    reject(
+      at(bps, [/"bits_per_second":\s*[\d.e+]+/, '"bits_per_second": -1']),
+      /expected a number >= 0, got -1/,
+    );
+    reject(
+      at(sent, [/"retransmits":\s*\d+/, '"retransmits": null']),
+      /end.sum_sent.retransmits: expected a number >= 0, got null/,
+    );
+    reject(
+      at(sent, [/"seconds":\s*[\d.]+/, '"seconds": 0']),
+      /forward: end.sum_sent covers 0 seconds/,
+    );
+    reject(at(sent, [/"sum_received"/, '"sum_receivedX"']), /forward: no end.sum_received/);
+  });
+
+  it("rejects output for other parameters", () => {
+    reject(raw, /forward: test_start.num_streams is 1, expected 2/, { ...p, parallel: 2 });
+    reject(raw, /forward: test_start.duration is 3, expected 10/, { ...p, duration: 10 });
+    reject(raw, /connected to 127\.0\.0\.1 port 15201, expected 127\.0\.0\.1 port 5201/, {
+      ...p,
+      port: 5201,
+    });
+    reject(raw, /sections .* expected \["version","reverse","end"\]/, {
+      ...p,
+      direction: "reverse",
+    });
+    // The two reports swapped: each section is checked against its direction.
+    const f = raw.indexOf("@@@ forward");
+    const rv = raw.indexOf("@@@ reverse");
+    const e = raw.indexOf("@@@ end");
+    const swapped =
+      raw.slice(0, f) +
+      "@@@ forward" +
+      raw.slice(rv + "@@@ reverse".length, e) +
+      "@@@ reverse" +
+      raw.slice(f + "@@@ forward".length, rv) +
+      raw.slice(e);
+    reject(swapped, /forward: test_start.reverse is 1/);
+  });
+
+  it("rejects a version line that is not iperf3's", () => {
+    reject(raw.replace(/^iperf 3\.12 .*$/m, "iperf version 2.1.8"), /version: expected/);
+  });
+});
+
+// A deterministic pseudo-random generator, so a failure can be replayed.
+function mulberry32(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** True when v, or v Mbit/s as bits/s, is a number in the text. */
+function appearsIn(v: number, text: string): boolean {
+  const numbers = (text.match(/\d+(\.\d+)?(e[+-]?\d+)?/g) ?? []).map(Number);
+  return numbers.some((n) => n === v || Math.abs(n - v * 1e6) <= 1e-9 * n);
+}
+
+describe("parseIperf3 never invents a number", () => {
+  for (const [name, p] of Object.entries(fixtures)) {
+    it(`on random truncations and deletions of ${name}`, () => {
+      const raw = fixture(name);
+      const random = mulberry32(name.length * 7919);
+      const inputs: string[] = [];
+      for (let i = 0; i < 150; i++) inputs.push(raw.slice(0, Math.floor(random() * raw.length)));
+      for (let i = 0; i < 150; i++) {
+        const a = Math.floor(random() * raw.length);
+        const b = Math.min(raw.length, a + 1 + Math.floor(random() * 40));
+        inputs.push(raw.slice(0, a) + raw.slice(b));
+      }
+      for (const text of inputs) {
+        let r: BenchmarkResult;
+        try {
+          r = parseIperf3(text, p);
+        } catch (e) {
+          expect(e).toBeInstanceOf(ParseError);
+          continue;
+        }
+        for (const m of r.metrics)
+          expect([m.value, appearsIn(m.value, text)]).toEqual([m.value, true]);
+      }
+    });
+  }
+});
+
+describe("iperf3 module", () => {
+  it("has defaults, a quick profile and an environment for both scripts", () => {
+    expect(iperf3.id).toBe("iperf3");
+    expect(iperf3.packages).toEqual(["iperf3"]);
+    expect(params()).toEqual({
+      duration: 10,
+      parallel: 1,
+      server: "127.0.0.1",
+      port: 5201,
+      direction: "both",
+    });
+    const quick = iperf3Parameters.parse(iperf3.quick);
+    expect(iperf3.environment(quick)).toEqual({
+      VTB_IPERF_TOOL: "iperf3",
+      VTB_IPERF_SERVER: "127.0.0.1",
+      VTB_IPERF_PORT: "5201",
+      VTB_IPERF_DURATION: "3",
+      VTB_IPERF_PARALLEL: "1",
+      VTB_IPERF_DIRECTIONS: "forward reverse",
+    });
+    expect(iperf3Parameters.safeParse({ server: "127.0.0.1 -D" }).success).toBe(false);
+  });
+
+  it("runs the client once per direction with -J, and again when the server is busy", () => {
+    // A stand-in iperf3 that prints its arguments, and says "busy" the first time.
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), "vtb-iperf3-"));
+    try {
+      fs.writeFileSync(
+        path.join(bin, "iperf3"),
+        [
+          "#!/bin/sh",
+          `if [ "$1" = -c ] && [ ! -e "${bin}/once" ]; then`,
+          `  touch "${bin}/once"`,
+          '  echo \'{"error": "the server is busy running a test. try again later"}\'',
+          "  exit 1",
+          "fi",
+          'echo "iperf3 $*"',
+          "",
+        ].join("\n"),
+        { mode: 0o755 },
+      );
+      const out = execFileSync("bash", ["-c", iperf3.script], {
+        env: {
+          PATH: `${bin}:/usr/bin:/bin`,
+          ...iperf3.environment(params({ duration: 5, parallel: 2 })),
+        },
+        encoding: "utf8",
+      });
+      expect(out).toBe(
+        [
+          "@@@ version",
+          "iperf3 --version",
+          "@@@ forward",
+          "iperf3 -c 127.0.0.1 -p 5201 -t 5 -P 2 -J",
+          "@@@ reverse",
+          "iperf3 -c 127.0.0.1 -p 5201 -t 5 -P 2 -J -R",
+          "@@@ end",
+          "",
+        ].join("\n"),
+      );
+    } finally {
+      fs.rmSync(bin, { recursive: true, force: true });
+    }
+  });
+});
