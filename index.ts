@@ -1,6 +1,6 @@
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { benchmarks } from "./benchmarks";
+import { benchmarks, pairs } from "./benchmarks";
 import { loadTestbedConfig } from "./components/config";
 import { createGuests, GuestImage, GuestKey, guestInfos, imagePackages } from "./components/guests";
 import { assemble, compareToBaseline, RunRecord } from "./components/measure/results";
@@ -95,6 +95,7 @@ const servers = config.servers.map((server) => {
       connection: srv.connection,
       ready: [tools],
       info: srv.facts,
+      peer: { via: "host", bind: "127.0.0.1", connect: (port) => ({ host: "127.0.0.1", port }) },
     });
   }
   targets.push(...platforms.flatMap((p) => p.targets));
@@ -108,6 +109,12 @@ const servers = config.servers.map((server) => {
     for (const t of targets) {
       if (b.platforms && !b.platforms.includes(t.platform as (typeof b.platforms)[number]))
         continue;
+      if (pairs[b.id] && !t.peer) {
+        pulumi.log.warn(
+          `${targetKey(t)}: ${b.id} needs a server inside the target, which this kind of target cannot have yet; skipped`,
+        );
+        continue;
+      }
       const run = new BenchmarkRun(
         `${t.server}-${t.platform}-${t.guest}-${b.id}`,
         {
@@ -117,6 +124,8 @@ const servers = config.servers.map((server) => {
           repeats: b.repeats,
           trialTimeoutSeconds: b.trialTimeoutMinutes * 60,
           after: previous,
+          pair: pairs[b.id],
+          serverConnection: srv.connection,
         },
         { parent: srv },
       );

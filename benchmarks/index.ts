@@ -1,7 +1,7 @@
 import { ab } from "./ab";
 import { bonnie } from "./bonnie";
 import { hepspec06 } from "./hepspec06";
-import { iperf, iperf3 } from "./iperf";
+import { IperfParameters, iperf, iperf3, serverScript as iperfServer } from "./iperf";
 import { opensslSpeed } from "./openssl-speed";
 import { postal } from "./postal";
 import { BenchmarkModule } from "./types";
@@ -15,14 +15,21 @@ export const benchmarks: Record<string, BenchmarkModule> = Object.fromEntries(
   ]),
 );
 
-/**
- * Benchmarks that measure between two targets (a server on one, the client on
- * the other). Their modules parse, but the run pipeline does not pair targets
- * yet, so a stack that asks for them is refused with this reason.
- */
-export const notRunnableYet: Record<string, string> = {
-  iperf: "runs between two targets, which the run pipeline cannot pair yet (npm run parse works)",
-  iperf3: "runs between two targets, which the run pipeline cannot pair yet (npm run parse works)",
+/** Benchmarks measured between two sides: a server in the target, the client on its server's side. */
+export interface PairSpec {
+  serverScript: string;
+  port(params: unknown): number;
+  withAddress(params: unknown, host: string, port: number): unknown;
+}
+
+const iperfPair: PairSpec = {
+  serverScript: iperfServer,
+  port: (p) => (p as IperfParameters).port,
+  withAddress: (p, host, port) => ({ ...(p as IperfParameters), server: host, port }),
 };
+export const pairs: Record<string, PairSpec> = { iperf: iperfPair, iperf3: iperfPair };
+
+/** Benchmarks a stack may not ask for yet, with the reason. */
+export const notRunnableYet: Record<string, string> = {};
 
 export const benchmarkIds = Object.keys(benchmarks);

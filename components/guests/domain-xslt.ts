@@ -8,6 +8,8 @@
  */
 export interface DomainXsltArgs {
   sshPort: number;
+  /** Guest TCP port -> port on the server's 127.0.0.1, besides SSH (e.g. iperf's). */
+  forwards?: Record<number, number>;
   nicModel: "virtio" | "e1000" | "rtl8139";
   diskBus: "virtio" | "ide" | "sata" | "scsi" | "xen";
   consoleLog: string;
@@ -31,6 +33,12 @@ export function domainXslt(a: DomainXsltArgs): string {
   if (!Number.isInteger(a.sshPort) || a.sshPort < 1024 || a.sshPort > 65535) {
     throw new Error(`bad guest ssh port ${a.sshPort}`);
   }
+  const forwards = Object.entries(a.forwards ?? {}).map(([guest, host]) => {
+    if (![+guest, host].every((p) => Number.isInteger(p) && p >= 1 && p <= 65535)) {
+      throw new Error(`bad port forward ${host} -> ${guest}`);
+    }
+    return `,hostfwd=tcp:127.0.0.1:${host}-:${guest}`;
+  });
   if (!/^\/[A-Za-z0-9._/-]+$/.test(a.consoleLog))
     throw new Error(`bad console log path ${a.consoleLog}`);
   if (!/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/.test(a.mac)) throw new Error(`bad MAC ${a.mac}`);
@@ -46,7 +54,7 @@ export function domainXslt(a: DomainXsltArgs): string {
       <xsl:apply-templates select="@*|node()"/>
       <qemu:commandline>
         <qemu:arg value="-netdev"/>
-        <qemu:arg value="user,id=vtbnet0,hostfwd=tcp:127.0.0.1:${a.sshPort}-:22"/>
+        <qemu:arg value="user,id=vtbnet0,hostfwd=tcp:127.0.0.1:${a.sshPort}-:22${forwards.join("")}"/>
         <qemu:arg value="-device"/>
         <qemu:arg value="${qemuNic[a.nicModel]},netdev=vtbnet0,mac=${a.mac},bus=pci.0,addr=0x10"/>
       </qemu:commandline>

@@ -36,6 +36,9 @@ export interface KvmGuestArgs {
   bootAttempts: number;
 }
 
+/** Guest ports forwarded to the server's loopback besides SSH: iperf3's and iperf's, at these offsets from the SSH port. */
+const forwardOffsets: Record<number, number> = { 5201: 1000, 5001: 2000 };
+
 /**
  * A full-virtualization guest under libvirt: a copy-on-write disk over the
  * image (or a whole partition), direct kernel boot, and SSH on a port that
@@ -96,6 +99,9 @@ export class KvmGuest extends pulumi.ComponentResource {
         xml: {
           xslt: domainXslt({
             sshPort: args.sshPort,
+            forwards: Object.fromEntries(
+              Object.entries(forwardOffsets).map(([g, off]) => [g, args.sshPort + off]),
+            ),
             nicModel: args.nicModel,
             diskBus: args.disk.bus,
             consoleLog: `/var/log/libvirt/qemu/${n}-console.log`,
@@ -155,6 +161,17 @@ export class KvmGuest extends pulumi.ComponentResource {
       connection,
       ready: [this.ssh],
       info: this.info,
+      peer: {
+        via: "ssh",
+        // QEMU user networking gives the guest this address; forwards lead to it.
+        bind: "10.0.2.15",
+        connect: (port) => {
+          const off = forwardOffsets[port];
+          if (off === undefined) throw new Error(`guest ${n}: port ${port} is not forwarded`);
+          return { host: "127.0.0.1", port: args.sshPort + off };
+        },
+        ssh: { host: "127.0.0.1", port: args.sshPort, privateKey: args.key.privateKey },
+      },
     };
     this.registerOutputs({ info: this.info });
   }

@@ -80,6 +80,13 @@ export class LxcGuest extends pulumi.ComponentResource {
       enter: { kind: "lxc", name: n, lxcpath },
       ready: [this.container],
       info: this.info,
+      peer: {
+        via: "lxc",
+        bind: "10.199.0.2",
+        connect: (port) => ({ host: "10.199.0.2", port }),
+        netns: env.NETNS,
+        lxc: { name: n, lxcpath },
+      },
     };
     this.registerOutputs({ info: this.info });
   }

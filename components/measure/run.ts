@@ -1,7 +1,7 @@
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { BenchmarkModule } from "../../benchmarks/types";
-import { Command } from "../command";
+import { Command, exportLines } from "../command";
 import { script } from "../scripts";
 import { Target, targetKey } from "./target";
 import { parseTrials, Trial } from "./trials";
@@ -15,10 +15,23 @@ export interface BenchmarkRunArgs {
   trialTimeoutSeconds: number;
   /** The run before this one on the same physical server: runs there never overlap. */
   after?: pulumi.Resource;
+  /** For benchmarks between two sides: the server runs in the target, the client on its server's side. */
+  pair?: PairSpec;
+  /** How to reach the physical server the target is on (a pair's client runs there). */
+  serverConnection?: Target["connection"];
+}
+
+export interface PairSpec {
+  serverScript: string;
+  /** The port the server listens on in the target, for these parameters. */
+  port(params: unknown): number;
+  /** The parameters with another server address and port. */
+  withAddress(params: unknown, host: string, port: number): unknown;
 }
 
 const runner = script(__dirname, "runner.sh");
 const enter = script(__dirname, "enter.sh");
+const pairScript = script(__dirname, "pair.sh");
 
 /**
  * One benchmark on one target: `repeats` trials one after another, each
@@ -34,16 +47,43 @@ export class BenchmarkRun extends pulumi.ComponentResource {
 
   constructor(name: string, args: BenchmarkRunArgs, opts?: pulumi.ComponentResourceOptions) {
     super("testbed:measure:BenchmarkRun", name, {}, opts);
-    const { target, module: m } = args;
-    this.params = args.params;
-    const env: Record<string, string> = {
-      ...m.environment(args.params),
+    const { target, module: m, pair } = args;
+    let params = args.params;
+    let serverEnv: Record<string, string> | undefined;
+    if (pair) {
+      if (!target.peer)
+        throw new Error(
+          `${targetKey(target)}: ${m.id} needs a server in the target, which it cannot have`,
+        );
+      const port = pair.port(params);
+      const c = target.peer.connect(port);
+      serverEnv = m.environment(pair.withAddress(params, target.peer.bind, port));
+      params = pair.withAddress(params, c.host, c.port);
+    }
+    this.params = params;
+    const env: Record<string, pulumi.Input<string>> = {
+      ...m.environment(params),
       VTB_TRIALS: String(args.repeats),
       VTB_TRIAL_TIMEOUT: String(args.trialTimeoutSeconds),
       VTB_BENCH_SCRIPT: m.script,
     };
     let create = runner;
-    if (target.enter?.kind === "lxc") {
+    if (pair && target.peer && serverEnv) {
+      const p = target.peer;
+      Object.assign(env, {
+        VTB_RUNNER: runner,
+        VTB_PAIR_VIA: p.via,
+        VTB_SERVER_SCRIPT: pair.serverScript,
+        VTB_SERVER_EXPORTS: exportLines(serverEnv),
+        VTB_LXC: p.lxc?.name ?? "",
+        VTB_LXCPATH: p.lxc?.lxcpath ?? "",
+        VTB_NETNS: p.netns ?? "",
+        VTB_SSH_HOST: p.ssh?.host ?? "",
+        VTB_SSH_PORT: String(p.ssh?.port ?? ""),
+        VTB_SSH_KEY: p.ssh ? pulumi.secret(p.ssh.privateKey) : "",
+      });
+      create = pairScript;
+    } else if (target.enter?.kind === "lxc") {
       Object.assign(env, {
         VTB_RUNNER: runner,
         VTB_ENTER: "lxc",
@@ -59,9 +99,11 @@ export class BenchmarkRun extends pulumi.ComponentResource {
       });
       create = enter;
     }
+    // What the run is; the SSH key is left out (it is not what is measured).
+    const { VTB_SSH_KEY: _key, ...defined } = env;
     const definition = crypto
       .createHash("sha256")
-      .update(JSON.stringify([m.id, create, env, targetKey(target)]))
+      .update(JSON.stringify([m.id, create, defined, targetKey(target)]))
       .digest("hex")
       .slice(0, 16);
     this.command = new Command(
@@ -70,12 +112,18 @@ export class BenchmarkRun extends pulumi.ComponentResource {
         step: `${targetKey(target)}: ${m.id} (${args.repeats} trials)`,
         create,
         environment: env,
-        connection: target.connection,
+        // A pair runs from the physical server's side; anything else in the target.
+        connection: pair ? args.serverConnection : target.connection,
         triggers: [definition],
         timeoutSeconds: args.repeats * (args.trialTimeoutSeconds + 30) + 120,
         rerunIfStdoutMatches: "^@@@ end \\d+ rc=[1-9]",
       },
-      { parent: this, dependsOn: [...target.ready, ...(args.after ? [args.after] : [])] },
+      {
+        parent: this,
+        dependsOn: [...target.ready, ...(args.after ? [args.after] : [])],
+        // The environment carries a guest's SSH key for pairs with a VM.
+        additionalSecretOutputs: pair ? ["environment"] : [],
+      },
     );
     this.trials = this.command.stdout.apply((out) => parseTrials(m, out, args.params));
     this.startedAt = this.command.startedAt;

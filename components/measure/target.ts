@@ -17,6 +17,25 @@ export interface Target {
   ready: pulumi.Resource[];
   /** What the results record about the target (facts or guest spec). */
   info: pulumi.Output<unknown>;
+  /** How a benchmark between this target and its server's host pairs up (iperf); absent: not possible. */
+  peer?: Peer;
+}
+
+/**
+ * A server inside the target, a client on the physical server's side: where
+ * the server binds, where the client connects, and how the host side reaches
+ * into the target to start and stop the server.
+ */
+export interface Peer {
+  via: "host" | "lxc" | "ssh";
+  /** The address a server in the target listens on. */
+  bind: string;
+  /** Where a client on the server's side connects for a port in the target. */
+  connect(port: number): { host: string; port: number };
+  /** The client runs in this network namespace (containers). */
+  netns?: string;
+  lxc?: { name: string; lxcpath: string };
+  ssh?: { host: string; port: number; privateKey: pulumi.Input<string> };
 }
 
 export const targetKey = (t: Pick<Target, "server" | "platform" | "guest">) =>
