@@ -125,7 +125,7 @@ export class BenchmarkRun extends pulumi.ComponentResource {
         additionalSecretOutputs: pair ? ["environment"] : [],
       },
     );
-    this.trials = this.command.stdout.apply((out) => parseTrials(m, out, args.params));
+    this.trials = this.command.stdout.apply((out) => parseTrials(m, out, params));
     this.startedAt = this.command.startedAt;
     this.registerOutputs({ trials: this.trials });
   }
