@@ -5,6 +5,7 @@
 # so traffic to it never touches the host's own network.
 # Env: NAME LXCPATH ROOTFS NETNS VETH_CT VETH_NS CPU_SHARES [CPUSET] [MEM_MIB]
 set -euo pipefail
+cd /
 ct="$LXCPATH/$NAME"
 lx() { "$1" -P "$LXCPATH" -n "$NAME" "${@:2}"; }
 # Leftovers of an interrupted run under the same name go first.
@@ -12,8 +13,12 @@ if [ -f "$ct/config" ]; then lx lxc-stop -k >/dev/null 2>&1 || true; lx lxc-dest
 ip netns del "$NETNS" 2>/dev/null || true
 ip link del "$VETH_CT" 2>/dev/null || true
 rm -rf "$ct"
-mkdir -p "$ct/upper/etc"
+mkdir -p "$ct/upper/etc/systemd/system" "$ct/upper/etc/systemd/network"
 echo "$NAME" >"$ct/upper/etc/hostname"
+# LXC gives eth0 its address: no DHCP, and no boot waiting for a network
+# that is already there (postfix pulls in network-online.target).
+ln -sf /dev/null "$ct/upper/etc/systemd/network/10-dhcp.network"
+ln -sf /dev/null "$ct/upper/etc/systemd/system/systemd-networkd-wait-online.service"
 
 ip netns add "$NETNS"
 ip link add "$VETH_CT" type veth peer name "$VETH_NS" netns "$NETNS"
@@ -51,14 +56,15 @@ lx lxc-start -d
 lx lxc-wait -s RUNNING -t 30
 # lxc-start returns 0 even when init dies at once: wait for systemd itself.
 state=""
-for _ in $(seq 1 120); do
+deadline=$(($(date +%s) + 120))
+while [ "$(date +%s)" -lt "$deadline" ]; do
   state="$(lx lxc-attach -- systemctl is-system-running 2>/dev/null || true)"
   case "$state" in running | degraded) break ;; esac
-  sleep 0.5
+  sleep 1
 done
 case "$state" in running | degraded) ;; *)
-  echo "container $NAME did not boot (systemd: ${state:-no answer}); log: $ct/lxc.log" >&2
-  tail -n 20 "$ct/lxc.log" >&2 || true
+  echo "container $NAME did not finish booting in 120 s (systemd: ${state:-no answer}); log: $ct/lxc.log" >&2
+  lx lxc-attach -- systemctl list-jobs --no-pager 2>/dev/null | head -n 10 >&2 || true
   exit 1 ;;
 esac
 echo "container: $NAME"

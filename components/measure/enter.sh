@@ -2,6 +2,7 @@
 # On the server: hands the runner and its VTB_/BENCH_ environment to a shell
 # inside the container, quoted with printf %q so no value is re-parsed.
 set -euo pipefail
+cd /
 {
   for v in $(compgen -e); do
     case "$v" in VTB_* | BENCH_*) printf 'export %s=%q\n' "$v" "${!v}" ;; esac

@@ -4,6 +4,7 @@
 # namespace for a container, to the VM's loopback forward for a VM), then
 # stops the server. One step, so server and client always run together.
 set -euo pipefail
+cd /
 keyfile=""
 pid=""
 in_target() {

@@ -146,21 +146,35 @@ describe("the default stack, for real", () => {
     expect(sh(`virsh -c qemu:///system domstate vtb-${stack}-vm`).trim()).toBe("running");
 
     // Every configured benchmark measured every platform, with parsed numbers.
-    const configured = ["openssl-speed", "bonnie", "ab"];
+    const configured: Record<string, number> = {
+      "openssl-speed": 3,
+      bonnie: 3,
+      ab: 3,
+      iperf3: 3,
+      iperf: 3,
+      postal: 1,
+    };
     const targets = [
       ["baseline", "host"],
       ["lxc", `vtb-${stack}-ct`],
       ["kvm", `vtb-${stack}-vm`],
     ];
     for (const [platform, guest] of targets) {
-      for (const b of configured) {
+      for (const [b, trials] of Object.entries(configured)) {
         const o = outputs.results.local[platform][guest][b];
-        expect({ target: `${platform}/${guest}`, b, status: o.status }).toEqual({
+        // Bare metal and the container must be clean; under TCG and QEMU user
+        // networking an iperf control connection is sometimes reset, which the
+        // result reports as a failed trial ("partial"), never as a number.
+        const allowed = platform === "kvm" ? ["ok", "partial"] : ["ok"];
+        expect({ target: `${platform}/${guest}`, b, ok: allowed.includes(o.status) }).toEqual({
           target: `${platform}/${guest}`,
           b,
-          status: "ok",
+          ok: true,
         });
-        expect(o.trials).toHaveLength(3);
+        for (const t of o.trials as { exitCode: number; error?: string }[]) {
+          if (o.status === "partial" && t.error) expect(t.error).toMatch(/^iperf3?: /);
+        }
+        expect(o.trials).toHaveLength(trials);
         const medians = Object.values(o.metrics as Record<string, { median: number }>).map(
           (m) => m.median,
         );
