@@ -41,6 +41,7 @@ const cases = [
       "servers[2].platforms[1].guests[0].connection.host",
     ],
     keys: ["piii-xen", "piii-openvz", "piii-vmware", "gsx"],
+    source: ["benchmarks[0].parameters.source.path", "/root/byte-unixbench.tar.gz"],
     expect: {
       "testbed:guest:XenGuest": 1,
       "testbed:guest:OpenVzContainer": 1,
@@ -56,6 +57,7 @@ const cases = [
       "servers[2].connection.host",
     ],
     keys: ["blade-xen-para", "blade-xen-hvm", "blade-kvm"],
+    source: ["benchmarks[0].parameters.spec2006Path", "/opt/spec2006"],
     expect: {
       "testbed:guest:XenGuest": 16,
       "testbed:guest:KvmGuest": 8,
@@ -87,12 +89,22 @@ describe.each(cases)("the $paper stack", (c) => {
     for (const h of c.hosts) expect(r.out).toContain(`testbed:${h}: required`);
   });
 
-  it("names the SSH keys to set once the addresses are there", () => {
+  it("names what a benchmark needs from the user once the addresses are there", () => {
     for (const h of c.hosts) {
       expect(
         run(["config", "set", "--path", `testbed:${h}`, "127.0.0.1", "--stack", stack]).code,
       ).toBe(0);
     }
+    const r = run(["preview", "--stack", stack]);
+    expect(r.code).not.toBe(0);
+    expect(r.out).toContain(`testbed:benchmarks[0].parameters: `);
+    expect(
+      run(["config", "set", "--path", `testbed:${c.source[0]}`, c.source[1], "--stack", stack])
+        .code,
+    ).toBe(0);
+  });
+
+  it("names the SSH keys to set", () => {
     const r = run(["preview", "--stack", stack]);
     expect(r.code).not.toBe(0);
     for (const k of c.keys) expect(r.out).toContain(`testbed:sshKeys.${k}: required`);
