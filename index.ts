@@ -177,11 +177,16 @@ const targetInfos = pulumi.all(
 const rawOutputs = pulumi
   .all(
     allRuns.map(({ target, benchmark, run }) =>
-      run.trials.apply((trials) =>
-        trials.map(
+      run.trials.apply((trials) => [
+        ...trials.map(
           (t) => [`raw/${targetKey(target)}/${benchmark}/trial-${t.index}.txt`, t.raw] as const,
         ),
-      ),
+        // The parameters the trials ran with: `npm run parse` reads them from beside the trials.
+        [
+          `raw/${targetKey(target)}/${benchmark}/parameters.json`,
+          JSON.stringify(run.params, null, 2) + "\n",
+        ] as const,
+      ]),
     ),
   )
   .apply((lists) => Object.fromEntries(lists.flat()));
