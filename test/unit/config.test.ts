@@ -193,8 +193,6 @@ describe("SSH keys", () => {
   });
 
   it("is satisfied when every SSH server has a key", () => {
-    expect(() =>
-      checkSshKeys(cfg, { blade1: "-----BEGIN OPENSSH PRIVATE KEY-----" }),
-    ).not.toThrow();
+    expect(() => checkSshKeys(cfg, { blade1: "placeholder, not a key" })).not.toThrow();
   });
 });

@@ -1,3 +1,4 @@
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
@@ -14,6 +15,12 @@ interface Created {
 }
 const created: Created[] = [];
 
+// A throwaway key pair made when the test runs, printed the way GuestKey's step prints it.
+const keygenOutput = execFileSync("bash", [
+  "-c",
+  'd=$(mktemp -d); ssh-keygen -q -t ed25519 -N "" -f "$d/k"; cat "$d/k"; echo "@@@"; cat "$d/k.pub"; rm -rf "$d"',
+]).toString();
+
 function stdoutFor(name: string): string {
   if (name.endsWith("-facts")) return fixture("facts-go-firecracker.txt");
   if (name.endsWith("-accel-probe")) return fixture("accel-probe-go-firecracker.txt");
@@ -22,7 +29,7 @@ function stdoutFor(name: string): string {
     return `image: ${d}\nrootfs: ${d}/rootfs\ndisk: ${d}/disk.qcow2\nkernel: ${d}/vmlinuz\ninitrd: ${d}/initrd.img\nbuilt: now\n`;
   }
   if (name.endsWith("-keygen")) {
-    return "-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----\n@@@\nssh-ed25519 AAAA vtb-guest\n";
+    return keygenOutput;
   }
   if (name.endsWith("-container")) return "address: 10.199.0.2\nsystemd: running\n";
   if (name.endsWith("-libvirtd")) return "libvirt: 9.0.0\nqemu: QEMU 7.2.22\nstarted: \n";
