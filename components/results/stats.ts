@@ -77,3 +77,41 @@ export function aggregate(perGuest: readonly Summary[], direction: "higher" | "l
   const sum = medians.reduce((a, b) => a + b, 0);
   return direction === "higher" ? sum : sum / medians.length;
 }
+
+/**
+ * One value (a trial, a min or a max) as a percentage of bare metal's median,
+ * oriented like compare(): below 100 is slower for either direction.
+ */
+export function percentOf(value: number, baselineMedian: number, direction: "higher" | "lower"): number {
+  if (baselineMedian === 0 || value === 0) throw new Error("cannot compare against a zero median");
+  return direction === "higher" ? (value / baselineMedian) * 100 : (baselineMedian / value) * 100;
+}
+
+/**
+ * N guests as one: a Summary whose median is aggregate() of the guests'
+ * medians, whose range is the aggregate of their minimums and of their
+ * maximums, and whose trials are the aggregate of each guest's i-th trial (as
+ * many as the guest with fewest trials has). compare() of it with bare metal
+ * gives the N-guest aggregate against the host, within-noise included.
+ */
+export function aggregateSummary(perGuest: readonly Summary[], direction: "higher" | "lower"): Summary {
+  if (perGuest.length === 0) throw new Error("no guests to aggregate");
+  const n = Math.min(...perGuest.map((s) => s.trials.length));
+  const byTrial = Array.from({ length: n }, (_, i) =>
+    aggregate(
+      perGuest.map((s) => summarize([s.trials[i]])),
+      direction,
+    ),
+  );
+  const med = aggregate(perGuest, direction);
+  const min = aggregate(
+    perGuest.map((s) => ({ ...s, median: s.min })),
+    direction,
+  );
+  const max = aggregate(
+    perGuest.map((s) => ({ ...s, median: s.max })),
+    direction,
+  );
+  const stdev = byTrial.length < 2 ? 0 : summarize(byTrial).stdev;
+  return { trials: byTrial, median: med, min, max, stdev, spread: med === 0 ? 0 : (max - min) / Math.abs(med) };
+}
