@@ -71,6 +71,8 @@ export function runScript(
   // Required here, not imported: this function is serialized into the dynamic provider.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const cp = require("child_process") as typeof import("child_process");
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const net = require("net") as typeof import("net");
   const limit = 8 * 1024 * 1024;
   const started = Date.now();
   return new Promise((resolve, reject) => {
@@ -99,13 +101,45 @@ export function runScript(
         }
       }
     }, timeoutSeconds * 1000);
+    // A pulumi killed mid-update (SIGKILL) leaves this provider running: once the
+    // engine's address stops answering, stop the script rather than let it run
+    // on unseen (a benchmark would overlap the next update's).
+    const engine = process.argv.slice(2).find((a) => /^127\.0\.0\.1:\d+$/.test(a));
+    let engineGone = false;
+    const watchdog = engine
+      ? setInterval(() => {
+          const [host, port] = engine.split(":");
+          const probe = net.connect(Number(port), host);
+          probe.once("connect", () => probe.destroy());
+          probe.once("error", () => {
+            engineGone = true;
+            if (child.pid !== undefined) {
+              try {
+                process.kill(-child.pid, "SIGKILL");
+              } catch {
+                child.kill("SIGKILL");
+              }
+            }
+          });
+        }, 2000)
+      : undefined;
     const tail = (s: string) => s.trimEnd().split("\n").slice(-20).join("\n");
     child.on("error", (e) => {
       clearTimeout(timer);
+      clearInterval(watchdog);
       reject(new Error(`${step}: could not start bash: ${e.message}`));
     });
     child.on("close", (code, signal) => {
       clearTimeout(timer);
+      clearInterval(watchdog);
+      if (engineGone) {
+        reject(new Error(`${step}: stopped: the pulumi engine that started it is gone`));
+        // Nothing is left for the dynamic provider's process to do for a dead engine.
+        if (/dynamic-provider/.test(require.main?.filename ?? "")) {
+          setTimeout(() => process.exit(1), 100);
+        }
+        return;
+      }
       const run = {
         stdout,
         stderr,

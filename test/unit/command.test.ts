@@ -1,4 +1,5 @@
 import { execFileSync } from "child_process";
+import * as net from "net";
 import { runScript } from "../../components/command";
 
 describe("runScript", () => {
@@ -25,5 +26,29 @@ describe("runScript", () => {
     await new Promise((r) => setTimeout(r, 200));
     const left = execFileSync("ps", ["-eo", "args"]).toString();
     expect(left).not.toContain(marker);
+  });
+
+  it("stops the script when the pulumi engine that started it is gone (SIGKILLed)", async () => {
+    // The engine's address is the provider's argument; here a listener stands in for it.
+    const engine = net.createServer().listen(0, "127.0.0.1");
+    await new Promise((r) => engine.once("listening", r));
+    const address = `127.0.0.1:${(engine.address() as net.AddressInfo).port}`;
+    process.argv.push(address);
+    const marker = `vtb-orphan-${process.pid}-${Date.now()}`;
+    try {
+      const run = runScript(`exec -a ${marker} sleep 300`, {}, 600, "long step");
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(execFileSync("ps", ["-eo", "args"]).toString()).toContain(marker);
+      const t0 = Date.now();
+      engine.close();
+      await expect(run).rejects.toThrow(
+        /^long step: stopped: the pulumi engine that started it is gone/,
+      );
+      expect(Date.now() - t0).toBeLessThan(5000);
+      expect(execFileSync("ps", ["-eo", "args"]).toString()).not.toContain(marker);
+    } finally {
+      process.argv.splice(process.argv.indexOf(address), 1);
+      engine.close();
+    }
   });
 });
