@@ -31,6 +31,7 @@ APT_PACKAGES=(
   openssh-server    # sshd for the SSH tests, run on loopback only (never started as a service)
   openssh-client
   util-linux iproute2 procps
+  chromium          # headless browser: the report's rendering test and README screenshot
 )
 
 next "preflight: tools and privileges"
