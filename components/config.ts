@@ -185,7 +185,8 @@ export type ServerConfig = z.infer<typeof serverSchema>;
 
 export const benchmarkSchema = z
   .object({
-    id: z.string().refine((id) => id in benchmarks, {
+    // Own keys only: "constructor" or "toString" are "in" every object.
+    id: z.string().refine((id) => Object.prototype.hasOwnProperty.call(benchmarks, id), {
       message: `a benchmark id: ${Object.keys(benchmarks).join(", ")}`,
     }),
     /** quick: the module's small parameters, for a run in minutes; your parameters still win. */
@@ -195,6 +196,11 @@ export const benchmarkSchema = z
     parameters: z.record(z.string(), z.unknown()).default({}),
     /** Platform types to measure; default all of each server's. */
     platforms: z.array(z.enum(["baseline", "kvm", "xen", "lxc", "openvz", "vmware"])).optional(),
+    /**
+     * Run on all guests of a platform at once (the 2009 paper's 8 VMs), reported
+     * per guest and as their aggregate; otherwise one target at a time.
+     */
+    concurrent: z.boolean().default(false),
   })
   .strict();
 export type BenchmarkConfig = z.infer<typeof benchmarkSchema> & { params: unknown };
@@ -209,7 +215,20 @@ export const testbedSchema = z
       })
       .min(1, "at least one server"),
   })
+  .strict()
   .superRefine((cfg, ctx) => {
+    // Each benchmark's runs are named after its id, so an id can only appear once.
+    const ids = new Map<string, number>();
+    cfg.benchmarks.forEach((b, i) => {
+      const first = ids.get(b.id);
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["benchmarks", i, "id"],
+          message: `duplicate benchmark id '${b.id}' (also benchmarks[${first}]); set its parameters in one entry`,
+        });
+      } else ids.set(b.id, i);
+    });
     const seen = new Set<string>();
     cfg.servers.forEach((s, i) => {
       if (seen.has(s.name)) {
@@ -222,6 +241,14 @@ export const testbedSchema = z
       seen.add(s.name);
       const types = new Set<string>();
       const guestNames = new Set<string>();
+      // What createGuests (components/guests) makes of each guest: `count` instances
+      // named name-0, name-1 ... (name alone when count is 1), KVM guests with one
+      // forwarded SSH port each, Xen and OpenVZ guests with one address each in a /24
+      // (10 + ordinal), OpenVZ guests with a CTID each.
+      const instances = new Map<string, string>();
+      let sshPorts = 0;
+      let ordinal = 0;
+      const ctids = new Map<number, string>();
       s.platforms.forEach((p, j) => {
         if (types.has(p.type)) {
           ctx.addIssue({
@@ -241,6 +268,58 @@ export const testbedSchema = z
               });
             }
             guestNames.add(g.name);
+            const at = ["servers", i, "platforms", j, "guests", k];
+            const count = "count" in g ? g.count : 1;
+            for (let n = 0; n < count; n++) {
+              const instance = count > 1 ? `${g.name}-${n}` : g.name;
+              const other = instances.get(instance);
+              if (other !== undefined && other !== g.name) {
+                ctx.addIssue({
+                  code: "custom",
+                  path: [...at, "name"],
+                  message: `guest '${g.name}'${count > 1 ? ` (count ${count})` : ""} makes a guest named '${instance}', as guest '${other}' does, on server '${s.name}'`,
+                });
+                break;
+              }
+              instances.set(instance, g.name);
+            }
+            if (p.type === "kvm") {
+              const before = s.guestSshPortBase + sshPorts - 1;
+              sshPorts += count;
+              if (before <= 65535 && s.guestSshPortBase + sshPorts - 1 > 65535) {
+                ctx.addIssue({
+                  code: "custom",
+                  path: [...at, "count"],
+                  message: `KVM guests' SSH ports run past 65535 (guestSshPortBase ${s.guestSshPortBase} + ${sshPorts} guests on server '${s.name}')`,
+                });
+              }
+            }
+            if (p.type === "xen" || p.type === "openvz") {
+              const before = ordinal;
+              const explicit = p.type === "openvz" ? (g as { ctid?: number }).ctid : undefined;
+              let clash = false;
+              for (let n = 0; n < count; n++, ordinal++) {
+                if (p.type !== "openvz") continue;
+                const ctid = (explicit ?? 1000) + n + (explicit === undefined ? ordinal : 0);
+                const other = ctids.get(ctid);
+                if (other !== undefined && other !== g.name && !clash) {
+                  clash = true;
+                  ctx.addIssue({
+                    code: "custom",
+                    path: [...at, explicit === undefined ? "name" : "ctid"],
+                    message: `guest '${g.name}' gets CTID ${ctid}, as guest '${other}' does, on server '${s.name}'`,
+                  });
+                }
+                ctids.set(ctid, g.name);
+              }
+              if (before <= 245 && ordinal > 245) {
+                ctx.addIssue({
+                  code: "custom",
+                  path: [...at, "count"],
+                  message: `more than 245 Xen and OpenVZ guests on server '${s.name}' (their addresses are 10.19x.0.10 to .254)`,
+                });
+              }
+            }
           });
         }
       });
@@ -264,17 +343,42 @@ export function keyPath(path: readonly PropertyKey[]): string {
     .join("");
 }
 
+/** `  testbed:<path>: <problem>` lines; an unknown key is named by its own path. */
+function issueLines(prefix: PropertyKey[], issues: readonly z.core.$ZodIssue[]): string[] {
+  return issues.flatMap((i) =>
+    i.code === "unrecognized_keys"
+      ? i.keys.map((k) => `  ${namespace}:${keyPath([...prefix, ...i.path, k])}: unknown key`)
+      : [`  ${namespace}:${keyPath([...prefix, ...i.path])}: ${i.message}`],
+  );
+}
+
+/**
+ * Keys named "__proto__" (JSON.parse makes them own keys): z.record and object
+ * spreads would drop them without a word, so they are named as unknown here.
+ */
+function protoKeys(value: unknown, path: PropertyKey[] = []): PropertyKey[][] {
+  if (typeof value !== "object" || value === null) return [];
+  return Object.keys(value).flatMap((k) =>
+    k === "__proto__"
+      ? [[...path, k]]
+      : protoKeys((value as Record<string, unknown>)[k], [
+          ...path,
+          Array.isArray(value) ? Number(k) : k,
+        ]),
+  );
+}
+
 /** Validates raw config; throws one message listing every bad key as `testbed:<path>: <problem>`. */
 export function parseTestbedConfig(raw: Record<string, unknown>): TestbedConfig {
+  const proto = protoKeys(raw).map((p) => `  ${namespace}:${keyPath(p)}: unknown key`);
+  if (proto.length > 0) throw new Error(`invalid stack configuration:\n${proto.join("\n")}`);
   const result = testbedSchema.safeParse(raw);
-  const lines = result.success
-    ? []
-    : result.error.issues.map((i) => `  ${namespace}:${keyPath(i.path)}: ${i.message}`);
+  const lines = result.success ? [] : issueLines([], result.error.issues);
   if (result.success) {
     // Each benchmark's parameters, by its own module's schema (and its own checks,
     // such as UnixBench's source), so a bad one is caught before any resource exists.
     result.data.benchmarks.forEach((b, i) => {
-      if (b.id in notRunnableYet) {
+      if (Object.prototype.hasOwnProperty.call(notRunnableYet, b.id)) {
         lines.push(
           `  ${namespace}:${keyPath(["benchmarks", i, "id"])}: ${b.id} ${notRunnableYet[b.id]}`,
         );
@@ -284,11 +388,7 @@ export function parseTestbedConfig(raw: Record<string, unknown>): TestbedConfig 
       const base = b.profile === "quick" ? { ...(m.quick as object) } : {};
       const p = m.parameters.safeParse({ ...base, ...b.parameters });
       if (!p.success) {
-        for (const issue of p.error.issues) {
-          lines.push(
-            `  ${namespace}:${keyPath(["benchmarks", i, "parameters", ...issue.path])}: ${issue.message}`,
-          );
-        }
+        lines.push(...issueLines(["benchmarks", i, "parameters"], p.error.issues));
         return;
       }
       try {
@@ -335,13 +435,33 @@ export interface LoadedConfig extends TestbedConfig {
   sshKeys: pulumi.Output<Record<string, string>>;
 }
 
+/**
+ * Every `testbed:` key of the stack but the SSH keys (secrets, checked by name
+ * only), each value as the YAML gave it: a key that is not in the schema, a typo
+ * such as `testbed:benchmark`, is an error rather than ignored.
+ */
+export function stackConfigValues(): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const [key, text] of Object.entries(pulumi.runtime.allConfig())) {
+    const [ns, ...rest] = key.split(":");
+    const name = rest.join(":");
+    if (ns !== namespace || name === "sshKeys") continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      value = text; // a plain string in the YAML
+    }
+    // Defined, not assigned: a key named "__proto__" stays a key, to be refused.
+    Object.defineProperty(values, name, { value, enumerable: true, writable: true });
+  }
+  return values;
+}
+
 /** Reads and validates the stack's config before any resource is created. */
 export function loadTestbedConfig(): LoadedConfig {
   const cfg = new pulumi.Config(namespace);
-  const parsed = parseTestbedConfig({
-    servers: cfg.getObject<unknown>("servers"),
-    benchmarks: cfg.getObject<unknown>("benchmarks"),
-  });
+  const parsed = parseTestbedConfig(stackConfigValues());
   // Only to see which keys exist; the values are used through the secret below.
   checkSshKeys(parsed, cfg.getObject<Record<string, unknown>>("sshKeys"));
   const sshKeys =

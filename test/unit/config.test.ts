@@ -1,6 +1,15 @@
-import { checkSshKeys, parseTestbedConfig } from "../../components/config";
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  checkSshKeys,
+  loadTestbedConfig,
+  parseTestbedConfig,
+  stackConfigValues,
+} from "../../components/config";
 
 const local = { name: "local", connection: { type: "local" } };
+const ssh = { type: "ssh", host: "blade1" };
 
 /** The message a config gets, or "ok". */
 function verdict(raw: Record<string, unknown>): string {
@@ -11,6 +20,890 @@ function verdict(raw: Record<string, unknown>): string {
     return (e as Error).message;
   }
 }
+
+/** `testbed:servers[0].name: problem` lines of a message -> [key path, problem]. */
+function named(message: string): [string, string][] {
+  return message
+    .split("\n")
+    .slice(1)
+    .map((l) => {
+      const m = /^ {2}testbed:(.*?): (.*)$/.exec(l);
+      if (!m) throw new Error(`not a "testbed:<key>: <problem>" line: ${JSON.stringify(l)}`);
+      return [m[1], m[2]];
+    });
+}
+
+// Shorthands for configs with one server, one platform, one guest or one benchmark.
+const server = (s: object) => ({ servers: [{ ...local, ...s }] });
+const platform = (p: object) => server({ platforms: [p] });
+const guest = (type: string, g: object, p: object = {}) =>
+  platform({ type, ...p, guests: [{ name: "g", ...g }] });
+const kvmGuest = (g: object) => guest("kvm", g);
+const bench = (b: object) => ({ servers: [local], benchmarks: [b] });
+const params = (id: string, parameters: object, b: object = {}) => bench({ id, parameters, ...b });
+// What YAML or `pulumi config set` can give and an object literal cannot: own "__proto__" keys.
+const json = (text: string) => JSON.parse(text) as Record<string, unknown>;
+
+type Kind =
+  | "missing"
+  | "wrong type"
+  | "out of range"
+  | "malformed"
+  | "unknown key"
+  | "unknown profile"
+  | "unknown value"
+  | "shell metacharacters"
+  | "duplicate name"
+  | "conflict";
+
+interface Case {
+  what: string;
+  kind: Kind;
+  /** The `testbed:` keys of a stack, as its YAML gives them. */
+  config: Record<string, unknown>;
+  /** The key path the message must name (and the only one it names). */
+  path: string;
+  /** What the message must say about it, when more than "it is wrong" matters. */
+  message?: RegExp;
+}
+
+// Every kind of bad value, at every level of the config. docs/faults.md keeps this
+// table with the messages (see "docs/faults.md lists these cases" below).
+const cases: Case[] = [
+  // ------------------------------------------------------------ top-level keys
+  { what: "no servers key", kind: "missing", config: {}, path: "servers", message: /^required/ },
+  {
+    what: "servers is a string",
+    kind: "wrong type",
+    config: { servers: "local" },
+    path: "servers",
+    message: /expected a list/,
+  },
+  {
+    what: "empty server list",
+    kind: "out of range",
+    config: { servers: [] },
+    path: "servers",
+    message: /at least one server/,
+  },
+  {
+    what: "benchmarks is an object",
+    kind: "wrong type",
+    config: { servers: [local], benchmarks: { id: "bonnie" } },
+    path: "benchmarks",
+    message: /expected array/,
+  },
+  {
+    what: "a top-level key typo (testbed:benchmark)",
+    kind: "unknown key",
+    config: { servers: [local], benchmark: [{ id: "bonnie" }] },
+    path: "benchmark",
+    message: /^unknown key$/,
+  },
+  {
+    what: "a top-level `__proto__` key",
+    kind: "unknown key",
+    config: json('{"servers": [{"name": "a", "connection": {"type": "local"}}], "__proto__": {}}'),
+    path: "__proto__",
+    message: /^unknown key$/,
+  },
+  // ------------------------------------------------------------ servers
+  {
+    what: "a server without a name",
+    kind: "missing",
+    config: { servers: [{ connection: { type: "local" } }] },
+    path: "servers[0].name",
+    message: /^required$/,
+  },
+  {
+    what: "a server name that is a number",
+    kind: "wrong type",
+    config: server({ name: 7 }),
+    path: "servers[0].name",
+    message: /expected a string/,
+  },
+  {
+    what: "a server that is null",
+    kind: "wrong type",
+    config: { servers: [null] },
+    path: "servers[0]",
+    message: /expected object/,
+  },
+  {
+    what: "';' in a server name",
+    kind: "shell metacharacters",
+    config: server({ name: "a;rm -rf /" }),
+    path: "servers[0].name",
+    message: /lowercase letters/,
+  },
+  {
+    what: "'$(...)' in a server name",
+    kind: "shell metacharacters",
+    config: server({ name: "$(reboot)" }),
+    path: "servers[0].name",
+    message: /lowercase letters/,
+  },
+  {
+    what: "a server name of 40 characters",
+    kind: "out of range",
+    config: server({ name: "a".repeat(40) }),
+    path: "servers[0].name",
+    message: /at most 31 characters/,
+  },
+  {
+    what: "an upper-case server name",
+    kind: "malformed",
+    config: server({ name: "Blade" }),
+    path: "servers[0].name",
+    message: /lowercase letters/,
+  },
+  {
+    what: "two servers of the same name",
+    kind: "duplicate name",
+    config: { servers: [local, local] },
+    path: "servers[1].name",
+    message: /duplicate server name 'local'/,
+  },
+  {
+    what: "an unknown server key",
+    kind: "unknown key",
+    config: server({ colour: "red" }),
+    path: "servers[0].colour",
+    message: /^unknown key$/,
+  },
+  {
+    what: "a `__proto__` key in a server",
+    kind: "unknown key",
+    config: json('{"servers": [{"name": "a", "connection": {"type": "local"}, "__proto__": {}}]}'),
+    path: "servers[0].__proto__",
+  },
+  {
+    what: "an unknown hardware profile",
+    kind: "unknown profile",
+    config: server({ profile: "cray-1" }),
+    path: "servers[0].profile",
+    message: /"auto"/,
+  },
+  {
+    what: "strictProfile as a string",
+    kind: "wrong type",
+    config: server({ strictProfile: "yes" }),
+    path: "servers[0].strictProfile",
+    message: /expected boolean/,
+  },
+  {
+    what: "guestSshPortBase below 1024",
+    kind: "out of range",
+    config: server({ guestSshPortBase: 80 }),
+    path: "servers[0].guestSshPortBase",
+    message: />=\s*1024/,
+  },
+  {
+    what: "probe timeout of 0",
+    kind: "out of range",
+    config: server({ probe: { kvmTimeoutSeconds: 0 } }),
+    path: "servers[0].probe.kvmTimeoutSeconds",
+    message: />=\s*1/,
+  },
+  {
+    what: "probe timeout of 1.5",
+    kind: "wrong type",
+    config: server({ probe: { tcgTimeoutSeconds: 1.5 } }),
+    path: "servers[0].probe.tcgTimeoutSeconds",
+    message: /expected int/,
+  },
+  {
+    what: "a relative probe kernel path",
+    kind: "malformed",
+    config: server({ probe: { kernel: "vmlinuz" } }),
+    path: "servers[0].probe.kernel",
+    message: /an absolute path/,
+  },
+  {
+    what: "an unknown probe key",
+    kind: "unknown key",
+    config: server({ probe: { kernal: "/boot/vmlinuz" } }),
+    path: "servers[0].probe.kernal",
+  },
+  // ------------------------------------------------------------ connection / ssh
+  {
+    what: "a server without a connection",
+    kind: "missing",
+    config: { servers: [{ name: "local" }] },
+    path: "servers[0].connection",
+  },
+  {
+    what: "an unknown connection type",
+    kind: "unknown value",
+    config: server({ connection: { type: "telnet" } }),
+    path: "servers[0].connection.type",
+    message: /expected \{ type: local \} or \{ type: ssh/,
+  },
+  {
+    what: "a host on a local connection",
+    kind: "unknown key",
+    config: server({ connection: { type: "local", host: "blade1" } }),
+    path: "servers[0].connection.host",
+  },
+  {
+    what: "an ssh connection without a host",
+    kind: "missing",
+    config: server({ connection: { type: "ssh" } }),
+    path: "servers[0].connection.host",
+    message: /^required$/,
+  },
+  {
+    what: "an ssh host that is a list",
+    kind: "wrong type",
+    config: server({ connection: { type: "ssh", host: ["blade1"] } }),
+    path: "servers[0].connection.host",
+    message: /expected a string/,
+  },
+  {
+    what: "';' in an ssh host",
+    kind: "shell metacharacters",
+    config: server({ connection: { ...ssh, host: "a;reboot" } }),
+    path: "servers[0].connection.host",
+    message: /a host name or IP address/,
+  },
+  {
+    what: "'$(...)' in an ssh host",
+    kind: "shell metacharacters",
+    config: server({ connection: { ...ssh, host: "$(id)" } }),
+    path: "servers[0].connection.host",
+  },
+  {
+    what: "a space and an option in an ssh host",
+    kind: "shell metacharacters",
+    config: server({ connection: { ...ssh, host: "blade1 -oProxyCommand=id" } }),
+    path: "servers[0].connection.host",
+  },
+  {
+    what: "ssh port 70000",
+    kind: "out of range",
+    config: server({ connection: { ...ssh, port: 70000 } }),
+    path: "servers[0].connection.port",
+    message: /<=\s*65535/,
+  },
+  {
+    what: "ssh port 0",
+    kind: "out of range",
+    config: server({ connection: { ...ssh, port: 0 } }),
+    path: "servers[0].connection.port",
+  },
+  {
+    what: "ssh port as a string",
+    kind: "wrong type",
+    config: server({ connection: { ...ssh, port: "22" } }),
+    path: "servers[0].connection.port",
+    message: /expected number/,
+  },
+  {
+    what: "'`...`' in an ssh user",
+    kind: "shell metacharacters",
+    config: server({ connection: { ...ssh, user: "root`id`" } }),
+    path: "servers[0].connection.user",
+    message: /a Unix user name/,
+  },
+  {
+    what: "connectTimeoutSeconds of 0",
+    kind: "out of range",
+    config: server({ connection: { ...ssh, connectTimeoutSeconds: 0 } }),
+    path: "servers[0].connection.connectTimeoutSeconds",
+  },
+  {
+    what: "an ssh password",
+    kind: "unknown key",
+    config: server({ connection: { ...ssh, password: "secret" } }),
+    path: "servers[0].connection.password",
+  },
+  {
+    what: "'|' in a jump host",
+    kind: "shell metacharacters",
+    config: server({ connection: { ...ssh, jump: { host: "gw|id" } } }),
+    path: "servers[0].connection.jump.host",
+  },
+  {
+    what: "a jump host without a host",
+    kind: "missing",
+    config: server({ connection: { ...ssh, jump: { user: "root" } } }),
+    path: "servers[0].connection.jump.host",
+    message: /^required$/,
+  },
+  {
+    what: "an unknown jump key",
+    kind: "unknown key",
+    config: server({ connection: { ...ssh, jump: { host: "gw", identity: "~/.ssh/id" } } }),
+    path: "servers[0].connection.jump.identity",
+  },
+  // ------------------------------------------------------------ platforms
+  {
+    what: "platforms as an object",
+    kind: "wrong type",
+    config: server({ platforms: { type: "kvm" } }),
+    path: "servers[0].platforms",
+    message: /expected array/,
+  },
+  {
+    what: "a platform without a type",
+    kind: "missing",
+    config: platform({ guests: [] }),
+    path: "servers[0].platforms[0].type",
+    message: /expected a platform type/,
+  },
+  {
+    what: "an unknown platform type",
+    kind: "unknown value",
+    config: platform({ type: "hyperv" }),
+    path: "servers[0].platforms[0].type",
+    message: /expected a platform type: baseline, kvm, xen/,
+  },
+  {
+    what: "guests on bare metal",
+    kind: "unknown key",
+    config: platform({ type: "baseline", guests: [] }),
+    path: "servers[0].platforms[0].guests",
+  },
+  {
+    what: "a platform key typo (guest)",
+    kind: "unknown key",
+    config: platform({ type: "kvm", guest: [{ name: "vm" }] }),
+    path: "servers[0].platforms[0].guest",
+  },
+  {
+    what: "an unknown KVM accelerator",
+    kind: "unknown value",
+    config: platform({ type: "kvm", accel: "hax" }),
+    path: "servers[0].platforms[0].accel",
+    message: /"auto"\|"kvm"\|"tcg"/,
+  },
+  {
+    what: "dom0 with 64 MiB",
+    kind: "out of range",
+    config: platform({ type: "xen", dom0MemoryMiB: 64 }),
+    path: "servers[0].platforms[0].dom0MemoryMiB",
+    message: />=\s*256/,
+  },
+  {
+    what: "a reboot timeout as a string",
+    kind: "wrong type",
+    config: platform({ type: "xen", rebootTimeoutMinutes: "15m" }),
+    path: "servers[0].platforms[0].rebootTimeoutMinutes",
+  },
+  {
+    what: "';' in an OpenVZ template",
+    kind: "shell metacharacters",
+    config: platform({ type: "openvz", template: "debian;id" }),
+    path: "servers[0].platforms[0].template",
+    message: /an OpenVZ template name/,
+  },
+  {
+    what: "the same platform twice",
+    kind: "duplicate name",
+    config: server({ platforms: [{ type: "lxc" }, { type: "lxc" }] }),
+    path: "servers[0].platforms[1].type",
+    message: /a second lxc platform on server 'local'/,
+  },
+  {
+    what: "xen and kvm on one server",
+    kind: "conflict",
+    config: server({ platforms: [{ type: "xen" }, { type: "kvm" }] }),
+    path: "servers[0].platforms",
+    message: /xen and kvm cannot run on server 'local' at once/,
+  },
+  // ------------------------------------------------------------ guests
+  {
+    what: "guests as an object",
+    kind: "wrong type",
+    config: platform({ type: "kvm", guests: { name: "vm" } }),
+    path: "servers[0].platforms[0].guests",
+  },
+  {
+    what: "a guest without a name",
+    kind: "missing",
+    config: platform({ type: "lxc", guests: [{ count: 2 }] }),
+    path: "servers[0].platforms[0].guests[0].name",
+    message: /^required$/,
+  },
+  {
+    what: "'$(...)' in a guest name",
+    kind: "shell metacharacters",
+    config: kvmGuest({ name: "vm$(id)" }),
+    path: "servers[0].platforms[0].guests[0].name",
+    message: /lowercase letters/,
+  },
+  {
+    what: "the same guest name on two platforms",
+    kind: "duplicate name",
+    config: server({
+      platforms: [
+        { type: "lxc", guests: [{ name: "g" }] },
+        { type: "kvm", guests: [{ name: "g" }] },
+      ],
+    }),
+    path: "servers[0].platforms[1].guests[0].name",
+    message: /duplicate guest name 'g' on server 'local'/,
+  },
+  {
+    what: "a guest named like another's second copy (vm, count 2, and vm-1)",
+    kind: "duplicate name",
+    config: platform({ type: "kvm", guests: [{ name: "vm", count: 2 }, { name: "vm-1" }] }),
+    path: "servers[0].platforms[0].guests[1].name",
+    message: /makes a guest named 'vm-1', as guest 'vm' does/,
+  },
+  {
+    what: "vcpus of 0",
+    kind: "out of range",
+    config: kvmGuest({ vcpus: 0 }),
+    path: "servers[0].platforms[0].guests[0].vcpus",
+    message: />=\s*1/,
+  },
+  {
+    what: "vcpus of 1000",
+    kind: "out of range",
+    config: kvmGuest({ vcpus: 1000 }),
+    path: "servers[0].platforms[0].guests[0].vcpus",
+    message: /<=\s*256/,
+  },
+  {
+    what: "vcpus as a string",
+    kind: "wrong type",
+    config: kvmGuest({ vcpus: "2" }),
+    path: "servers[0].platforms[0].guests[0].vcpus",
+    message: /expected number/,
+  },
+  {
+    what: "vcpus of 1.5",
+    kind: "wrong type",
+    config: guest("xen", { mode: "hvm", vcpus: 1.5 }),
+    path: "servers[0].platforms[0].guests[0].vcpus",
+    message: /expected int/,
+  },
+  {
+    what: "16 MiB of guest memory",
+    kind: "out of range",
+    config: kvmGuest({ memoryMiB: 16 }),
+    path: "servers[0].platforms[0].guests[0].memoryMiB",
+    message: />=\s*128/,
+  },
+  {
+    what: "a container memory limit of 32 MiB",
+    kind: "out of range",
+    config: guest("lxc", { memoryMiB: 32 }),
+    path: "servers[0].platforms[0].guests[0].memoryMiB",
+    message: />=\s*64/,
+  },
+  {
+    what: "memory as a string with a unit",
+    kind: "wrong type",
+    config: kvmGuest({ memoryMiB: "1G" }),
+    path: "servers[0].platforms[0].guests[0].memoryMiB",
+  },
+  {
+    what: "a disk of 0 GiB",
+    kind: "out of range",
+    config: kvmGuest({ disk: { sizeGiB: 0 } }),
+    path: "servers[0].platforms[0].guests[0].disk.sizeGiB",
+  },
+  {
+    what: "a disk of 10000 GiB",
+    kind: "out of range",
+    config: kvmGuest({ disk: { sizeGiB: 10000 } }),
+    path: "servers[0].platforms[0].guests[0].disk.sizeGiB",
+    message: /<=\s*4096/,
+  },
+  {
+    what: "an unknown disk bus",
+    kind: "unknown value",
+    config: kvmGuest({ disk: { bus: "usb" } }),
+    path: "servers[0].platforms[0].guests[0].disk.bus",
+  },
+  {
+    what: "a disk key typo (size)",
+    kind: "unknown key",
+    config: kvmGuest({ disk: { size: 4 } }),
+    path: "servers[0].platforms[0].guests[0].disk.size",
+  },
+  {
+    what: "partition backing without a partition",
+    kind: "missing",
+    config: kvmGuest({ disk: { backing: "partition" } }),
+    path: "servers[0].platforms[0].guests[0].disk.partition",
+    message: /backing: partition needs a partition/,
+  },
+  {
+    what: "';' in a disk partition",
+    kind: "shell metacharacters",
+    config: kvmGuest({ disk: { backing: "partition", partition: "/dev/sdb1;id" } }),
+    path: "servers[0].platforms[0].guests[0].disk.partition",
+    message: /a device path under \/dev/,
+  },
+  {
+    what: "an unknown network model",
+    kind: "unknown value",
+    config: kvmGuest({ network: { model: "ne2k" } }),
+    path: "servers[0].platforms[0].guests[0].network.model",
+    message: /"virtio"\|"e1000"\|"rtl8139"/,
+  },
+  {
+    what: "a Xen network model on KVM",
+    kind: "unknown value",
+    config: kvmGuest({ network: { model: "netfront" } }),
+    path: "servers[0].platforms[0].guests[0].network.model",
+  },
+  {
+    what: "network as a string",
+    kind: "wrong type",
+    config: kvmGuest({ network: "virtio" }),
+    path: "servers[0].platforms[0].guests[0].network",
+  },
+  {
+    what: "a para guest with an emulated NIC",
+    kind: "conflict",
+    config: guest("xen", { mode: "para", network: { model: "e1000" } }),
+    path: "servers[0].platforms[0].guests[0].network.model",
+    message: /para guests only have netfront/,
+  },
+  {
+    what: "a Xen guest without a mode",
+    kind: "missing",
+    config: guest("xen", {}),
+    path: "servers[0].platforms[0].guests[0].mode",
+  },
+  {
+    what: "an unknown Xen mode",
+    kind: "unknown value",
+    config: guest("xen", { mode: "pv" }),
+    path: "servers[0].platforms[0].guests[0].mode",
+  },
+  {
+    what: "a guest count of 0",
+    kind: "out of range",
+    config: guest("lxc", { count: 0 }),
+    path: "servers[0].platforms[0].guests[0].count",
+    message: />=\s*1/,
+  },
+  {
+    what: "a guest count of 65",
+    kind: "out of range",
+    config: kvmGuest({ count: 65 }),
+    path: "servers[0].platforms[0].guests[0].count",
+    message: /<=\s*64/,
+  },
+  {
+    what: "a guest count as a string",
+    kind: "wrong type",
+    config: kvmGuest({ count: "8" }),
+    path: "servers[0].platforms[0].guests[0].count",
+  },
+  {
+    what: "KVM guests whose SSH ports pass 65535",
+    kind: "out of range",
+    config: server({
+      guestSshPortBase: 65000,
+      platforms: [
+        {
+          type: "kvm",
+          guests: Array.from({ length: 9 }, (_, i) => ({ name: `vm${i}`, count: 64 })),
+        },
+      ],
+    }),
+    path: "servers[0].platforms[0].guests[8].count",
+    message: /SSH ports run past 65535/,
+  },
+  {
+    what: "more than 245 Xen and OpenVZ guests on a server",
+    kind: "out of range",
+    config: platform({
+      type: "openvz",
+      guests: Array.from({ length: 4 }, (_, i) => ({
+        name: `ct${i}`,
+        ctid: 1000 * (i + 1),
+        count: 64,
+      })),
+    }),
+    path: "servers[0].platforms[0].guests[3].count",
+    message: /more than 245 Xen and OpenVZ guests/,
+  },
+  {
+    what: "a vcpus key on a container",
+    kind: "unknown key",
+    config: guest("lxc", { vcpus: 2 }),
+    path: "servers[0].platforms[0].guests[0].vcpus",
+  },
+  {
+    what: "a container CPU share of 1",
+    kind: "out of range",
+    config: guest("lxc", { cpuShares: 1 }),
+    path: "servers[0].platforms[0].guests[0].cpuShares",
+  },
+  {
+    what: "';' in a cpuset",
+    kind: "shell metacharacters",
+    config: guest("lxc", { cpus: "0;1" }),
+    path: "servers[0].platforms[0].guests[0].cpus",
+    message: /a cpuset list/,
+  },
+  {
+    what: "a cpuset ending in '-'",
+    kind: "malformed",
+    config: guest("openvz", { cpus: "0-" }),
+    path: "servers[0].platforms[0].guests[0].cpus",
+  },
+  {
+    what: "an OpenVZ CTID of 100 (reserved)",
+    kind: "out of range",
+    config: guest("openvz", { ctid: 100 }),
+    path: "servers[0].platforms[0].guests[0].ctid",
+    message: />=\s*101/,
+  },
+  {
+    what: "overlapping OpenVZ CTIDs (200-202 and 202)",
+    kind: "duplicate name",
+    config: platform({
+      type: "openvz",
+      guests: [
+        { name: "a", ctid: 200, count: 3 },
+        { name: "b", ctid: 202 },
+      ],
+    }),
+    path: "servers[0].platforms[0].guests[1].ctid",
+    message: /gets CTID 202, as guest 'a' does/,
+  },
+  {
+    what: "default OpenVZ CTIDs that collide (count 2, then another guest)",
+    kind: "duplicate name",
+    config: platform({
+      type: "openvz",
+      guests: [{ name: "a", count: 2 }, { name: "b" }],
+    }),
+    path: "servers[0].platforms[0].guests[1].name",
+    message: /gets CTID 1002, as guest 'a' does/,
+  },
+  {
+    what: "a VMware guest without a connection",
+    kind: "missing",
+    config: platform({ type: "vmware", guests: [{ name: "gsx" }] }),
+    path: "servers[0].platforms[0].guests[0].connection",
+  },
+  {
+    what: "'&' in a VMware guest's host",
+    kind: "shell metacharacters",
+    config: platform({
+      type: "vmware",
+      guests: [{ name: "gsx", connection: { type: "ssh", host: "gsx&id" } }],
+    }),
+    path: "servers[0].platforms[0].guests[0].connection.host",
+  },
+  // ------------------------------------------------------------ benchmarks
+  {
+    what: "a benchmark without an id",
+    kind: "missing",
+    config: bench({ repeats: 3 }),
+    path: "benchmarks[0].id",
+  },
+  {
+    what: "a benchmark id that is a number",
+    kind: "wrong type",
+    config: bench({ id: 5 }),
+    path: "benchmarks[0].id",
+    message: /expected string/,
+  },
+  {
+    what: "an unknown benchmark id",
+    kind: "unknown value",
+    config: bench({ id: "spec2017" }),
+    path: "benchmarks[0].id",
+    message: /a benchmark id: unixbench, bonnie/,
+  },
+  {
+    what: "a benchmark id that every object has (constructor)",
+    kind: "unknown value",
+    config: bench({ id: "constructor" }),
+    path: "benchmarks[0].id",
+    message: /^a benchmark id: /,
+  },
+  {
+    what: "the same benchmark twice",
+    kind: "duplicate name",
+    config: { servers: [local], benchmarks: [{ id: "bonnie" }, { id: "bonnie", repeats: 5 }] },
+    path: "benchmarks[1].id",
+    message: /duplicate benchmark id 'bonnie' \(also benchmarks\[0\]\)/,
+  },
+  {
+    what: "a benchmark key typo (params)",
+    kind: "unknown key",
+    config: bench({ id: "bonnie", params: {} }),
+    path: "benchmarks[0].params",
+  },
+  {
+    what: "an unknown benchmark profile",
+    kind: "unknown profile",
+    config: bench({ id: "bonnie", profile: "fast" }),
+    path: "benchmarks[0].profile",
+    message: /"full"\|"quick"/,
+  },
+  {
+    what: "0 repeats",
+    kind: "out of range",
+    config: bench({ id: "bonnie", repeats: 0 }),
+    path: "benchmarks[0].repeats",
+  },
+  {
+    what: "repeats as a string",
+    kind: "wrong type",
+    config: bench({ id: "bonnie", repeats: "3" }),
+    path: "benchmarks[0].repeats",
+  },
+  {
+    what: "a trial timeout of 2000 minutes",
+    kind: "out of range",
+    config: bench({ id: "bonnie", trialTimeoutMinutes: 2000 }),
+    path: "benchmarks[0].trialTimeoutMinutes",
+    message: /<=\s*1440/,
+  },
+  {
+    what: "an unknown platform to measure",
+    kind: "unknown value",
+    config: bench({ id: "bonnie", platforms: ["hyperv"] }),
+    path: "benchmarks[0].platforms[0]",
+  },
+  {
+    what: "parameters as a list",
+    kind: "wrong type",
+    config: bench({ id: "bonnie", parameters: [1024] }),
+    path: "benchmarks[0].parameters",
+    message: /expected record/,
+  },
+  // ------------------------------------------------------------ benchmark module parameters
+  {
+    what: "a parameter typo (bonnie size)",
+    kind: "unknown key",
+    config: params("bonnie", { size: 1024 }),
+    path: "benchmarks[0].parameters.size",
+    message: /^unknown key$/,
+  },
+  {
+    what: "a `__proto__` parameter",
+    kind: "unknown key",
+    config: json(
+      '{"servers": [{"name": "a", "connection": {"type": "local"}}], "benchmarks": [{"id": "bonnie", "parameters": {"__proto__": {"sizeMiB": 1}}}]}',
+    ),
+    path: "benchmarks[0].parameters.__proto__",
+  },
+  {
+    what: "bonnie sizeMiB as a string",
+    kind: "wrong type",
+    config: params("bonnie", { sizeMiB: "1G" }),
+    path: "benchmarks[0].parameters.sizeMiB",
+    message: /expected number/,
+  },
+  {
+    what: "bonnie dataset smaller than twice the RAM",
+    kind: "conflict",
+    config: params("bonnie", { sizeMiB: 1000, ramMiB: 512 }),
+    path: "benchmarks[0].parameters.sizeMiB",
+    message: /at least twice ramMiB/,
+  },
+  {
+    what: "'$(...)' in bonnie's directory",
+    kind: "shell metacharacters",
+    config: params("bonnie", { directory: "/tmp/$(id)" }),
+    path: "benchmarks[0].parameters.directory",
+  },
+  {
+    what: "';' in bonnie's file test spec",
+    kind: "shell metacharacters",
+    config: params("bonnie", { files: "16;reboot" }),
+    path: "benchmarks[0].parameters.files",
+  },
+  {
+    what: "iperf port 70000",
+    kind: "out of range",
+    config: params("iperf", { port: 70000 }),
+    path: "benchmarks[0].parameters.port",
+  },
+  {
+    what: "';' in the iperf3 server address",
+    kind: "shell metacharacters",
+    config: params("iperf3", { server: "127.0.0.1; reboot" }),
+    path: "benchmarks[0].parameters.server",
+  },
+  {
+    what: "an unknown iperf direction",
+    kind: "unknown value",
+    config: params("iperf", { direction: "sideways" }),
+    path: "benchmarks[0].parameters.direction",
+  },
+  {
+    what: "';' in an openssl cipher name",
+    kind: "shell metacharacters",
+    config: params("openssl-speed", { ciphers: ["aes;reboot"] }),
+    path: "benchmarks[0].parameters.ciphers[0]",
+  },
+  {
+    what: "the same openssl cipher twice",
+    kind: "duplicate name",
+    config: params("openssl-speed", { ciphers: ["md5", "md5"] }),
+    path: "benchmarks[0].parameters.ciphers",
+    message: /no algorithm twice/,
+  },
+  {
+    what: "ab with more concurrent requests than requests",
+    kind: "conflict",
+    config: params("ab", { requests: 5, concurrency: 10 }),
+    path: "benchmarks[0].parameters.concurrency",
+  },
+  {
+    what: "ab keepalive as a string",
+    kind: "wrong type",
+    config: params("ab", { keepalive: "yes" }),
+    path: "benchmarks[0].parameters.keepalive",
+  },
+  {
+    what: "postal for 1 minute (quick profile)",
+    kind: "out of range",
+    config: params("postal", { minutes: 1 }, { profile: "quick" }),
+    path: "benchmarks[0].parameters.minutes",
+  },
+  {
+    what: "';' in a UnixBench test name",
+    kind: "shell metacharacters",
+    config: params("unixbench", { tests: ["index; rm -rf /"], source: { path: "/srv/ub" } }),
+    path: "benchmarks[0].parameters.tests[0]",
+  },
+  {
+    what: "UnixBench without a source",
+    kind: "missing",
+    config: bench({ id: "unixbench" }),
+    path: "benchmarks[0].parameters",
+    message: /set testbed benchmark parameter source\.url and source\.sha256, or source\.path/,
+  },
+  {
+    what: "a UnixBench URL without its checksum",
+    kind: "missing",
+    config: params("unixbench", { source: { url: "https://example.org/ub.tgz" } }),
+    path: "benchmarks[0].parameters.source",
+    message: /source\.url needs source\.sha256/,
+  },
+  {
+    what: "HEP-SPEC06 without spec2006Path",
+    kind: "missing",
+    config: bench({ id: "hepspec06" }),
+    path: "benchmarks[0].parameters",
+    message: /set testbed benchmark parameter spec2006Path/,
+  },
+  {
+    what: "'/' in the HEP-SPEC06 config name",
+    kind: "shell metacharacters",
+    config: params("hepspec06", { spec2006Path: "/opt/cpu2006", config: "../../etc/passwd" }),
+    path: "benchmarks[0].parameters.config",
+  },
+];
+
+/** The Pulumi config a stack with these `testbed:` keys gives the program. */
+const asStackConfig = (config: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(config).map(([k, v]) => [`testbed:${k}`, JSON.stringify(v)]));
 
 describe("testbed config", () => {
   it("accepts the default stack's config and fills in defaults", () => {
@@ -25,160 +918,209 @@ describe("testbed config", () => {
     });
   });
 
-  // Each bad value, and the key path its message must name.
-  const cases: [string, Record<string, unknown>, RegExp][] = [
-    ["no servers key", {}, /testbed:servers: required/],
-    ["empty server list", { servers: [] }, /testbed:servers: at least one server/],
-    [
-      "missing name",
-      { servers: [{ connection: { type: "local" } }] },
-      /testbed:servers\[0\]\.name: required/,
-    ],
-    [
-      "shell metacharacters in a name",
-      { servers: [{ ...local, name: "a;rm -rf /" }] },
-      /testbed:servers\[0\]\.name: lowercase letters/,
-    ],
-    [
-      "name of the wrong type",
-      { servers: [{ ...local, name: 7 }] },
-      /testbed:servers\[0\]\.name: expected a string/,
-    ],
-    [
-      "duplicate names",
-      { servers: [local, local] },
-      /testbed:servers\[1\]\.name: duplicate server name 'local'/,
-    ],
-    ["unknown key", { servers: [{ ...local, colour: "red" }] }, /testbed:servers\[0\]: .*"colour"/],
-    [
+  it("accepts what the checks above stop just short of", () => {
+    // The nearest valid neighbours of some cases: the checks are not too broad.
+    const ok = [
+      platform({ type: "kvm", guests: [{ name: "vm", count: 2 }, { name: "vm-2" }] }),
+      platform({
+        type: "openvz",
+        guests: [
+          { name: "a", count: 2 },
+          { name: "b", ctid: 1003 },
+        ],
+      }),
+      platform({
+        type: "openvz",
+        guests: [
+          { name: "a", ctid: 200, count: 2 },
+          { name: "b", ctid: 202 },
+        ],
+      }),
+      server({
+        guestSshPortBase: 65000,
+        platforms: [
+          {
+            type: "kvm",
+            guests: [
+              { name: "a", count: 64 },
+              { name: "b", count: 64 },
+            ],
+          },
+        ],
+      }),
+      kvmGuest({ vcpus: 256, memoryMiB: 128, count: 64, disk: { sizeGiB: 4096 } }),
+      { servers: [local], benchmarks: [{ id: "bonnie" }, { id: "ab" }] },
+    ];
+    for (const c of ok) expect(verdict(c)).toBe("ok");
+  });
+
+  it.each(cases.map((c) => [c.kind, c.what, c] as const))(
+    "rejects %s: %s, naming the key",
+    (_kind, _what, c) => {
+      const message = verdict(c.config);
+      expect(message).toMatch(/^invalid stack configuration:\n/);
+      const lines = named(message);
+      // The case's key, and no other: each case tests what it says.
+      expect(lines.map(([p]) => p)).toEqual([c.path]);
+      if (c.message) expect(lines[0][1]).toMatch(c.message);
+    },
+  );
+
+  it("covers every kind of bad value at every level of the config", () => {
+    const kinds = new Set(cases.map((c) => c.kind));
+    for (const k of [
+      "missing",
+      "wrong type",
+      "out of range",
+      "unknown key",
       "unknown profile",
-      { servers: [{ ...local, profile: "cray-1" }] },
-      /testbed:servers\[0\]\.profile: .*"auto"/,
-    ],
-    [
-      "ssh connection without a host",
-      { servers: [{ ...local, connection: { type: "ssh" } }] },
-      /testbed:servers\[0\]\.connection\.host: required/,
-    ],
-    [
-      "ssh port out of range",
-      { servers: [{ ...local, connection: { type: "ssh", host: "blade1", port: 70000 } }] },
-      /testbed:servers\[0\]\.connection\.port: .*<=\s*65535/,
-    ],
-    [
-      "shell metacharacters in an ssh host",
-      { servers: [{ ...local, connection: { type: "ssh", host: "a;reboot" } }] },
-      /testbed:servers\[0\]\.connection\.host: a host name or IP address/,
-    ],
-    [
-      "unknown connection type",
-      { servers: [{ ...local, connection: { type: "telnet" } }] },
-      /testbed:servers\[0\]\.connection(\.type)?: expected \{ type: local \} or \{ type: ssh/,
-    ],
-    [
-      "unknown platform type",
-      { servers: [{ ...local, platforms: [{ type: "hyperv" }] }] },
-      /testbed:servers\[0\]\.platforms\[0\](\.type)?: expected a platform type: baseline, kvm, xen/,
-    ],
-    [
-      "the same platform twice",
-      { servers: [{ ...local, platforms: [{ type: "lxc" }, { type: "lxc" }] }] },
-      /testbed:servers\[0\]\.platforms\[1\]\.type: a second lxc platform on server 'local'/,
-    ],
-    [
-      "xen and kvm on one server",
-      { servers: [{ ...local, platforms: [{ type: "xen" }, { type: "kvm" }] }] },
-      /testbed:servers\[0\]\.platforms: xen and kvm cannot run on server 'local' at once/,
-    ],
-    [
-      "a para guest with an emulated NIC",
-      {
-        servers: [
-          {
-            ...local,
-            platforms: [
-              { type: "xen", guests: [{ name: "g", mode: "para", network: { model: "e1000" } }] },
-            ],
-          },
-        ],
-      },
-      /testbed:servers\[0\]\.platforms\[0\]\.guests\[0\]\.network\.model: para guests only have netfront/,
-    ],
-    [
-      "a xen guest without a mode",
-      { servers: [{ ...local, platforms: [{ type: "xen", guests: [{ name: "g" }] }] }] },
-      /testbed:servers\[0\]\.platforms\[0\]\.guests\[0\]\.mode: /,
-    ],
-    [
-      "partition backing without a partition",
-      {
-        servers: [
-          {
-            ...local,
-            platforms: [{ type: "kvm", guests: [{ name: "g", disk: { backing: "partition" } }] }],
-          },
-        ],
-      },
-      /testbed:servers\[0\]\.platforms\[0\]\.guests\[0\]\.disk\.partition: backing: partition needs a partition/,
-    ],
-    [
-      "too little guest memory",
-      {
-        servers: [
-          { ...local, platforms: [{ type: "kvm", guests: [{ name: "g", memoryMiB: 16 }] }] },
-        ],
-      },
-      /testbed:servers\[0\]\.platforms\[0\]\.guests\[0\]\.memoryMiB: .*>=\s*128/,
-    ],
-    [
-      "a guest count of zero",
-      { servers: [{ ...local, platforms: [{ type: "lxc", guests: [{ name: "c", count: 0 }] }] }] },
-      /testbed:servers\[0\]\.platforms\[0\]\.guests\[0\]\.count: .*>=\s*1/,
-    ],
-    [
-      "a bad cpuset",
-      {
-        servers: [{ ...local, platforms: [{ type: "lxc", guests: [{ name: "c", cpus: "0;1" }] }] }],
-      },
-      /testbed:servers\[0\]\.platforms\[0\]\.guests\[0\]\.cpus: a cpuset list/,
-    ],
-    [
-      "the same guest name on two platforms",
-      {
-        servers: [
-          {
-            ...local,
-            platforms: [
-              { type: "lxc", guests: [{ name: "g" }] },
-              { type: "kvm", guests: [{ name: "g" }] },
-            ],
-          },
-        ],
-      },
-      /testbed:servers\[0\]\.platforms\[1\]\.guests\[0\]\.name: duplicate guest name 'g'/,
-    ],
-    [
-      "probe timeout out of range",
-      { servers: [{ ...local, probe: { kvmTimeoutSeconds: 0 } }] },
-      /testbed:servers\[0\]\.probe\.kvmTimeoutSeconds: .*>=\s*1/,
-    ],
-    [
-      "relative probe kernel path",
-      { servers: [{ ...local, probe: { kernel: "vmlinuz" } }] },
-      /testbed:servers\[0\]\.probe\.kernel: an absolute path/,
-    ],
-  ];
-  it.each(cases)("rejects %s, naming the key", (_what, raw, message) => {
-    expect(verdict(raw)).toMatch(message);
+      "shell metacharacters",
+      "duplicate name",
+    ] as Kind[]) {
+      expect([k, kinds.has(k)]).toEqual([k, true]);
+    }
+    const level = (p: string) =>
+      /^benchmarks\[\d+\]\.parameters/.test(p)
+        ? "parameters"
+        : /^benchmarks/.test(p)
+          ? "benchmarks"
+          : /\.guests/.test(p)
+            ? "guests"
+            : /\.platforms/.test(p)
+              ? "platforms"
+              : /\.connection/.test(p)
+                ? "connection"
+                : /^servers\[/.test(p)
+                  ? "servers"
+                  : "top level";
+    const byLevel = new Map<string, Set<Kind>>();
+    for (const c of cases) {
+      const l = level(c.path);
+      byLevel.set(l, (byLevel.get(l) ?? new Set()).add(c.kind));
+    }
+    for (const l of [
+      "top level",
+      "servers",
+      "connection",
+      "platforms",
+      "guests",
+      "benchmarks",
+      "parameters",
+    ]) {
+      const kinds = byLevel.get(l) ?? new Set();
+      // Each level has something missing or of the wrong type, and an unknown key.
+      expect([
+        l,
+        kinds.has("missing") || kinds.has("wrong type"),
+        kinds.has("unknown key"),
+      ]).toEqual([l, true, true]);
+    }
+    // The guests' fields the issue names, each with a bad value.
+    for (const field of ["vcpus", "memoryMiB", "disk.sizeGiB", "network.model", "count"]) {
+      expect([field, cases.some((c) => c.path.endsWith(`guests[0].${field}`))]).toEqual([
+        field,
+        true,
+      ]);
+    }
   });
 
   it("lists every bad key at once", () => {
     const msg = verdict({
       servers: [{ name: "Bad Name", connection: { type: "local" }, profile: "x" }],
+      colour: "red",
     });
-    expect(msg).toMatch(/servers\[0\]\.name/);
-    expect(msg).toMatch(/servers\[0\]\.profile/);
+    expect(named(msg).map(([p]) => p)).toEqual(["servers[0].name", "servers[0].profile", "colour"]);
   });
+});
+
+describe("the stack's config as Pulumi gives it", () => {
+  afterEach(() => pulumi.runtime.setAllConfig({}));
+
+  it("reads every testbed: key but the SSH keys, and no other namespace's", () => {
+    pulumi.runtime.setAllConfig({
+      "testbed:servers": JSON.stringify([local]),
+      "testbed:colour": "red",
+      "testbed:sshKeys": JSON.stringify({ local: "not a key" }),
+      "libvirt:uri": "qemu:///system",
+    });
+    expect(stackConfigValues()).toEqual({ servers: [local], colour: "red" });
+  });
+
+  it.each(cases.map((c) => [c.what, c] as const))(
+    "loadTestbedConfig rejects %s with the same message",
+    (_what, c) => {
+      pulumi.runtime.setAllConfig(asStackConfig(c.config));
+      expect(() => loadTestbedConfig()).toThrow(verdict(c.config));
+    },
+  );
+});
+
+/**
+ * Runs index.ts under Pulumi mocks in a fresh module registry, with this
+ * stack config: its error, if it threw, and the resources it registered.
+ */
+async function runProgram(config: Record<string, unknown>) {
+  const registered: string[] = [];
+  let error: unknown;
+  await jest.isolateModulesAsync(async () => {
+    const p = await import("@pulumi/pulumi");
+    await p.runtime.setMocks(
+      {
+        newResource: (args) => {
+          registered.push(`${args.type} ${args.name}`);
+          // The recorded output of the server's scripts, as in graph.test.ts.
+          const recorded = /-(facts|accel-probe)$/.exec(args.name);
+          const stdout = recorded
+            ? fs.readFileSync(
+                path.join(__dirname, "..", "fixtures", `${recorded[1]}-go-firecracker.txt`),
+                "utf8",
+              )
+            : "";
+          return { id: `${args.name}-id`, state: { ...args.inputs, stdout, exitCode: 0 } };
+        },
+        call: (args) => args.inputs,
+      },
+      "virt-testbed",
+      "unit",
+      false,
+    );
+    p.runtime.setAllConfig(asStackConfig(config));
+    try {
+      await import("../../index");
+    } catch (e) {
+      error = e;
+    }
+    // Registrations are asynchronous: give any that were started time to arrive.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  });
+  return { error, registered };
+}
+
+describe("bad config under the real program", () => {
+  it("a good config registers resources (so zero below means something)", async () => {
+    const { error, registered } = await runProgram({ servers: [local] });
+    expect(error).toBeUndefined();
+    expect(registered).toContain("testbed:index:PhysicalServer local");
+  }, 30_000);
+
+  // Through index.ts (2 s each): a top-level key, a guest's name and a module's
+  // parameter, each checked at another stage; it stops with the message, before any
+  // resource. The other cases fail in the same call (loadTestbedConfig, above).
+  const through = [
+    "a top-level key typo (testbed:benchmark)",
+    "'$(...)' in a guest name",
+    "';' in the iperf3 server address",
+  ].map((what) => cases.find((c) => c.what === what)!);
+  it.each(through.map((c) => [c.kind, c.what, c] as const))(
+    "%s (%s): the program stops before any resource is registered",
+    async (_kind, _what, c) => {
+      const { error, registered } = await runProgram(c.config);
+      expect(registered).toEqual([]);
+      expect((error as Error)?.constructor?.name).toBe("RunError");
+      expect((error as Error).message).toBe(verdict(c.config));
+    },
+    30_000,
+  );
 });
 
 describe("SSH keys", () => {
@@ -194,5 +1136,50 @@ describe("SSH keys", () => {
 
   it("is satisfied when every SSH server has a key", () => {
     expect(() => checkSshKeys(cfg, { blade1: "placeholder, not a key" })).not.toThrow();
+  });
+});
+
+// docs/faults.md, section "Bad configuration": the cases above with their messages,
+// between two markers. VTB_WRITE_FAULTS_DOC=1 rewrites the table (then run prettier).
+describe("docs/faults.md lists these cases", () => {
+  const doc = path.join(__dirname, "..", "..", "docs", "faults.md");
+  const begin = "<!-- config-cases: begin (generated by test/unit/config.test.ts) -->";
+  const end = "<!-- config-cases: end -->";
+  const cell = (s: string) => s.replace(/\\/g, "\\\\").replace(/\|/g, "\\|");
+  const rows = () =>
+    cases.map((c) => {
+      const [, problem] = named(verdict(c.config))[0];
+      return [cell(c.what), c.kind, `\`${c.path}\``, cell(problem)];
+    });
+  const unescape = (s: string) => s.replace(/\\([\\|])/g, "$1");
+
+  it("row for row, with the messages the config gets", () => {
+    let text = fs.readFileSync(doc, "utf8");
+    const a = text.indexOf(begin);
+    const b = text.indexOf(end);
+    expect([a >= 0, b > a]).toEqual([true, true]);
+    if (process.env.VTB_WRITE_FAULTS_DOC === "1") {
+      // Written, then read back below like any other time.
+      const table = [
+        "| case | kind | key path | message |",
+        "| --- | --- | --- | --- |",
+        ...rows().map((r) => `| ${r.join(" | ")} |`),
+      ].join("\n");
+      text = `${text.slice(0, a + begin.length)}\n\n${table}\n\n${text.slice(b)}`;
+      fs.writeFileSync(doc, text);
+    }
+    const inDoc = text
+      .slice(text.indexOf(begin) + begin.length, text.indexOf(end))
+      .split("\n")
+      .filter((l) => l.startsWith("|"))
+      .slice(2)
+      .map((l) =>
+        l
+          .replace(/^\|/, "")
+          .replace(/\|\s*$/, "")
+          .split(/(?<!\\)\|/)
+          .map((c) => unescape(c.trim())),
+      );
+    expect(inDoc).toEqual(rows().map((r) => r.map(unescape)));
   });
 });
