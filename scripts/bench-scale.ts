@@ -1,0 +1,561 @@
+// npm run bench:scale -- [--sizes 1,8,64,256] [--repeats 3] [--benchmarks ab,bonnie,...]
+//                        [--guests 8] [--keep]
+//
+// The harness's own cost at scale: `pulumi preview` of synthetic testbeds of
+// N servers, each with bare metal and a kvm platform (accel forced, so no
+// probe is waited for) of 8 guests, measured with every benchmark, 3 trials
+// each. The servers are SSH hosts under the reserved .invalid TLD and a
+// preview connects to nothing. Each size is previewed R times; for each run
+// the wall time and the peak memory of the whole process tree (the CLI, the
+// Node.js language host, the dynamic provider and the libvirt provider
+// plugins) are recorded. Prints a table and writes the figures as JSON to
+// results/bench-scale/<timestamp>.json. A benchmark of the harness, not a
+// test: it prints figures and asserts nothing.
+//
+// Memory: every 100 ms the RSS (and PSS) of every process under the preview
+// are read from /proc and summed; the peak of that sum is the figure. RSS
+// counts shared pages once per process (an upper bound); PSS splits them (the
+// tree's real share). `/usr/bin/time -v`'s "Maximum resident set size" is the
+// largest single process only, kept as `largestProcessMiB`.
+import { spawn, execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { parseArgs } from "util";
+import { benchmarkIds } from "../benchmarks";
+
+const root = path.join(__dirname, "..");
+const pulumiSh = path.join(root, "scripts", "pulumi.sh");
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: "string", default: "1,8,64,256" },
+    repeats: { type: "string", default: "3" },
+    guests: { type: "string", default: "8" },
+    benchmarks: { type: "string", default: benchmarkIds.join(",") },
+    "timeout-minutes": { type: "string", default: "60" },
+    label: { type: "string", default: "" },
+    keep: { type: "boolean", default: false },
+  },
+});
+const sizes = values.sizes.split(",").map((s) => Number(s.trim()));
+const repeats = Number(values.repeats);
+const guestCount = Number(values.guests);
+const benchIds = values.benchmarks.split(",").filter((b) => b !== "");
+const timeoutMs = Number(values["timeout-minutes"]) * 60_000;
+if (
+  sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 999) ||
+  !Number.isInteger(repeats) ||
+  repeats < 1 ||
+  !Number.isInteger(guestCount) ||
+  guestCount < 1 ||
+  guestCount > 64
+) {
+  process.stderr.write("bench-scale: --sizes n,n,... (1-999), --repeats >= 1, --guests 1-64\n");
+  process.exit(2);
+}
+for (const b of benchIds) {
+  if (!benchmarkIds.includes(b)) {
+    process.stderr.write(`bench-scale: unknown benchmark '${b}' (${benchmarkIds.join(", ")})\n`);
+    process.exit(2);
+  }
+}
+if (!fs.existsSync("/usr/bin/time")) {
+  process.stderr.write("bench-scale: /usr/bin/time is missing: apt-get install time\n");
+  process.exit(2);
+}
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "vtb-bench-scale-"));
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  PULUMI_BACKEND_URL: `file://${path.join(tmp, "state")}`,
+  PULUMI_CONFIG_PASSPHRASE: "",
+  PULUMI_SKIP_UPDATE_CHECK: "true",
+};
+delete env.PULUMI_CONFIG_PASSPHRASE_FILE;
+
+function pulumi(args: string[], input?: string): string {
+  return execFileSync("bash", [pulumiSh, ...args], {
+    cwd: root,
+    env,
+    encoding: "utf8",
+    input,
+    maxBuffer: 256 * 1024 * 1024,
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+}
+
+// Parameters the benchmarks cannot do without; placeholders are enough for a preview.
+const required: Record<string, Record<string, unknown>> = {
+  unixbench: { source: { path: "/opt/byte-unixbench.tar.gz" } },
+  hepspec06: { spec2006Path: "/opt/spec2006" },
+};
+
+const serverName = (i: number) => `blade-${String(i + 1).padStart(3, "0")}`;
+
+function testbedConfig(n: number) {
+  return {
+    benchmarks: benchIds.map((id) => ({
+      id,
+      repeats: 3,
+      ...(required[id] ? { parameters: required[id] } : {}),
+    })),
+    servers: Array.from({ length: n }, (_, i) => ({
+      name: serverName(i),
+      // Reserved by RFC 2606: never resolves, and a preview does not try.
+      connection: { type: "ssh", host: `${serverName(i)}.invalid` },
+      profile: "dual-e5420-blade",
+      platforms: [
+        { type: "baseline" },
+        {
+          type: "kvm",
+          accel: "kvm",
+          guests: [{ name: "vm", count: guestCount, vcpus: 1, memoryMiB: 1792 }],
+        },
+      ],
+    })),
+  };
+}
+
+/** A throwaway stack whose config lives in tmp; only its (empty) stack file touches the project, briefly. */
+function makeStack(n: number, privateKey: string): { stack: string; configFile: string } {
+  const stack = `scale-${n}-${process.pid}`;
+  pulumi(["stack", "init", stack, "--no-select"]);
+  // stack init writes Pulumi.<stack>.yaml with a salt we do not use: the config file below has its own.
+  fs.rmSync(path.join(root, `Pulumi.${stack}.yaml`), { force: true });
+  const configFile = path.join(tmp, `Pulumi.${stack}.yaml`);
+  fs.writeFileSync(configFile, "config: {}\n");
+  pulumi(
+    [
+      "config",
+      "set",
+      "--secret",
+      "--path",
+      `testbed:sshKeys.${serverName(0)}`,
+      "--config-file",
+      configFile,
+      "--stack",
+      stack,
+    ],
+    privateKey,
+  );
+  // Every server gets the same key: its ciphertext, under the file's salt.
+  const written = fs.readFileSync(configFile, "utf8");
+  const secure = /secure: '?(v1:[A-Za-z0-9+/=:]+)/.exec(written)?.[1];
+  const salt = /^encryptionsalt: (.*)$/m.exec(written)?.[1];
+  if (!secure || !salt) throw new Error(`bench-scale: no secret in ${configFile}:\n${written}`);
+  const cfg = testbedConfig(n);
+  const sshKeys = Object.fromEntries(cfg.servers.map((s) => [s.name, { secure }]));
+  // JSON is YAML: one flow-style value per key.
+  fs.writeFileSync(
+    configFile,
+    [
+      "config:",
+      `  testbed:benchmarks: ${JSON.stringify(cfg.benchmarks)}`,
+      `  testbed:servers: ${JSON.stringify(cfg.servers)}`,
+      `  testbed:sshKeys: ${JSON.stringify(sshKeys)}`,
+      `encryptionsalt: ${salt}`,
+      "",
+    ].join("\n"),
+  );
+  return { stack, configFile };
+}
+
+// ---- the process tree's memory, from /proc ----
+
+function children(): Map<number, number[]> {
+  const kids = new Map<number, number[]>();
+  for (const d of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/${d}/stat`, "utf8");
+    } catch {
+      continue;
+    }
+    // pid (comm) state ppid ...; comm may hold spaces and parentheses.
+    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    const list = kids.get(ppid) ?? [];
+    list.push(Number(d));
+    kids.set(ppid, list);
+  }
+  return kids;
+}
+
+function tree(pid: number): number[] {
+  const kids = children();
+  const out: number[] = [];
+  const todo = [pid];
+  while (todo.length > 0) {
+    const p = todo.pop() as number;
+    out.push(p);
+    todo.push(...(kids.get(p) ?? []));
+  }
+  return out;
+}
+
+/** RSS and PSS of a process in KiB (0 when it is gone). */
+function memory(pid: number): { rss: number; pss: number } {
+  try {
+    const s = fs.readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+    const kib = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, "m").exec(s)?.[1] ?? 0);
+    return { rss: kib("Rss"), pss: kib("Pss") };
+  } catch {
+    return { rss: 0, pss: 0 };
+  }
+}
+
+const ticks = 100; // USER_HZ on Linux
+
+/** CPU seconds (user + system) a process has used so far, or undefined when it is gone. */
+function cpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) / ticks;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What a process of the preview is, from its command line. */
+function role(pid: number): string {
+  let cmd = "";
+  try {
+    cmd = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
+  } catch {
+    return "other";
+  }
+  if (/pulumi\/cmd\/run\b/.test(cmd)) return "program (node)";
+  if (/dynamic-provider/.test(cmd)) return "dynamic provider (node)";
+  if (/pulumi-resource-libvirt/.test(cmd)) return "libvirt providers";
+  if (/pulumi-language-nodejs/.test(cmd)) return "language host";
+  if (/\/pulumi (preview|up)\b/.test(cmd)) return "engine (pulumi CLI)";
+  return "other";
+}
+
+interface Run {
+  servers: number;
+  repeat: number;
+  ok: boolean;
+  exitCode: number | null;
+  wallSeconds: number;
+  /** Peak of the summed RSS of every process in the tree. */
+  peakTreeRssMiB: number;
+  /** Peak of the summed PSS (shared pages split between the processes). */
+  peakTreePssMiB: number;
+  /** /usr/bin/time -v: the largest single process's peak RSS. */
+  largestProcessMiB: number;
+  /** Most processes seen at once in the tree. */
+  processes: number;
+  /** CPU seconds by role (the last value seen of each process, summed). */
+  cpuSeconds: Record<string, number>;
+  /** Each role's summed RSS at the moment the tree's RSS peaked. */
+  atPeakRssMiB: Record<string, number>;
+  /** Steps in the preview by operation (create, same, ...). */
+  steps: Record<string, number>;
+  resources: number;
+  error?: string;
+}
+
+function preview(n: number, repeat: number, stack: string, configFile: string): Promise<Run> {
+  const timeFile = path.join(tmp, "time.txt");
+  const started = process.hrtime.bigint();
+  const child = spawn(
+    "/usr/bin/time",
+    [
+      "-v",
+      "-o",
+      timeFile,
+      "bash",
+      pulumiSh,
+      "preview",
+      "--non-interactive",
+      "--stack",
+      stack,
+      "--config-file",
+      configFile,
+    ],
+    { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (d: Buffer) => {
+    // The summary is at the end; keep the tail only.
+    out = (out + d.toString()).slice(-64 * 1024);
+  });
+  child.stderr.on("data", (d: Buffer) => {
+    err = (err + d.toString()).slice(-64 * 1024);
+  });
+  let peakRss = 0;
+  let peakPss = 0;
+  let processes = 0;
+  let atPeak: Record<string, number> = {};
+  const cpu = new Map<number, { role: string; seconds: number }>();
+  const sample = () => {
+    if (child.pid === undefined) return;
+    // The time process itself is left out: it is the measuring tool.
+    const pids = tree(child.pid).filter((p) => p !== child.pid);
+    let rss = 0;
+    let pss = 0;
+    const byRole: Record<string, number> = {};
+    for (const p of pids) {
+      const m = memory(p);
+      rss += m.rss;
+      pss += m.pss;
+      const seen = cpu.get(p) ?? { role: role(p), seconds: 0 };
+      seen.seconds = cpuSeconds(p) ?? seen.seconds;
+      cpu.set(p, seen);
+      byRole[seen.role] = (byRole[seen.role] ?? 0) + m.rss / 1024;
+    }
+    if (rss > peakRss) atPeak = byRole;
+    peakRss = Math.max(peakRss, rss);
+    peakPss = Math.max(peakPss, pss);
+    processes = Math.max(processes, pids.length);
+  };
+  const timer = setInterval(sample, 100);
+  const killer = setTimeout(() => {
+    for (const p of child.pid === undefined ? [] : tree(child.pid).reverse()) {
+      try {
+        process.kill(p, "SIGKILL");
+      } catch {
+        // gone already
+      }
+    }
+  }, timeoutMs);
+  return new Promise((resolve) => {
+    child.on("close", (code) => {
+      clearInterval(timer);
+      clearTimeout(killer);
+      const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const timeOut = fs.existsSync(timeFile) ? fs.readFileSync(timeFile, "utf8") : "";
+      const maxKiB = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(timeOut)?.[1] ?? 0);
+      // Resources:\n    + 1234 to create\n    ~ 2 to update ...
+      const steps: Record<string, number> = {};
+      const summary = out.slice(out.lastIndexOf("Resources:"));
+      for (const m of summary.matchAll(/^\s+[+~-]*\+?-?\s*(\d+) (to [a-z]+|unchanged)/gm)) {
+        steps[m[2].replace(/^to /, "")] = Number(m[1]);
+      }
+      const ok = code === 0 && Object.keys(steps).length > 0;
+      resolve({
+        servers: n,
+        repeat,
+        ok,
+        exitCode: code,
+        wallSeconds,
+        peakTreeRssMiB: peakRss / 1024,
+        peakTreePssMiB: peakPss / 1024,
+        largestProcessMiB: maxKiB / 1024,
+        processes,
+        cpuSeconds: [...cpu.values()].reduce<Record<string, number>>((acc, c) => {
+          acc[c.role] = (acc[c.role] ?? 0) + c.seconds;
+          return acc;
+        }, {}),
+        atPeakRssMiB: atPeak,
+        steps,
+        resources: Object.values(steps).reduce((a, b) => a + b, 0),
+        ...(ok ? {} : { error: `${err}${out}`.trim().split("\n").slice(-15).join("\n") }),
+      });
+    });
+  });
+}
+
+// ---- figures ----
+
+const describe = (m: Record<string, number>, digits: number) =>
+  Object.entries(m)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k} ${v.toFixed(digits)}`)
+    .join(", ");
+
+const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+const median = (xs: number[]) => {
+  const s = sorted(xs);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const spread = (xs: number[]) => ({
+  min: Math.min(...xs),
+  median: median(xs),
+  max: Math.max(...xs),
+});
+const fmt = (x: { min: number; median: number; max: number }, digits: number) =>
+  `${x.min.toFixed(digits)}/${x.median.toFixed(digits)}/${x.max.toFixed(digits)}`;
+
+type Spread = ReturnType<typeof spread>;
+interface Summary {
+  servers: number;
+  /** Successful runs. */
+  runs: number;
+  figures?: {
+    resources: number;
+    wallSeconds: Spread;
+    peakTreeRssMiB: Spread;
+    peakTreePssMiB: Spread;
+    largestProcessMiB: Spread;
+    secondsPer100Resources: number;
+    /** Medians over the runs, by role. */
+    cpuSeconds: Record<string, number>;
+    atPeakRssMiB: Record<string, number>;
+  };
+}
+
+/** Per key, the median over the records that have it. */
+function medians(records: Record<string, number>[]): Record<string, number> {
+  const keys = [...new Set(records.flatMap((r) => Object.keys(r)))];
+  return Object.fromEntries(
+    keys.map((k) => [k, median(records.flatMap((r) => (k in r ? [r[k]] : [])))]),
+  );
+}
+
+function pad(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((c, i) => c.padStart(widths[i])).join("  ")).join("\n");
+}
+
+async function main(): Promise<void> {
+  const keyFile = path.join(tmp, "id_ed25519");
+  execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "bench-scale", "-f", keyFile]);
+  const privateKey = fs.readFileSync(keyFile, "utf8");
+  const version = pulumi(["version"]).trim();
+  const runs: Run[] = [];
+  const stacks: string[] = [];
+  process.stderr.write(
+    `bench-scale: sizes ${sizes.join(",")}, ${repeats} repeat(s), ${guestCount} guests per server, ` +
+      `benchmarks ${benchIds.join(",")}; pulumi ${version}; work dir ${tmp}\n`,
+  );
+  try {
+    for (const n of sizes) {
+      const { stack, configFile } = makeStack(n, privateKey);
+      stacks.push(stack);
+      for (let r = 1; r <= repeats; r++) {
+        const run = await preview(n, r, stack, configFile);
+        runs.push(run);
+        process.stderr.write(
+          `  ${n} servers, run ${r}: ${run.ok ? "ok" : `FAILED (exit ${run.exitCode})`}, ` +
+            `${run.resources} resources, ${run.wallSeconds.toFixed(1)} s, ` +
+            `tree RSS ${run.peakTreeRssMiB.toFixed(0)} MiB, PSS ${run.peakTreePssMiB.toFixed(0)} MiB, ` +
+            `largest process ${run.largestProcessMiB.toFixed(0)} MiB, ${run.processes} processes\n` +
+            `    CPU s: ${describe(run.cpuSeconds, 1)}\n    RSS MiB at the peak: ${describe(run.atPeakRssMiB, 0)}\n`,
+        );
+        if (!run.ok) process.stderr.write(`${run.error}\n`);
+      }
+    }
+  } finally {
+    for (const s of stacks) {
+      try {
+        pulumi(["stack", "rm", "--yes", "--force", "--stack", s]);
+      } catch {
+        // best effort: the backend is in tmp anyway
+      }
+      fs.rmSync(path.join(root, `Pulumi.${s}.yaml`), { force: true });
+    }
+    if (!values.keep) fs.rmSync(tmp, { recursive: true, force: true });
+  }
+
+  const summary = sizes.map((n): Summary => {
+    const rs = runs.filter((r) => r.servers === n && r.ok);
+    if (rs.length === 0) return { servers: n, runs: 0 };
+    const resources = median(rs.map((r) => r.resources));
+    const wall = spread(rs.map((r) => r.wallSeconds));
+    return {
+      servers: n,
+      runs: rs.length,
+      figures: {
+        resources,
+        wallSeconds: wall,
+        peakTreeRssMiB: spread(rs.map((r) => r.peakTreeRssMiB)),
+        peakTreePssMiB: spread(rs.map((r) => r.peakTreePssMiB)),
+        largestProcessMiB: spread(rs.map((r) => r.largestProcessMiB)),
+        secondsPer100Resources: (wall.median / resources) * 100,
+        cpuSeconds: medians(rs.map((r) => r.cpuSeconds)),
+        atPeakRssMiB: medians(rs.map((r) => r.atPeakRssMiB)),
+      },
+    };
+  });
+  const rows = [
+    [
+      "servers",
+      "resources",
+      "wall s min/med/max",
+      "tree RSS MiB min/med/max",
+      "tree PSS MiB min/med/max",
+      "s/100 res",
+    ],
+    ...summary.map((s) =>
+      s.figures
+        ? [
+            String(s.servers),
+            String(s.figures.resources),
+            fmt(s.figures.wallSeconds, 1),
+            fmt(s.figures.peakTreeRssMiB, 0),
+            fmt(s.figures.peakTreePssMiB, 0),
+            s.figures.secondsPer100Resources.toFixed(2),
+          ]
+        : [String(s.servers), "-", "failed", "-", "-", "-"],
+    ),
+  ];
+  process.stdout.write(`${pad(rows)}\n`);
+  process.stdout.write("\nwhere it goes (medians):\n");
+  for (const s of summary) {
+    if (!s.figures) continue;
+    process.stdout.write(
+      `  ${s.servers} servers: CPU s: ${describe(s.figures.cpuSeconds, 1)}\n` +
+        `  ${" ".repeat(String(s.servers).length)}          RSS MiB at the peak: ${describe(s.figures.atPeakRssMiB, 0)}\n`,
+    );
+  }
+
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  const dir = path.join(root, "results", "bench-scale");
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${stamp}${values.label ? `-${values.label}` : ""}.json`);
+  const commit = (() => {
+    try {
+      const git = (...args: string[]) =>
+        execFileSync("git", args, {
+          cwd: root,
+          encoding: "utf8",
+          stdio: ["ignore", "pipe", "ignore"],
+        });
+      return (
+        git("rev-parse", "--short", "HEAD").trim() +
+        (git("status", "--porcelain") ? " (dirty)" : "")
+      );
+    } catch {
+      return "unknown";
+    }
+  })();
+  fs.writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        label: values.label,
+        commit,
+        pulumi: version,
+        node: process.version,
+        cpus: os.cpus().length,
+        memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+        loadAverage: os.loadavg(),
+        heavyLock: fs.existsSync("/tmp/vtb-heavy.lock"),
+        sizes,
+        repeats,
+        guestsPerServer: guestCount,
+        benchmarks: benchIds,
+        memoryMethod:
+          "peak over 100 ms samples of the summed RSS/PSS (/proc/<pid>/smaps_rollup) of every process under the preview",
+        summary,
+        runs,
+      },
+      null,
+      2,
+    ) + "\n",
+  );
+  process.stdout.write(`figures: ${path.relative(root, file)}\n`);
+  if (runs.some((r) => !r.ok)) process.exitCode = 1;
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench-scale: ${(e as Error).message}\n`);
+  process.exit(1);
+});
