@@ -34,6 +34,9 @@ const { values } = parseArgs({
     guests: { type: "string", default: "8" },
     benchmarks: { type: "string", default: benchmarkIds.join(",") },
     "timeout-minutes": { type: "string", default: "60" },
+    // A preview past this much memory (the tree's RSS) is stopped, so it cannot
+    // push the machine into swap or the OOM killer; default 70% of MemAvailable.
+    "max-memory-mib": { type: "string" },
     label: { type: "string", default: "" },
     keep: { type: "boolean", default: false },
   },
@@ -43,6 +46,10 @@ const repeats = Number(values.repeats);
 const guestCount = Number(values.guests);
 const benchIds = values.benchmarks.split(",").filter((b) => b !== "");
 const timeoutMs = Number(values["timeout-minutes"]) * 60_000;
+const memAvailableMiB =
+  Number(/^MemAvailable:\s+(\d+) kB/m.exec(fs.readFileSync("/proc/meminfo", "utf8"))?.[1] ?? 0) /
+  1024;
+const maxMemoryMiB = Number(values["max-memory-mib"] ?? Math.floor(memAvailableMiB * 0.7));
 if (
   sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 999) ||
   !Number.isInteger(repeats) ||
@@ -256,6 +263,8 @@ interface Run {
   steps: Record<string, number>;
   resources: number;
   error?: string;
+  /** Why the preview was stopped, if it was. */
+  stopped?: string;
 }
 
 function preview(n: number, repeat: number, stack: string, configFile: string): Promise<Run> {
@@ -310,19 +319,29 @@ function preview(n: number, repeat: number, stack: string, configFile: string): 
     }
     if (rss > peakRss) atPeak = byRole;
     peakRss = Math.max(peakRss, rss);
+    if (rss / 1024 > maxMemoryMiB) {
+      stop(`stopped at ${(rss / 1024).toFixed(0)} MiB, past --max-memory-mib ${maxMemoryMiB}`);
+    }
     peakPss = Math.max(peakPss, pss);
     processes = Math.max(processes, pids.length);
   };
   const timer = setInterval(sample, 100);
-  const killer = setTimeout(() => {
-    for (const p of child.pid === undefined ? [] : tree(child.pid).reverse()) {
+  let stopped: string | undefined;
+  const stop = (why: string) => {
+    if (stopped !== undefined || child.pid === undefined) return;
+    stopped = why;
+    for (const p of tree(child.pid).reverse()) {
       try {
         process.kill(p, "SIGKILL");
       } catch {
         // gone already
       }
     }
-  }, timeoutMs);
+  };
+  const killer = setTimeout(
+    () => stop(`timed out after ${values["timeout-minutes"]} min`),
+    timeoutMs,
+  );
   return new Promise((resolve) => {
     child.on("close", (code) => {
       clearInterval(timer);
@@ -336,7 +355,7 @@ function preview(n: number, repeat: number, stack: string, configFile: string): 
       for (const m of summary.matchAll(/^\s+[+~-]*\+?-?\s*(\d+) (to [a-z]+|unchanged)/gm)) {
         steps[m[2].replace(/^to /, "")] = Number(m[1]);
       }
-      const ok = code === 0 && Object.keys(steps).length > 0;
+      const ok = stopped === undefined && code === 0 && Object.keys(steps).length > 0;
       resolve({
         servers: n,
         repeat,
@@ -354,7 +373,10 @@ function preview(n: number, repeat: number, stack: string, configFile: string): 
         atPeakRssMiB: atPeak,
         steps,
         resources: Object.values(steps).reduce((a, b) => a + b, 0),
-        ...(ok ? {} : { error: `${err}${out}`.trim().split("\n").slice(-15).join("\n") }),
+        ...(stopped ? { stopped } : {}),
+        ...(ok
+          ? {}
+          : { error: `${stopped ?? ""}\n${err}${out}`.trim().split("\n").slice(-15).join("\n") }),
       });
     });
   });
@@ -422,10 +444,16 @@ async function main(): Promise<void> {
   const stacks: string[] = [];
   process.stderr.write(
     `bench-scale: sizes ${sizes.join(",")}, ${repeats} repeat(s), ${guestCount} guests per server, ` +
-      `benchmarks ${benchIds.join(",")}; pulumi ${version}; work dir ${tmp}\n`,
+      `benchmarks ${benchIds.join(",")}; pulumi ${version}; memory limit ${maxMemoryMiB} MiB; work dir ${tmp}\n`,
   );
   try {
+    let tooBig: number | undefined;
     for (const n of sizes) {
+      // A size that ran out of memory: larger ones would too.
+      if (tooBig !== undefined && n >= tooBig) {
+        process.stderr.write(`  ${n} servers: skipped (${tooBig} servers ran out of memory)\n`);
+        continue;
+      }
       const { stack, configFile } = makeStack(n, privateKey);
       stacks.push(stack);
       for (let r = 1; r <= repeats; r++) {
@@ -439,6 +467,10 @@ async function main(): Promise<void> {
             `    CPU s: ${describe(run.cpuSeconds, 1)}\n    RSS MiB at the peak: ${describe(run.atPeakRssMiB, 0)}\n`,
         );
         if (!run.ok) process.stderr.write(`${run.error}\n`);
+        if (run.stopped?.includes("max-memory")) {
+          tooBig = n;
+          break;
+        }
       }
     }
   } finally {
@@ -473,6 +505,10 @@ async function main(): Promise<void> {
       },
     };
   });
+  const failure = (n: number) => {
+    const r = runs.find((x) => x.servers === n);
+    return r === undefined ? "skipped" : (r.stopped ?? `failed (exit ${r.exitCode})`);
+  };
   const rows = [
     [
       "servers",
@@ -492,7 +528,7 @@ async function main(): Promise<void> {
             fmt(s.figures.peakTreePssMiB, 0),
             s.figures.secondsPer100Resources.toFixed(2),
           ]
-        : [String(s.servers), "-", "failed", "-", "-", "-"],
+        : [String(s.servers), "-", failure(s.servers), "-", "-", "-"],
     ),
   ];
   process.stdout.write(`${pad(rows)}\n`);
