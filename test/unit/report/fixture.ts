@@ -1,0 +1,55 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import type { BenchmarkOutcome, MetricResult, Results } from "../../../components/measure/results";
+import { summarize } from "../../../components/results/stats";
+import { readRun, Run } from "../../../report/load";
+
+/** The real archived run of the default stack (bare metal, an LXC container, a TCG guest). */
+export const fixtureDir = path.join(
+  __dirname,
+  "../../fixtures/report/2026-11-22T01-09-34-979Z-bff16c54",
+);
+
+export const fixtureRun = (): Run => readRun(fixtureDir);
+
+/** A scratch copy of a run folder under the system temp dir. */
+export function scratchCopy(run: Run, extra: Record<string, unknown> = {}): string {
+  const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "vtb-report-")), run.runId);
+  fs.mkdirSync(dir, { recursive: true });
+  const json = JSON.parse(fs.readFileSync(path.join(run.dir, "results.json"), "utf8"));
+  fs.writeFileSync(path.join(dir, "results.json"), JSON.stringify({ ...json, ...extra }));
+  return dir;
+}
+
+export function metric(
+  trials: number[],
+  direction: "higher" | "lower" = "higher",
+  unit = "ops/s",
+  labels: Record<string, string> = {},
+): MetricResult {
+  return { ...summarize(trials), unit, direction, labels };
+}
+
+export function outcome(metrics: Record<string, MetricResult>): BenchmarkOutcome {
+  const n = Math.max(...Object.values(metrics).map((m) => m.trials.length));
+  return {
+    status: "ok",
+    toolVersion: "1.0",
+    trials: Array.from({ length: n }, (_, i) => ({ index: i + 1, exitCode: 0, seconds: 1 })),
+    metrics,
+  };
+}
+
+/** A Run made in memory, for the arithmetic. */
+export function syntheticRun(results: Results, extra: Partial<Run> = {}): Run {
+  return {
+    dir: "/nonexistent/run-1",
+    runId: "run-1",
+    stack: "synthetic",
+    results,
+    targets: {},
+    source: "memory",
+    ...extra,
+  };
+}

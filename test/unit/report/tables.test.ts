@@ -1,0 +1,214 @@
+import * as fs from "fs";
+import * as path from "path";
+import { compare } from "../../../components/results/stats";
+import {
+  aggregates,
+  formatCell,
+  geomean,
+  lossTables,
+  mainMetrics,
+  metricRows,
+  percentRange,
+  summaryTables,
+  targets,
+  verdict,
+} from "../../../report/tables";
+import { fixtureDir, fixtureRun, metric, outcome, syntheticRun } from "./fixture";
+
+const run = fixtureRun();
+const R = run.results;
+const bare = R.local.baseline.host;
+
+describe("metricRows on the real run", () => {
+  const rows = metricRows(R);
+  it("has a row per metric of every target, bare metal first", () => {
+    let n = 0;
+    for (const t of targets(R)) {
+      for (const o of Object.values(R[t.server][t.platform][t.guest]))
+        n += Object.keys(o.metrics).length;
+    }
+    expect(rows).toHaveLength(n);
+    expect(targets(R)[0]).toEqual({ server: "local", platform: "baseline", guest: "host" });
+  });
+  it("states a higher-is-better metric as platform / bare metal", () => {
+    const r = rows.find(
+      (x) => x.platform === "lxc" && x.benchmark === "ab" && x.key === "requests_per_second",
+    )!;
+    const ct = R.local.lxc["vtb-testbed-ct"].ab.metrics.requests_per_second;
+    const b = bare.ab.metrics.requests_per_second;
+    expect(r.comparison!.percentOfBaseline).toBeCloseTo((ct.median / b.median) * 100, 10);
+  });
+  it("states a lower-is-better metric as bare metal / platform, so the TCG guest is far below 100%", () => {
+    const r = rows.find(
+      (x) => x.platform === "kvm" && x.benchmark === "ab" && x.key === "time_per_request",
+    )!;
+    const vm = R.local.kvm["vtb-testbed-vm"].ab.metrics.time_per_request;
+    const b = bare.ab.metrics.time_per_request;
+    expect(vm.median).toBeGreaterThan(b.median);
+    expect(r.comparison!.percentOfBaseline).toBeCloseTo((b.median / vm.median) * 100, 10);
+    expect(r.comparison!.percentOfBaseline).toBeLessThan(100);
+    expect(verdict(r.comparison!)).toMatch(/slower$/);
+  });
+  it("does not compare bare metal with itself, nor zero medians", () => {
+    expect(rows.filter((x) => x.platform === "baseline").every((x) => !x.comparison)).toBe(true);
+    const zero = rows.find((x) => x.platform === "lxc" && x.key === "failed_requests")!;
+    expect(zero.baseline!.median).toBe(0);
+    expect(zero.comparison).toBeUndefined();
+  });
+  it("agrees with the comparison the run archived", () => {
+    const archived = JSON.parse(fs.readFileSync(path.join(fixtureDir, "results.json"), "utf8"))
+      .comparison as Record<
+      string,
+      Record<string, Record<string, Record<string, Record<string, unknown>>>>
+    >;
+    const compared = rows.filter((x) => x.comparison);
+    expect(compared.length).toBeGreaterThan(50);
+    for (const r of compared) {
+      expect(r.comparison).toEqual(archived[r.server][r.platform][r.guest][r.benchmark][r.key]);
+    }
+  });
+});
+
+describe("percentRange", () => {
+  it("orients the worst and best trial like compare", () => {
+    expect(percentRange({ min: 80, max: 120 }, 100, "higher")).toEqual([80, 120]);
+    const [lo, hi] = percentRange({ min: 80, max: 125 }, 100, "lower")!;
+    expect(lo).toBeCloseTo(80, 10); // the slowest latency, 125, is 80% of bare metal
+    expect(hi).toBeCloseTo(125, 10);
+  });
+  it("gives nothing where a zero forbids a ratio", () => {
+    expect(percentRange({ min: 0, max: 2 }, 1, "lower")).toBeUndefined();
+    expect(percentRange({ min: 1, max: 2 }, 0, "higher")).toBeUndefined();
+  });
+});
+
+describe("mainMetrics", () => {
+  const m = (key: string, labels: Record<string, string> = {}) => ({
+    key,
+    name: key.replace(/\[.*$/, ""),
+    labels,
+  });
+  it("takes openssl's largest block per algorithm and the sign/verify rates", () => {
+    const keys = mainMetrics("openssl-speed", [
+      m("throughput[algorithm=a,blockBytes=16]", { algorithm: "a", blockBytes: "16" }),
+      m("throughput[algorithm=a,blockBytes=8192]", { algorithm: "a", blockBytes: "8192" }),
+      m("throughput[algorithm=b,blockBytes=1024]", { algorithm: "b", blockBytes: "1024" }),
+      m("sign_rate[algorithm=rsa2048]", { algorithm: "rsa2048" }),
+    ]);
+    expect(keys).toEqual([
+      "throughput[algorithm=a,blockBytes=8192]",
+      "throughput[algorithm=b,blockBytes=1024]",
+      "sign_rate[algorithm=rsa2048]",
+    ]);
+  });
+  it("takes iperf's receiver side of each direction where there is one", () => {
+    const keys = mainMetrics("iperf3", [
+      m("throughput[direction=forward,side=sender]", { direction: "forward", side: "sender" }),
+      m("throughput[direction=forward,side=receiver]", { direction: "forward", side: "receiver" }),
+      m("throughput[direction=reverse,side=sender]", { direction: "reverse", side: "sender" }),
+    ]);
+    expect(keys).toEqual([
+      "throughput[direction=forward,side=receiver]",
+      "throughput[direction=reverse,side=sender]",
+    ]);
+  });
+  it("leaves CPU percentages and error counts out for an unknown benchmark", () => {
+    expect(mainMetrics("mystery", [m("rate"), m("rate_cpu"), m("errors_per_minute")])).toEqual([
+      "rate",
+    ]);
+  });
+});
+
+const host = {
+  b: outcome({ rate: metric([100, 101, 99]), lat: metric([10, 10.1, 9.9], "lower", "ms") }),
+};
+
+describe("summaryTables", () => {
+  it("gives the geometric mean of the main metrics and counts the ones within noise", () => {
+    const r = syntheticRun({
+      s: {
+        baseline: { host },
+        kvm: {
+          vm: {
+            b: outcome({ rate: metric([50, 51, 49]), lat: metric([10, 10.2, 9.8], "lower", "ms") }),
+          },
+        },
+      },
+    });
+    const t = summaryTables(r.results)[0];
+    const cell = t.cells.b["s/kvm/vm"];
+    const rate = compare(r.results.s.kvm.vm.b.metrics.rate, host.b.metrics.rate, "higher");
+    const lat = compare(r.results.s.kvm.vm.b.metrics.lat, host.b.metrics.lat, "lower");
+    expect(cell.percent).toBeCloseTo(Math.sqrt(rate.percentOfBaseline * lat.percentOfBaseline), 10);
+    expect(cell).toMatchObject({ metrics: 2, withinNoise: 1 });
+    expect(formatCell(cell)).toMatch(/1 of 2 within noise/);
+  });
+  it("says within noise, not a win, when every main metric is", () => {
+    const r = syntheticRun({
+      s: {
+        baseline: { host },
+        lxc: {
+          ct: {
+            b: outcome({
+              rate: metric([100.5, 102, 98]),
+              lat: metric([9.95, 10.2, 9.9], "lower", "ms"),
+            }),
+          },
+        },
+      },
+    });
+    const cell = summaryTables(r.results)[0].cells.b["s/lxc/ct"];
+    expect(cell.percent).toBeGreaterThan(100);
+    expect(formatCell(cell)).toMatch(/^within noise/);
+  });
+  it("geomean is the nth root of the product", () => {
+    expect(geomean([50, 200])).toBeCloseTo(100, 10);
+  });
+});
+
+describe("aggregates and the % loss table", () => {
+  const r = syntheticRun({
+    s: {
+      baseline: { host },
+      kvm: {
+        "vm-0": {
+          b: outcome({ rate: metric([40, 41, 39]), lat: metric([20, 21, 19], "lower", "ms") }),
+        },
+        "vm-1": {
+          b: outcome({ rate: metric([30, 31, 29]), lat: metric([30, 31, 29], "lower", "ms") }),
+        },
+      },
+      lxc: {
+        ct: {
+          b: outcome({ rate: metric([90, 91, 89]), lat: metric([11, 11, 11], "lower", "ms") }),
+        },
+      },
+    },
+  });
+  it("adds the guests' throughputs and averages their latencies, against the host", () => {
+    const a = aggregates(r.results);
+    expect(a.map((x) => `${x.platform}/${x.key}`)).toEqual(["kvm/rate", "kvm/lat"]);
+    expect(a[0].summary.median).toBe(70);
+    expect(a[0].comparison!.percentOfBaseline).toBeCloseTo(70, 10);
+    expect(a[1].summary.median).toBe(25);
+    expect(a[1].comparison!.percentOfBaseline).toBeCloseTo(40, 10);
+    expect(a[0].guests).toEqual(["vm-0", "vm-1"]);
+  });
+  it("has bare metal, each guest and the aggregate as rows, with the loss", () => {
+    const t = lossTables(r.results)[0];
+    expect(t.key).toBe("rate");
+    expect(t.rows.map((x) => x.label)).toEqual([
+      "bare metal",
+      "kvm/vm-0",
+      "kvm/vm-1",
+      "lxc/ct",
+      "kvm: 2 guests, aggregate",
+    ]);
+    expect(t.rows[0].comparison).toBeUndefined();
+    expect(t.rows[1].comparison!.lossPercent).toBeCloseTo(60, 10);
+    expect(t.rows[4].comparison!.lossPercent).toBeCloseTo(30, 10);
+  });
+  it("has no aggregate when every platform ran one guest (the real run)", () => {
+    expect(aggregates(R)).toEqual([]);
+  });
+});
