@@ -113,7 +113,7 @@ export function reportBlocks(run: Run, charts: Chart[]): Block[] {
   }
 
   // The 2009 paper's table: score and % loss per platform, N-guest aggregates included.
-  const losses = lossTables(results, rows);
+  const losses = lossTables(results, rows, run.aggregates);
   if (losses.length > 0) {
     b.push({
       kind: "heading",
@@ -156,18 +156,26 @@ export function reportBlocks(run: Run, charts: Chart[]): Block[] {
     text: "N guests at once against the host",
     id: "aggregates",
   });
-  const aggs = aggregates(results, rows);
+  const aggs = aggregates(results, rows, run.aggregates);
   if (aggs.length === 0) {
     b.push({
       kind: "paragraph",
-      text: "No platform ran more than one guest in this run, so there is no N-guest aggregate (the 2009 paper's 8-VM runs need a guest with count: 8).",
+      text: run.aggregates
+        ? "No benchmark ran on several guests at once in this run (the 2009 paper's 8-VM runs: a guest with count: 8 and a benchmark with concurrent: true)."
+        : "No platform ran more than one guest in this run, so there is no N-guest aggregate (the 2009 paper's 8-VM runs need a guest with count: 8).",
     });
   } else {
+    if (!run.aggregates) {
+      b.push({
+        kind: "paragraph",
+        text: "This run recorded no concurrent runs: these guests ran one after another, so the aggregate is what they would give together if they did not disturb each other.",
+      });
+    }
     b.push({
       kind: "table",
       id: "aggregates-table",
       caption:
-        "Throughputs of a platform's guests added, latencies averaged, against bare metal's single run.",
+        "Throughputs of a platform's guests added, latencies averaged, against bare metal alone; the range adds up the guests' worst and best trials.",
       head: [
         ...(multi ? ["server"] : []),
         "platform",
@@ -180,9 +188,9 @@ export function reportBlocks(run: Run, charts: Chart[]): Block[] {
       rows: aggs.map((a) => [
         ...(multi ? [a.server] : []),
         a.platform,
-        String(a.guests.length),
+        `${a.guests.length} ${a.concurrent ? "at once" : "one after another"}`,
         a.benchmark,
-        a.key,
+        metricLabel(a.key, rows.find((r) => r.key === a.key)?.result.labels ?? {}),
         formatValue(a.summary, rows.find((r) => r.key === a.key)?.result.unit ?? ""),
         a.comparison
           ? {

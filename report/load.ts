@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { z } from "zod";
 import type { Results } from "../components/measure/results";
+import type { RecordedAggregates } from "./tables";
 
 const metric = z.object({
   trials: z.array(z.number()),
@@ -72,6 +73,16 @@ export const resultsFileSchema = z.object({
   testbed: z.record(z.string(), testbedServer).optional(),
   /** The validated stack configuration without secrets; older runs lack it. */
   config: record.optional(),
+  /** Concurrent groups as one: server -> platform -> benchmark -> metric; older runs lack it. */
+  aggregates: z
+    .record(
+      z.string(),
+      z.record(
+        z.string(),
+        z.record(z.string(), z.record(z.string(), metric.extend({ guests: z.array(z.string()) }))),
+      ),
+    )
+    .optional(),
 });
 
 export type TestbedServer = z.infer<typeof testbedServer>;
@@ -85,6 +96,8 @@ export interface Run {
   targets: Record<string, Record<string, unknown>>;
   testbed?: Record<string, TestbedServer>;
   config?: Record<string, unknown>;
+  /** The concurrent groups' aggregates, when the run recorded them. */
+  aggregates?: RecordedAggregates;
   /** Where it was found: "stack testbed" or the folder. */
   source: string;
 }
@@ -123,6 +136,7 @@ export function readRun(dir: string, source = dir): Run {
     targets: r.targets ?? {},
     testbed: r.testbed,
     config: r.config,
+    aggregates: r.aggregates,
     source,
   };
 }
@@ -179,14 +193,43 @@ export function findRun(
   }
   if (!stackName.test(spec)) throw new Error(`${spec}: neither a run folder nor a stack name`);
   const out = outputs(spec);
+  // One folder per run, or (a stack of several servers) one per server: server -> folder.
   const archive = out.archive;
-  if (typeof archive !== "string" || archive === "") {
+  const dirs =
+    typeof archive === "string"
+      ? [archive]
+      : typeof archive === "object" && archive !== null
+        ? Object.values(archive).filter((d): d is string => typeof d === "string" && d !== "")
+        : [];
+  if (dirs.length === 0) {
     throw new Error(
       `stack ${spec}: no archive output (has it run a benchmark yet? \`npm run testbed\` runs the default stack)`,
     );
   }
-  const run = readRun(archive, `stack ${spec}`);
+  const run = mergeRuns(dirs.map((d) => readRun(d, `stack ${spec}`)));
   // The stack's own testbed output stands in for runs archived before results.json carried it.
   const testbed = run.testbed ?? resultsFileSchema.shape.testbed.safeParse(out.testbed).data;
   return { ...run, testbed };
+}
+
+/**
+ * The folders of one run of several servers as one run: results, targets,
+ * testbed and aggregates are keyed by server already. The report goes to the
+ * first server's folder.
+ */
+export function mergeRuns(runs: Run[]): Run {
+  if (runs.length === 1) return runs[0];
+  const [first] = runs;
+  const merge = <T>(pick: (r: Run) => Record<string, T> | undefined) => {
+    const parts = runs.map(pick).filter((x): x is Record<string, T> => x !== undefined);
+    return parts.length === 0 ? undefined : Object.assign({}, ...parts);
+  };
+  return {
+    ...first,
+    results: merge((r) => r.results) ?? {},
+    targets: merge((r) => r.targets) ?? {},
+    testbed: merge((r) => r.testbed),
+    aggregates: merge((r) => r.aggregates),
+    source: `${first.source} (${runs.map((r) => r.dir).join(", ")})`,
+  };
 }

@@ -291,11 +291,26 @@ export interface LossTable {
  * bare metal's score, then each guest's score and its % loss, then each
  * platform's N-guest aggregate against the host.
  */
-export function lossTables(results: Results, rows = metricRows(results)): LossTable[] {
+export function lossTables(
+  results: Results,
+  rows = metricRows(results),
+  recorded?: RecordedAggregates,
+): LossTable[] {
+  const aggs = aggregates(results, rows, recorded);
   const out: LossTable[] = [];
   for (const server of Object.keys(results)) {
     for (const benchmark of benchmarksOf(results, server)) {
-      const key = mainMetricsOf(results, server, benchmark)[0];
+      // The headline: the first main metric bare metal has too (bonnie's block rates may be "+++++" there).
+      const main = mainMetricsOf(results, server, benchmark);
+      const onBare = (k: string) =>
+        rows.some(
+          (r) =>
+            r.server === server &&
+            r.platform === BASELINE &&
+            r.benchmark === benchmark &&
+            r.key === k,
+        );
+      const key = main.find(onBare) ?? main[0];
       if (!key) continue;
       const own = rows.filter(
         (r) => r.server === server && r.benchmark === benchmark && r.key === key,
@@ -308,11 +323,11 @@ export function lossTables(results: Results, rows = metricRows(results)): LossTa
         summary: r.result,
         comparison: r.comparison,
       }));
-      for (const a of aggregates(results, rows).filter(
+      for (const a of aggs.filter(
         (a) => a.server === server && a.benchmark === benchmark && a.key === key,
       )) {
         lines.push({
-          label: `${a.platform}: ${a.guests.length} guests, aggregate`,
+          label: aggregateLabel(a),
           guests: a.guests.length,
           summary: a.summary,
           comparison: a.comparison,
@@ -337,16 +352,66 @@ export interface Aggregate {
   benchmark: string;
   key: string;
   guests: string[];
+  /** The guests ran the benchmark at the same time (a concurrent run), not one after another. */
+  concurrent: boolean;
   summary: Summary;
   comparison?: Comparison;
 }
 
 /**
- * Every platform with more than one guest: each main metric's aggregate over
- * its guests (throughputs added, latencies averaged) against the host.
+ * The aggregates a run recorded for its concurrent groups (results.json's
+ * `aggregates`): server -> platform -> benchmark -> metric -> the guests as one.
  */
-export function aggregates(results: Results, rows = metricRows(results)): Aggregate[] {
+export type RecordedAggregates = Record<
+  string,
+  Record<
+    string,
+    Record<string, Record<string, Summary & { direction: Direction; guests: string[] }>>
+  >
+>;
+
+/**
+ * N guests against the host, for each benchmark's main metrics: the run's
+ * recorded concurrent groups when it has the record (guests that ran at once),
+ * else, for runs from before concurrent runs, every platform with more than
+ * one guest, whose guests then ran one after another. Throughputs add up,
+ * latencies are averaged (components/results/stats.ts).
+ */
+export function aggregates(
+  results: Results,
+  rows = metricRows(results),
+  recorded?: RecordedAggregates,
+): Aggregate[] {
   const out: Aggregate[] = [];
+  const bareOf = (server: string, benchmark: string, key: string) =>
+    results[server]?.[BASELINE]?.[HOST]?.[benchmark]?.metrics[key];
+  const against = (summary: Summary, bare: Summary | undefined, direction: Direction) =>
+    bare && bare.median !== 0 && summary.median !== 0
+      ? compare(summary, bare, direction)
+      : undefined;
+  if (recorded) {
+    for (const [server, platforms] of Object.entries(recorded)) {
+      for (const [platform, benchmarks] of Object.entries(platforms)) {
+        for (const [benchmark, metrics] of Object.entries(benchmarks)) {
+          const main = mainMetricsOf(results, server, benchmark);
+          for (const key of main.filter((k) => metrics[k])) {
+            const a = metrics[key];
+            out.push({
+              server,
+              platform,
+              benchmark,
+              key,
+              guests: a.guests,
+              concurrent: true,
+              summary: a,
+              comparison: against(a, bareOf(server, benchmark, key), a.direction),
+            });
+          }
+        }
+      }
+    }
+    return out;
+  }
   for (const [server, platforms] of Object.entries(results)) {
     for (const [platform, guests] of Object.entries(platforms)) {
       if (platform === BASELINE || Object.keys(guests).length < 2) continue;
@@ -365,18 +430,15 @@ export function aggregates(results: Results, rows = metricRows(results)): Aggreg
             per.map((r) => r.result),
             direction,
           );
-          const bare = per[0].baseline;
           out.push({
             server,
             platform,
             benchmark,
             key,
             guests: per.map((r) => r.guest),
+            concurrent: false,
             summary,
-            comparison:
-              bare && bare.median !== 0 && summary.median !== 0
-                ? compare(summary, bare, direction)
-                : undefined,
+            comparison: against(summary, bareOf(server, benchmark, key), direction),
           });
         }
       }
@@ -384,6 +446,10 @@ export function aggregates(results: Results, rows = metricRows(results)): Aggreg
   }
   return out;
 }
+
+/** "kvm: 8 guests at once" or "kvm: 2 guests one after another". */
+export const aggregateLabel = (a: Aggregate): string =>
+  `${a.platform}: ${a.guests.length} guests ${a.concurrent ? "at once" : "one after another"}, aggregate`;
 
 /** "1.23 k", "456", "0.0123": enough digits to read, not more. */
 export function formatNumber(x: number): string {

@@ -91,6 +91,22 @@ describe("npm run report", () => {
     const external = html.match(/(?:src|href)="(?!#)[^"]*"|url\((?!#)|@import|<script/g);
     expect(external).toBeNull();
   }, 60000);
+  it("reads a stack of several servers from its archive output per server, as one report", async () => {
+    const a = scratchCopy(fixture);
+    const json = JSON.parse(fs.readFileSync(path.join(a, "results.json"), "utf8"));
+    const b = scratchCopy(fixture, {
+      results: { remote: json.results.local },
+      targets: { "remote/baseline/host": json.targets["local/baseline/host"] },
+    });
+    const r = await run(["--stack", "two"], os.tmpdir(), () => ({
+      archive: { local: a, remote: b },
+    }));
+    expect(r.err).toBe("");
+    expect(r.out.split("\n")[0]).toBe(path.join(a, "report.html"));
+    const md = fs.readFileSync(path.join(a, "report.md"), "utf8");
+    expect(md).toMatch(/## Summary: % of bare metal on local/);
+    expect(md).toMatch(/## Summary: % of bare metal on remote/);
+  }, 60000);
   it("finds a run by its id under results/<stack>/", async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "vtb-root-"));
     const dir = path.join(root, "results", "testbed", fixture.runId);

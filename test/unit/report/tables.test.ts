@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { compare } from "../../../components/results/stats";
+import { aggregateSummary, compare } from "../../../components/results/stats";
 import {
   aggregates,
   formatCell,
@@ -202,11 +202,45 @@ describe("aggregates and the % loss table", () => {
       "kvm/vm-0",
       "kvm/vm-1",
       "lxc/ct",
-      "kvm: 2 guests, aggregate",
+      "kvm: 2 guests one after another, aggregate",
     ]);
     expect(t.rows[0].comparison).toBeUndefined();
     expect(t.rows[1].comparison!.lossPercent).toBeCloseTo(60, 10);
     expect(t.rows[4].comparison!.lossPercent).toBeCloseTo(30, 10);
+  });
+  it("takes as headline the first main metric bare metal has too", () => {
+    const t = lossTables(R).find((x) => x.benchmark === "bonnie")!;
+    expect(Object.keys(R.local.kvm["vtb-testbed-vm"].bonnie.metrics)).toContain(
+      "sequential_input_block",
+    );
+    expect(Object.keys(bare.bonnie.metrics)).not.toContain("sequential_input_block");
+    expect(bare.bonnie.metrics[t.key]).toBeDefined();
+    expect(t.rows[0].label).toBe("bare metal");
+    expect(t.rows.slice(1).every((r) => r.comparison)).toBe(true);
+  });
+  it("uses the aggregates a run recorded for its concurrent groups instead", () => {
+    const at = aggregateSummary(
+      [r.results.s.kvm["vm-0"].b.metrics.rate, r.results.s.kvm["vm-1"].b.metrics.rate],
+      "higher",
+    );
+    // Recorded: only vm-0 and vm-1 of a larger platform ran at once, and only "rate" was kept.
+    const recorded = {
+      s: {
+        kvm: { b: { rate: { ...at, direction: "higher" as const, guests: ["vm-0", "vm-1"] } } },
+      },
+    };
+    const a = aggregates(r.results, metricRows(r.results), recorded);
+    expect(a).toHaveLength(1);
+    expect(a[0]).toMatchObject({
+      platform: "kvm",
+      key: "rate",
+      concurrent: true,
+      guests: ["vm-0", "vm-1"],
+    });
+    expect(a[0].comparison!.percentOfBaseline).toBeCloseTo(70, 10);
+    const t = lossTables(r.results, metricRows(r.results), recorded)[0];
+    expect(t.rows.at(-1)!.label).toBe("kvm: 2 guests at once, aggregate");
+    expect(aggregates(r.results, metricRows(r.results), {})).toEqual([]);
   });
   it("has no aggregate when every platform ran one guest (the real run)", () => {
     expect(aggregates(R)).toEqual([]);
