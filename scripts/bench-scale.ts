@@ -1,5 +1,6 @@
 // npm run bench:scale -- [--sizes 1,8,64,256] [--repeats 3] [--benchmarks ab,bonnie,...]
-//                        [--guests 8] [--keep]
+//                        [--guests 8] [--max-memory-mib M] [--timeout-minutes 60]
+//                        [--label name] [--keep]
 //
 // The harness's own cost at scale: `pulumi preview` of synthetic testbeds of
 // N servers, each with bare metal and a kvm platform (accel forced, so no
@@ -12,10 +13,10 @@
 // results/bench-scale/<timestamp>.json. A benchmark of the harness, not a
 // test: it prints figures and asserts nothing.
 //
-// Memory: every 100 ms the RSS (and PSS) of every process under the preview
-// are read from /proc and summed; the peak of that sum is the figure. RSS
-// counts shared pages once per process (an upper bound); PSS splits them (the
-// tree's real share). `/usr/bin/time -v`'s "Maximum resident set size" is the
+// Memory: every 100 ms the RSS of every process under the preview is read
+// from /proc (and every 500 ms the PSS) and summed; the peak of that sum is
+// the figure. RSS counts shared pages once per process (an upper bound); PSS
+// splits them (the tree's real share). `/usr/bin/time -v`'s "Maximum resident set size" is the
 // largest single process only, kept as `largestProcessMiB`.
 import { spawn, execFileSync } from "child_process";
 import * as fs from "fs";
@@ -201,14 +202,23 @@ function tree(pid: number): number[] {
   return out;
 }
 
-/** RSS and PSS of a process in KiB (0 when it is gone). */
-function memory(pid: number): { rss: number; pss: number } {
+/** RSS of a process in KiB (0 when it is gone): cheap, from statm. */
+function rssKiB(pid: number): number {
+  try {
+    return Number(fs.readFileSync(`/proc/${pid}/statm`, "utf8").split(" ")[1]) * (pageSize / 1024);
+  } catch {
+    return 0;
+  }
+}
+const pageSize = 4096;
+
+/** PSS of a process in KiB (0 when it is gone): the kernel walks its pages, so less often. */
+function pssKiB(pid: number): number {
   try {
     const s = fs.readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
-    const kib = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, "m").exec(s)?.[1] ?? 0);
-    return { rss: kib("Rss"), pss: kib("Pss") };
+    return Number(/^Pss:\s+(\d+) kB/m.exec(s)?.[1] ?? 0);
   } catch {
-    return { rss: 0, pss: 0 };
+    return 0;
   }
 }
 
@@ -301,21 +311,26 @@ function preview(n: number, repeat: number, stack: string, configFile: string): 
   let processes = 0;
   let atPeak: Record<string, number> = {};
   const cpu = new Map<number, { role: string; seconds: number }>();
+  // Every 100 ms the RSS of the known processes; every 500 ms the process tree
+  // again and the PSS. The sampler itself must stay light: it shares the cores.
+  let tick = 0;
+  let pids: number[] = [];
   const sample = () => {
     if (child.pid === undefined) return;
+    const full = tick++ % 5 === 0;
     // The time process itself is left out: it is the measuring tool.
-    const pids = tree(child.pid).filter((p) => p !== child.pid);
+    if (full) pids = tree(child.pid).filter((p) => p !== child.pid);
     let rss = 0;
     let pss = 0;
     const byRole: Record<string, number> = {};
     for (const p of pids) {
-      const m = memory(p);
-      rss += m.rss;
-      pss += m.pss;
+      const r = rssKiB(p);
+      rss += r;
+      if (full) pss += pssKiB(p);
       const seen = cpu.get(p) ?? { role: role(p), seconds: 0 };
       seen.seconds = cpuSeconds(p) ?? seen.seconds;
       cpu.set(p, seen);
-      byRole[seen.role] = (byRole[seen.role] ?? 0) + m.rss / 1024;
+      byRole[seen.role] = (byRole[seen.role] ?? 0) + r / 1024;
     }
     if (rss > peakRss) atPeak = byRole;
     peakRss = Math.max(peakRss, rss);
@@ -579,7 +594,7 @@ async function main(): Promise<void> {
         guestsPerServer: guestCount,
         benchmarks: benchIds,
         memoryMethod:
-          "peak over 100 ms samples of the summed RSS/PSS (/proc/<pid>/smaps_rollup) of every process under the preview",
+          "peak of the summed RSS (/proc/<pid>/statm, every 100 ms) and PSS (/proc/<pid>/smaps_rollup, every 500 ms) of every process under the preview",
         summary,
         runs,
       },
