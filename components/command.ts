@@ -36,6 +36,13 @@ export interface CommandArgs {
   retryDelaySeconds?: pulumi.Input<number>;
   /** A regex: when the recorded stdout matches it (say, a failed trial), the next update reruns `create`. */
   rerunIfStdoutMatches?: pulumi.Input<string>;
+  /**
+   * When `create` fails (after its attempts), record the failure in `failure`
+   * instead of failing the resource: steps after it still run (a guest that
+   * never boots must not stop the other targets' benchmarks), and the next
+   * update runs it again.
+   */
+  failSoftly?: pulumi.Input<boolean>;
 }
 
 export interface SshConnection {
@@ -308,6 +315,7 @@ const provider: pulumi.dynamic.ResourceProvider = {
     ) {
       replaces.push("stdout");
     }
+    if (olds.failure) replaces.push("failure");
     const changes =
       replaces.length > 0 ||
       !["delete", "timeoutSeconds", "step", "connection", "attempts", "retryDelaySeconds"].every(
@@ -319,14 +327,27 @@ const provider: pulumi.dynamic.ResourceProvider = {
     const attempts = inputs.attempts ?? 1;
     const t0 = Date.now();
     let run: ScriptRun | undefined;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const id = (require("crypto") as typeof import("crypto")).randomUUID();
     for (let i = 1; run === undefined; i++) {
       try {
         run = await runStep(inputs, inputs.create, inputs.step);
       } catch (e) {
         if (i >= attempts) {
-          throw attempts > 1
-            ? new Error(`${(e as Error).message}\n(gave up after ${attempts} attempts)`)
-            : e;
+          const err =
+            attempts > 1
+              ? new Error(`${(e as Error).message}\n(gave up after ${attempts} attempts)`)
+              : (e as Error);
+          if (!inputs.failSoftly) throw err;
+          const failed = {
+            stdout: "",
+            stderr: "",
+            exitCode: -1,
+            startedAt: new Date(t0).toISOString(),
+            durationSeconds: (Date.now() - t0) / 1000,
+            failure: err.message,
+          };
+          return { id, outs: { ...inputs, ...failed } };
         }
         await new Promise((r) => setTimeout(r, (inputs.retryDelaySeconds ?? 10) * 1000));
       }
@@ -337,14 +358,12 @@ const provider: pulumi.dynamic.ResourceProvider = {
       startedAt: new Date(t0).toISOString(),
       durationSeconds: (Date.now() - t0) / 1000,
     };
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const id = (require("crypto") as typeof import("crypto")).randomUUID();
-    return { id, outs: { ...inputs, ...run } };
+    return { id, outs: { ...inputs, ...run, failure: "" } };
   },
   async update(_id, olds, news) {
     // Only non-replacing inputs changed: keep the recorded run.
-    const { stdout, stderr, exitCode, startedAt, durationSeconds } = olds;
-    return { outs: { ...news, stdout, stderr, exitCode, startedAt, durationSeconds } };
+    const { stdout, stderr, exitCode, startedAt, durationSeconds, failure } = olds;
+    return { outs: { ...news, stdout, stderr, exitCode, startedAt, durationSeconds, failure } };
   },
   async delete(_id, props) {
     if (props.delete) {
@@ -367,6 +386,8 @@ export class Command extends pulumi.dynamic.Resource {
   declare public readonly exitCode: pulumi.Output<number>;
   declare public readonly startedAt: pulumi.Output<string>;
   declare public readonly durationSeconds: pulumi.Output<number>;
+  /** Why `create` failed, for a step that fails softly; "" when it ran. */
+  declare public readonly failure: pulumi.Output<string>;
 
   constructor(name: string, args: CommandArgs, opts?: pulumi.CustomResourceOptions) {
     // The connection carries the private key: never store it in plain state.
@@ -385,6 +406,7 @@ export class Command extends pulumi.dynamic.Resource {
         exitCode: undefined,
         startedAt: undefined,
         durationSeconds: undefined,
+        failure: undefined,
       },
       opts,
       "testbed",

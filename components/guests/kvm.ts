@@ -137,6 +137,8 @@ export class KvmGuest extends pulumi.ComponentResource {
         attempts: args.bootAttempts,
         retryDelaySeconds: 5,
         timeoutSeconds: 60,
+        // A guest that never boots must not stop the other targets' benchmarks.
+        failSoftly: true,
       },
       { parent: this, dependsOn: [this.domain] },
     );
@@ -160,6 +162,10 @@ export class KvmGuest extends pulumi.ComponentResource {
       guest: n,
       connection,
       ready: [this.ssh],
+      failure: this.ssh.failure.apply((f) => {
+        if (f) pulumi.log.error(f, this);
+        return f ?? "";
+      }),
       info: this.info,
       peer: {
         via: "ssh",

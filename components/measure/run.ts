@@ -13,8 +13,8 @@ export interface BenchmarkRunArgs {
   params: unknown;
   repeats: number;
   trialTimeoutSeconds: number;
-  /** The run before this one on the same physical server: runs there never overlap. */
-  after?: pulumi.Resource;
+  /** The runs before this one on the same physical server: runs there never overlap (unless concurrent). */
+  after?: pulumi.Resource[];
   /** For benchmarks between two sides: the server runs in the target, the client on its server's side. */
   pair?: PairSpec;
   /** How to reach the physical server the target is on (a pair's client runs there). */
@@ -32,6 +32,7 @@ export interface PairSpec {
 const runner = script(__dirname, "runner.sh");
 const enter = script(__dirname, "enter.sh");
 const pairScript = script(__dirname, "pair.sh");
+const notRun = "echo '@@@ not run'";
 
 /**
  * One benchmark on one target: `repeats` trials one after another, each
@@ -110,22 +111,33 @@ export class BenchmarkRun extends pulumi.ComponentResource {
       `${name}-trials`,
       {
         step: `${targetKey(target)}: ${m.id} (${args.repeats} trials)`,
-        create,
+        // A target that failed to come up is not measured; when it comes up, this reruns.
+        create: target.failure ? target.failure.apply((f) => (f ? notRun : create)) : create,
         environment: env,
         // A pair runs from the physical server's side; anything else in the target.
         connection: pair ? args.serverConnection : target.connection,
         triggers: [definition],
         timeoutSeconds: args.repeats * (args.trialTimeoutSeconds + 30) + 120,
-        rerunIfStdoutMatches: "^@@@ end \\d+ rc=[1-9]",
+        rerunIfStdoutMatches: "^@@@ end \\d+ rc=[1-9]|^@@@ not run",
+        // A hang past the timeout or a lost connection fails this run, not the runs after it.
+        failSoftly: true,
       },
       {
         parent: this,
-        dependsOn: [...target.ready, ...(args.after ? [args.after] : [])],
+        dependsOn: [...target.ready, ...(args.after ?? [])],
         // The environment carries a guest's SSH key for pairs with a VM.
         additionalSecretOutputs: pair ? ["environment"] : [],
       },
     );
-    this.trials = this.command.stdout.apply((out) => parseTrials(m, out, params));
+    const step = `${targetKey(target)}: ${m.id}`;
+    this.trials = pulumi
+      .all([this.command.stdout, this.command.failure, target.failure ?? ""])
+      .apply(([out, failure, targetFailure]) => {
+        const why = targetFailure ? `not run: the target failed: ${targetFailure}` : failure;
+        if (!why) return parseTrials(m, out, params);
+        pulumi.log.error(`${step}: ${why}`, this);
+        return [{ index: 1, exitCode: -1, seconds: 0, raw: "", error: why }];
+      });
     this.startedAt = this.command.startedAt;
     this.registerOutputs({ trials: this.trials });
   }

@@ -15,6 +15,8 @@ export interface Target {
   enter?: { kind: "lxc"; name: string; lxcpath: string } | { kind: "openvz"; ctid: number };
   /** The target exists and answers once these are created. */
   ready: pulumi.Resource[];
+  /** Why the target did not come up ("" when it did): its benchmarks are then not run. */
+  failure?: pulumi.Output<string>;
   /** What the results record about the target (facts or guest spec). */
   info: pulumi.Output<unknown>;
   /** How a benchmark between this target and its server's host pairs up (iperf); absent: not possible. */
