@@ -3,7 +3,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { benchmarks, pairs } from "./benchmarks";
 import { loadTestbedConfig } from "./components/config";
 import { createGuests, GuestImage, GuestKey, guestInfos, imagePackages } from "./components/guests";
-import { assemble, compareToBaseline, RunRecord } from "./components/measure/results";
+import {
+  aggregateConcurrent,
+  assemble,
+  compareToBaseline,
+  ConcurrentGroup,
+  RunRecord,
+} from "./components/measure/results";
 import { BenchmarkRun } from "./components/measure/run";
 import { Target, targetKey } from "./components/measure/target";
 import { createPlatform } from "./components/platforms";
@@ -22,6 +28,7 @@ function load() {
 }
 const config = load();
 const stack = pulumi.getStack();
+const { sshKeys: _secret, ...plainConfig } = config;
 
 // Guests carry the configured benchmarks' tools (containers have no uplink to install them).
 const benchmarkPackages = [...new Set(config.benchmarks.flatMap((b) => benchmarks[b.id].packages))];
@@ -102,10 +109,13 @@ const servers = config.servers.map((server) => {
 
   // One run at a time on this server, in config order, after every target is up
   // (a guest booting would disturb a measurement); other servers run in parallel.
+  // A concurrent benchmark starts all guests of a platform together instead.
   const runs: { target: Target; benchmark: string; run: BenchmarkRun }[] = [];
-  let previous: pulumi.Resource | undefined;
+  const concurrent: ConcurrentGroup[] = [];
+  let previous: pulumi.Resource[] = [];
   const allReady = targets.flatMap((t) => t.ready);
   for (const b of config.benchmarks) {
+    const groups: Target[][] = [];
     for (const t of targets) {
       if (b.platforms && !b.platforms.includes(t.platform as (typeof b.platforms)[number]))
         continue;
@@ -115,97 +125,151 @@ const servers = config.servers.map((server) => {
         );
         continue;
       }
-      const run = new BenchmarkRun(
-        `${t.server}-${t.platform}-${t.guest}-${b.id}`,
-        {
-          target: { ...t, ready: previous ? t.ready : allReady },
-          module: benchmarks[b.id],
-          params: b.params,
-          repeats: b.repeats,
-          trialTimeoutSeconds: b.trialTimeoutMinutes * 60,
-          after: previous,
-          pair: pairs[b.id],
-          serverConnection: srv.connection,
-        },
-        { parent: srv },
-      );
-      previous = run.command;
-      runs.push({ target: t, benchmark: b.id, run });
+      const last = groups[groups.length - 1];
+      if (b.concurrent && t.platform !== "baseline" && last?.[0].platform === t.platform) {
+        last.push(t);
+      } else {
+        groups.push([t]);
+      }
+    }
+    for (const group of groups) {
+      const started = group.map((t) => {
+        const run = new BenchmarkRun(
+          `${t.server}-${t.platform}-${t.guest}-${b.id}`,
+          {
+            target: { ...t, ready: previous.length > 0 ? t.ready : allReady },
+            module: benchmarks[b.id],
+            params: b.params,
+            repeats: b.repeats,
+            trialTimeoutSeconds: b.trialTimeoutMinutes * 60,
+            after: previous,
+            pair: pairs[b.id],
+            serverConnection: srv.connection,
+          },
+          { parent: srv },
+        );
+        runs.push({ target: t, benchmark: b.id, run });
+        return run.command;
+      });
+      previous = started;
+      if (group.length > 1) {
+        concurrent.push({
+          server: server.name,
+          platform: group[0].platform,
+          benchmark: b.id,
+          guests: group.map((t) => t.guest),
+        });
+      }
     }
   }
-  return { name: server.name, srv, platforms, targets, runs };
+  return { name: server.name, srv, platforms, targets, runs, concurrent };
 });
 
-export const testbed = pulumi.output(
-  Object.fromEntries(
-    servers.map(({ name, srv, platforms }) => [
-      name,
-      {
-        profile: srv.config.profile,
-        profileCheck: srv.profileCheck,
-        facts: srv.facts,
-        accel: srv.accel,
-        platforms: Object.fromEntries(
-          platforms.map((p) => [p.type, { info: p.info, guests: p.guests }]),
-        ),
-      },
-    ]),
-  ),
-);
+// Everything below is per server: a server that cannot be reached (its steps
+// fail) leaves its own outputs unknown, never the other servers' results.
+type Server = (typeof servers)[number];
+
+function describeServer({ srv, platforms }: Server) {
+  return pulumi.output({
+    profile: srv.config.profile,
+    profileCheck: srv.profileCheck,
+    facts: srv.facts,
+    accel: srv.accel,
+    platforms: Object.fromEntries(
+      platforms.map((p) => [p.type, { info: p.info, guests: p.guests }]),
+    ),
+  });
+}
 
 // Results: every trial parsed, summarized per metric, compared with the same
 // server's bare metal, and archived in results/<stack>/<run id>/ (kept by destroy).
-const allRuns = servers.flatMap((s) => s.runs);
-const records = pulumi.all(
-  allRuns.map(({ target, benchmark, run }) =>
-    run.trials.apply((trials): RunRecord => ({
-      server: target.server,
-      platform: target.platform,
-      guest: target.guest,
-      benchmark,
-      trials,
-    })),
-  ),
-);
-export const results = records.apply(assemble);
-export const comparison = results.apply(compareToBaseline);
-
-const targetInfos = pulumi.all(
-  Object.fromEntries(servers.flatMap((s) => s.targets.map((t) => [targetKey(t), t.info]))),
-);
-// Each trial's output exactly as the tool printed it, so `npm run parse` reads it back.
-const rawOutputs = pulumi
-  .all(
-    allRuns.map(({ target, benchmark, run }) =>
-      run.trials.apply((trials) => [
-        ...trials.map(
-          (t) => [`raw/${targetKey(target)}/${benchmark}/trial-${t.index}.txt`, t.raw] as const,
-        ),
-        // The parameters the trials ran with: `npm run parse` reads them from beside the trials.
-        [
-          `raw/${targetKey(target)}/${benchmark}/parameters.json`,
-          JSON.stringify(run.params, null, 2) + "\n",
-        ] as const,
-      ]),
+function measure(s: Server) {
+  const records = pulumi.all(
+    s.runs.map(({ target, benchmark, run }) =>
+      run.trials.apply((trials): RunRecord => ({
+        server: target.server,
+        platform: target.platform,
+        guest: target.guest,
+        benchmark,
+        trials,
+      })),
     ),
-  )
-  .apply((lists) => Object.fromEntries(lists.flat()));
-const newest = pulumi
-  .all(allRuns.map((r) => r.run.startedAt))
-  .apply((ts) => [...ts].sort().pop() ?? "");
+  );
+  const results = records.apply(assemble);
+  const comparison = results.apply(compareToBaseline);
+  /** Guests that ran a benchmark at once, as one (the 2009 paper's 8-VM aggregate). */
+  const aggregates = results.apply((r) => aggregateConcurrent(r, s.concurrent));
+  return { results, comparison, aggregates };
+}
 
-const files = pulumi
-  .all([results, comparison, targetInfos, rawOutputs])
-  .apply(([r, c, infos, raw]): Record<string, string> => ({
-    "results.json":
-      JSON.stringify({ stack, results: r, comparison: c, targets: infos }, null, 2) + "\n",
-    ...raw,
-  }));
-const runId = pulumi.all([files, newest]).apply(([f, started]) => {
-  const digest = crypto.createHash("sha256").update(JSON.stringify(f)).digest("hex").slice(0, 8);
-  return `${started.replace(/[:.]/g, "-")}-${digest}`;
+function archiveRun(s: Server, m: ReturnType<typeof measure>, description: pulumi.Output<unknown>) {
+  if (s.runs.length === 0) return undefined;
+  const targetInfos = pulumi.all(Object.fromEntries(s.targets.map((t) => [targetKey(t), t.info])));
+  // Each trial's output exactly as the tool printed it, so `npm run parse` reads it back.
+  const rawOutputs = pulumi
+    .all(
+      s.runs.map(({ target, benchmark, run }) =>
+        run.trials.apply((trials) => [
+          ...trials.map(
+            (t) => [`raw/${targetKey(target)}/${benchmark}/trial-${t.index}.txt`, t.raw] as const,
+          ),
+          // The parameters the trials ran with: `npm run parse` reads them from beside the trials.
+          [
+            `raw/${targetKey(target)}/${benchmark}/parameters.json`,
+            JSON.stringify(run.params, null, 2) + "\n",
+          ] as const,
+        ]),
+      ),
+    )
+    .apply((lists) => Object.fromEntries(lists.flat()));
+  const newest = pulumi
+    .all(s.runs.map((r) => r.run.startedAt))
+    .apply((ts) => [...ts].sort().pop() ?? "");
+  const files = pulumi
+    .all([m.results, m.comparison, m.aggregates, targetInfos, description, rawOutputs])
+    .apply(([r, c, agg, infos, tb, raw]): Record<string, string> => ({
+      "results.json":
+        JSON.stringify(
+          // The configuration (secrets are not part of it) explains a difference between two runs.
+          {
+            stack,
+            server: s.name,
+            config: plainConfig,
+            testbed: { [s.name]: tb },
+            targets: infos,
+            results: r,
+            comparison: c,
+            aggregates: agg,
+          },
+          null,
+          2,
+        ) + "\n",
+      ...raw,
+    }));
+  const runId = pulumi.all([files, newest]).apply(([f, started]) => {
+    const digest = crypto.createHash("sha256").update(JSON.stringify(f)).digest("hex").slice(0, 8);
+    // One folder per server and run; a stack of several servers has several per run.
+    const who = servers.length > 1 ? `-${s.name}` : "";
+    return `${started.replace(/[:.]/g, "-")}${who}-${digest}`;
+  });
+  return new ResultsArchive(
+    `${s.name}-results-archive`,
+    { root: __dirname, stack, runId, files },
+    { parent: s.srv },
+  ).dir;
+}
+
+const perServer = servers.map((s) => {
+  const description = describeServer(s);
+  const m = measure(s);
+  return { name: s.name, description, ...m, archive: archiveRun(s, m, description) };
 });
-export const archive =
-  allRuns.length === 0
-    ? undefined
-    : new ResultsArchive("results-archive", { root: __dirname, stack, runId, files }).dir;
+const byServer = <T>(pick: (p: (typeof perServer)[number]) => T) =>
+  Object.fromEntries(perServer.map((p) => [p.name, pick(p)]));
+
+export const testbed = byServer((p) => p.description);
+export const results = byServer((p) => p.results.apply((r) => r[p.name] ?? {}));
+export const comparison = byServer((p) => p.comparison.apply((c) => c[p.name] ?? {}));
+export const aggregates = byServer((p) => p.aggregates.apply((a) => a[p.name] ?? {}));
+/** server -> this run's folder in results/<stack>/. */
+export const archive = byServer((p) => p.archive);

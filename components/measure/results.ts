@@ -1,5 +1,5 @@
 import { Metric } from "../../benchmarks/types";
-import { compare, Comparison, summarize, Summary } from "../results/stats";
+import { aggregateSummary, compare, Comparison, summarize, Summary } from "../results/stats";
 import { Trial } from "./trials";
 
 export interface MetricResult extends Summary {
@@ -103,6 +103,59 @@ export function compareToBaseline(results: Results): Comparisons {
           }
         }
       }
+    }
+  }
+  return out;
+}
+
+/** Guests of one platform that ran a benchmark at the same time (a concurrent run). */
+export interface ConcurrentGroup {
+  server: string;
+  platform: string;
+  benchmark: string;
+  guests: string[];
+}
+
+export interface AggregateResult extends MetricResult {
+  /** The guests that ran at once: throughputs add up, latencies are averaged. */
+  guests: string[];
+  /** The N guests as one against the same server's bare metal, when it ran this benchmark. */
+  vsBaseline?: Comparison;
+}
+
+/** server -> platform -> benchmark -> metric -> the guests that ran at once, as one. */
+export type Aggregates = Record<
+  string,
+  Record<string, Record<string, Record<string, AggregateResult>>>
+>;
+
+/** The 2009 paper's "8 VMs at once" figures: each concurrent group as one, against the host. */
+export function aggregateConcurrent(results: Results, groups: ConcurrentGroup[]): Aggregates {
+  const out: Aggregates = {};
+  for (const g of groups) {
+    const outcomes = g.guests.map(
+      (guest) => results[g.server]?.[g.platform]?.[guest]?.[g.benchmark],
+    );
+    if (g.guests.length < 2 || outcomes.some((o) => o === undefined)) continue;
+    const all = outcomes as BenchmarkOutcome[];
+    // Only metrics every guest measured: a guest without numbers would make the sum a lie.
+    const keys = Object.keys(all[0].metrics).filter((k) => all.every((o) => o.metrics[k]));
+    for (const k of keys) {
+      const per = all.map((o) => o.metrics[k]);
+      const { unit, direction, labels } = per[0];
+      const agg = aggregateSummary(per, direction);
+      const bare = results[g.server]?.baseline?.host?.[g.benchmark]?.metrics[k];
+      ((out[g.server] ??= {})[g.platform] ??= {})[g.benchmark] ??= {};
+      out[g.server][g.platform][g.benchmark][k] = {
+        ...agg,
+        unit,
+        direction,
+        labels,
+        guests: [...g.guests],
+        ...(bare && bare.median !== 0 && agg.median !== 0
+          ? { vsBaseline: compare(agg, bare, direction) }
+          : {}),
+      };
     }
   }
   return out;

@@ -78,7 +78,7 @@ describe("the testbed program", () => {
   beforeAll(async () => {
     program = await import("../../index");
     // Dynamic resources register asynchronously: wait until the outputs resolve.
-    await value(program.testbed);
+    await value(pulumi.output(program.testbed));
   }, 60_000);
 
   const named = (n: string) => {
@@ -156,7 +156,7 @@ describe("the testbed program", () => {
   });
 
   it("exports parsed facts and the accelerator choice per server", async () => {
-    const out = await value(program.testbed);
+    const out = await value(pulumi.output(program.testbed));
     expect(Object.keys(out).sort()).toEqual(["blade", "local"]);
     expect(out.local.facts.cpu.logicalCpus).toBe(2);
     expect(out.local.facts.memory.totalMiB).toBe(24152);

@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { opensslSpeed } from "../../../benchmarks/openssl-speed";
 import {
+  aggregateConcurrent,
   assemble,
   compareToBaseline,
   metricKey,
@@ -86,5 +87,37 @@ describe("results", () => {
     const k = "throughput[algorithm=aes-128-cbc,blockBytes=16]";
     expect(c[k].percentOfBaseline).toBeCloseTo(50, 1);
     expect(c[k].withinNoise).toBe(false);
+  });
+
+  it("aggregates guests that ran at once, and compares the sum with bare metal", () => {
+    const rec = (platform: string, guest: string, out: string, n = 3) => ({
+      server: "s",
+      platform,
+      guest,
+      benchmark: "openssl-speed",
+      trials: parseTrials(opensslSpeed, runnerOutput(Array(n).fill({ out })), params),
+    });
+    const results = assemble([
+      rec("baseline", "host", raw),
+      rec("kvm", "vm-0", scaled(0.25)),
+      rec("kvm", "vm-1", scaled(0.5)),
+      rec("kvm", "lonely", scaled(0.5)),
+    ]);
+    const a = aggregateConcurrent(results, [
+      { server: "s", platform: "kvm", benchmark: "openssl-speed", guests: ["vm-0", "vm-1"] },
+      // A group of one is no aggregate; a guest without results makes none either.
+      { server: "s", platform: "kvm", benchmark: "openssl-speed", guests: ["lonely"] },
+      { server: "s", platform: "kvm", benchmark: "bonnie", guests: ["vm-0", "vm-1"] },
+    ]);
+    expect(Object.keys(a.s.kvm)).toEqual(["openssl-speed"]);
+    const k = "throughput[algorithm=aes-128-cbc,blockBytes=16]";
+    const host = results.s.baseline.host["openssl-speed"].metrics[k].median;
+    const m = a.s.kvm["openssl-speed"][k];
+    expect(m.guests).toEqual(["vm-0", "vm-1"]);
+    expect(m.direction).toBe("higher");
+    // Throughput adds up: a quarter plus a half of bare metal is three quarters.
+    expect(m.median).toBeCloseTo(host * 0.75, -1);
+    expect(m.vsBaseline!.percentOfBaseline).toBeCloseTo(75, 0);
+    expect(m.vsBaseline!.withinNoise).toBe(false);
   });
 });
