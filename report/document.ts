@@ -34,7 +34,7 @@ export type Tone = "noise" | "loss" | "win" | "muted";
 export type Block =
   | { kind: "heading"; level: 1 | 2 | 3; text: string; id?: string }
   | { kind: "paragraph"; text: string }
-  | { kind: "code"; text: string }
+  | { kind: "code"; text: string; lang?: string }
   /** Label/value pairs under a caption, or a note when there are none. */
   | { kind: "fields"; caption: string; rows: [string, string][]; note?: string }
   | { kind: "table"; caption?: string; head: string[]; rows: Cell[][]; id?: string }
@@ -254,7 +254,7 @@ export function reportBlocks(run: Run, charts: Chart[]): Block[] {
   b.push({ kind: "heading", level: 2, text: "Configuration", id: "config" });
   b.push(
     run.config
-      ? { kind: "code", text: JSON.stringify(run.config, null, 2) }
+      ? { kind: "code", text: JSON.stringify(run.config, null, 2), lang: "json" }
       : { kind: "paragraph", text: "The stack configuration was not recorded in this run." },
   );
   return b;

@@ -189,7 +189,7 @@ export function findRun(
         `run id ${spec} is in more than one stack: ${hits.join(", ")}; give the folder`,
       );
     }
-    if (hits.length === 1) return readRun(hits[0]);
+    if (hits.length === 1) return readRun(hits[0], path.relative(root, hits[0]));
   }
   if (!stackName.test(spec)) throw new Error(`${spec}: neither a run folder nor a stack name`);
   const out = outputs(spec);

@@ -26,7 +26,7 @@ export function renderMarkdown(blocks: Block[]): string {
         out.push(b.text);
         break;
       case "code":
-        out.push("```json\n" + b.text + "\n```");
+        out.push("```" + (b.lang ?? "") + "\n" + b.text + "\n```");
         break;
       case "table":
         out.push((b.caption ? `${b.caption}\n\n` : "") + markdownTable(b.head, b.rows));
