@@ -64,6 +64,8 @@ const vmFields = {
   vcpus: z.number().int().min(1).max(256).default(1),
   memoryMiB: z.number().int().min(128).max(1048576).default(1024),
   disk: diskSchema.default({ sizeGiB: 4, bus: "virtio", backing: "file" }),
+  /** A guest whose SSH does not answer by then counts as failed (its benchmarks are not run). */
+  bootTimeoutSeconds: z.number().int().min(10).max(7200).default(600),
 };
 
 const kvmGuest = z

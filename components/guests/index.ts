@@ -124,7 +124,8 @@ export function createGuests(args: GuestsArgs): Guest[] {
                 disk: g.disk,
                 nicModel: g.network.model,
                 sshPort: args.nextSshPort(),
-                bootAttempts: 120,
+                // An attempt is a connect (up to 10 s) and a 5 s pause.
+                bootAttempts: Math.max(1, Math.ceil(g.bootTimeoutSeconds / 15)),
               },
               opts,
             ),
