@@ -13,9 +13,14 @@ import {
 import { BenchmarkRun } from "./components/measure/run";
 import { Target, targetKey } from "./components/measure/target";
 import { createPlatform } from "./components/platforms";
+import { skipPromiseDebugStacks } from "./components/promise-stacks";
 import { ResultsArchive } from "./components/results/archive";
 import { packageList, script } from "./components/scripts";
 import { PhysicalServer } from "./components/server";
+
+// The SDK's per-promise debug traces cost half the program's time at scale;
+// they are left unformatted unless PULUMI_DEBUG_PROMISE_LEAKS is set.
+skipPromiseDebugStacks();
 
 // Validated before any resource exists: a bad key fails here, naming itself
 // (a RunError: the message alone, without a stack trace).
