@@ -1,5 +1,6 @@
 import * as libvirt from "@pulumi/libvirt";
 import * as pulumi from "@pulumi/pulumi";
+import { reportFailure } from "../failure";
 import { Command, SshConnectionInput } from "../command";
 import { Target } from "../measure/target";
 import { Kvm } from "../platforms";
@@ -163,7 +164,7 @@ export class KvmGuest extends pulumi.ComponentResource {
       connection,
       ready: [this.ssh],
       failure: this.ssh.failure.apply((f) => {
-        if (f) pulumi.log.error(f, this);
+        if (f) reportFailure(f, this);
         return f ?? "";
       }),
       info: this.info,

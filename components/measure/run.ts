@@ -1,6 +1,7 @@
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { BenchmarkModule } from "../../benchmarks/types";
+import { reportFailure } from "../failure";
 import { Command, exportLines } from "../command";
 import { script } from "../scripts";
 import { Target, targetKey } from "./target";
@@ -134,8 +135,15 @@ export class BenchmarkRun extends pulumi.ComponentResource {
       .all([this.command.stdout, this.command.failure, target.failure ?? ""])
       .apply(([out, failure, targetFailure]) => {
         const why = targetFailure ? `not run: the target failed: ${targetFailure}` : failure;
-        if (!why) return parseTrials(m, out, params);
-        pulumi.log.error(`${step}: ${why}`, this);
+        if (!why) {
+          const trials = parseTrials(m, out, params);
+          // A failed trial is a result (kept, with its output): a warning, not a failed update.
+          for (const t of trials.filter((t) => t.error)) {
+            pulumi.log.warn(`${step}: trial ${t.index} failed: ${t.error}`, this);
+          }
+          return trials;
+        }
+        reportFailure(`${step}: ${why}`, this);
         return [{ index: 1, exitCode: -1, seconds: 0, raw: "", error: why }];
       });
     this.startedAt = this.command.startedAt;

@@ -167,6 +167,88 @@ ${ssh("refusing", refusing)}${ssh("silent", (silent.address() as net.AddressInfo
   });
 });
 
+describe("failing targets and benchmarks, for real", () => {
+  jest.setTimeout(30 * 60 * 1000);
+
+  it("a guest not up in its boot timeout, a trial past its timeout, a tool exiting non-zero: each failed with its reason, the rest measured and archived", async () => {
+    const s = new TestStack(
+      "e2efailing",
+      `config:
+  testbed:benchmarks:
+    - id: bonnie
+      profile: quick
+      repeats: 1
+    # Not a cipher openssl knows: it exits non-zero.
+    - id: openssl-speed
+      repeats: 1
+      platforms: [baseline]
+      parameters:
+        ciphers: [aes-999-cbc]
+        publicKey: []
+        seconds: 1
+    # 90 s each way, in a trial limited to 60 s: stands for a benchmark that hangs.
+    - id: iperf3
+      repeats: 1
+      trialTimeoutMinutes: 1
+      platforms: [baseline]
+      parameters:
+        duration: 90
+  testbed:servers:
+    - name: local
+      connection:
+        type: local
+      guestSshPortBase: 22500
+      platforms:
+        - type: baseline
+        - type: kvm
+          accel: tcg
+          guests:
+            # A TCG guest needs far longer than 10 s to answer SSH.
+            - name: slow
+              memoryMiB: 512
+              bootTimeoutSeconds: 10
+`,
+    );
+    let up = false;
+    try {
+      s.pulumi("stack", "init");
+      up = true;
+      const r = s.run("up", "--yes", "--skip-preview");
+      const printed = r.stdout + r.stderr;
+      expect(r.status).not.toBe(0);
+      expect(printed).toMatch(
+        /server local: kvm guest vtb-e2efailing-slow: boot until SSH answers/,
+      );
+      const outputs = JSON.parse(s.pulumi("stack", "output", "--json"));
+      const res = outputs.results.local;
+      expect(res.baseline.host.bonnie.status).toBe("ok");
+      const notRun = res.kvm["vtb-e2efailing-slow"].bonnie;
+      expect(notRun.status).toBe("failed");
+      expect(notRun.trials[0].error).toMatch(
+        /^not run: the target failed: .*boot until SSH answers/,
+      );
+      expect(res.baseline.host["openssl-speed"].status).toBe("failed");
+      expect(res.baseline.host["openssl-speed"].trials[0].error).toMatch(/^exited with code [1-9]/);
+      expect(res.baseline.host.iperf3.status).toBe("failed");
+      expect(res.baseline.host.iperf3.trials[0].error).toMatch(/^timed out after 6\d(\.\d+)?s/);
+      const saved = JSON.parse(
+        fs.readFileSync(path.join(outputs.archive.local, "results.json"), "utf8"),
+      );
+      expect(saved.results.local.baseline.host.bonnie.status).toBe("ok");
+      expect(saved.results.local.baseline.host.iperf3.status).toBe("failed");
+      s.pulumi("destroy", "--yes", "--skip-preview");
+      up = false;
+      expect(sh("virsh -q -c qemu:///system list --all --name 2>/dev/null || true")).not.toContain(
+        "vtb-e2efailing",
+      );
+    } finally {
+      if (up) s.run("destroy", "--yes", "--skip-preview");
+      s.remove();
+      fs.rmSync(path.join(root, "results", "e2efailing"), { recursive: true, force: true });
+    }
+  });
+});
+
 describe("faults during updates, for real", () => {
   jest.setTimeout(40 * 60 * 1000);
 
