@@ -47,6 +47,20 @@ function field(body: string[], re: RegExp, what: string): string | undefined {
   return found[0]?.[1];
 }
 
+/**
+ * A line ab prints only sometimes: undefined when no line starts with `label:`.
+ * One that does but does not match `re` is a ParseError, so a garbled line is not
+ * read as an absent one (that is, as 0).
+ */
+function optional(body: string[], re: RegExp, label: string): string | undefined {
+  const lines = body.filter((l) => l.startsWith(`${label}:`));
+  if (lines.length > 1) throw new ParseError(ID, `${label}: ${lines.length} lines, expected one`);
+  if (lines.length === 0) return undefined;
+  const m = re.exec(lines[0]);
+  if (!m) throw new ParseError(ID, `${label}: cannot read ${JSON.stringify(lines[0])}`);
+  return m[1];
+}
+
 function required(body: string[], re: RegExp, what: string): string {
   const v = field(body, re, what);
   if (v === undefined) throw new ParseError(ID, `no "${what}" line: ab's summary is missing`);
@@ -124,7 +138,7 @@ export function parseAb(raw: string, params: AbParameters): BenchmarkResult {
   if (complete !== params.requests) {
     throw new ParseError(ID, `Complete requests: ${complete}, expected ${params.requests}`);
   }
-  const keepAlive = field(body, /^Keep-Alive requests:\s+(\d+)\s*$/, "Keep-Alive requests");
+  const keepAlive = optional(body, /^Keep-Alive requests:\s+(\d+)\s*$/, "Keep-Alive requests");
   if ((keepAlive !== undefined) !== params.keepalive) {
     throw new ParseError(
       ID,
@@ -194,7 +208,7 @@ export function parseAb(raw: string, params: AbParameters): BenchmarkResult {
     // ab prints this line only when there are some.
     metric(
       "non_2xx_responses",
-      field(body, /^Non-2xx responses:\s+(\d+)\s*$/, "Non-2xx responses") ?? "0",
+      optional(body, /^Non-2xx responses:\s+(\d+)\s*$/, "Non-2xx responses") ?? "0",
       "count",
       "lower",
     ),

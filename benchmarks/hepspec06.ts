@@ -82,6 +82,18 @@ function selectedRatios(text: string, suite: Suite, where: string): Map<string, 
     rows.set(name, lines[i]);
   }
 
+  // The full table above (every iteration, the median marked "*") must hold each
+  // selected row as its starred one: a row out of place is not taken for the median.
+  const dashes = lines.slice(0, rule).findIndex((l) => /^-{14} -{6}/.test(l));
+  const starred = new Map<string, string>();
+  if (dashes < 0) fail("no full results table (the row of '-' before it)");
+  for (const line of lines.slice(dashes + 1, rule)) {
+    const t = line.trim().split(/\s+/);
+    if (!BENCH_RE.test(line) || t[t.length - 1] !== "*") continue;
+    if (starred.has(t[0])) fail(`${t[0]}: two results marked "*" in the full table`);
+    starred.set(t[0], t.join(" "));
+  }
+
   const ratios = new Map<string, number>();
   for (const bench of benches) {
     const row = rows.get(bench);
@@ -92,6 +104,9 @@ function selectedRatios(text: string, suite: Suite, where: string): Map<string, 
       fail(`${bench}: status ${status}, no selected ratio (NR: not run; RE, CE, VE: errors)`);
     }
     if (t.length !== 5) fail(`${bench}: cannot read ${JSON.stringify(row)}`);
+    if (starred.get(bench) !== row!.trim().split(/\s+/).join(" ")) {
+      fail(`${bench}: the selected result is not the full table's median (the row marked "*")`);
+    }
     const ref = num(ID, t[1], `${where}: ${bench} reference time`);
     const seconds = num(ID, t[2], `${where}: ${bench} run time`);
     const ratio = num(ID, t[3], `${where}: ${bench} ratio`);
@@ -126,7 +141,7 @@ export function parseHepspec06(raw: string, params: Hepspec06Parameters): Benchm
   }
 
   // "@@@ copy N SUITE.NNN.ref.txt" blocks.
-  const files = new Map<string, { name: string; text: string[] }>();
+  const files = new Map<string, { name: string; run: string; text: string[] }>();
   let current: string[] | undefined;
   for (let i = 1; i < end; i++) {
     const m = FILE_RE.exec(lines[i]);
@@ -134,7 +149,7 @@ export function parseHepspec06(raw: string, params: Hepspec06Parameters): Benchm
       const key = `${m[1]} ${m[2]}`;
       if (files.has(key)) throw new ParseError(ID, `copy ${m[1]}: two ${m[2]} results`);
       current = [];
-      files.set(key, { name: `${m[2]}.${m[3]}.ref.txt`, text: current });
+      files.set(key, { name: `${m[2]}.${m[3]}.ref.txt`, run: m[3], text: current });
     } else if (current) {
       current.push(lines[i]);
     } else {
@@ -143,6 +158,21 @@ export function parseHepspec06(raw: string, params: Hepspec06Parameters): Benchm
   }
   if (files.size !== 2 * copies) {
     throw new ParseError(ID, `${files.size} result files for ${copies} copies, not ${2 * copies}`);
+  }
+
+  // A copy's two files come from one runspec run, so they share its number, and no
+  // two copies share one: a file under another copy's header would mix two copies.
+  const runs = new Map<string, number>();
+  for (let copy = 1; copy <= copies; copy++) {
+    const [fp, int] = [files.get(`${copy} CFP2006`), files.get(`${copy} CINT2006`)];
+    if (fp && int && fp.run !== int.run) {
+      throw new ParseError(ID, `copy ${copy}: ${fp.name} and ${int.name} are from two runs`);
+    }
+    const other = fp && runs.get(fp.run);
+    if (fp && other !== undefined) {
+      throw new ParseError(ID, `copies ${other} and ${copy}: the same run ${fp.run}`);
+    }
+    if (fp) runs.set(fp.run, copy);
   }
 
   const metrics: Metric[] = [];

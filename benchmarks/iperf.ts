@@ -104,7 +104,7 @@ const IPERF = "iperf";
 // "[ *1]" for a reverse stream), "[  3]  0.0-10.0 sec  1125 MBytes   943 Mbits/sec"
 // (2.0: 1 decimal, ids from 3), and the total of parallel streams as "[SUM]".
 const interval = String.raw`(\d+\.\d+)-\s*(\d+\.\d+) sec\s+(\d+(?:\.\d+)?) MBytes\s+(\d+(?:\.\d+)?) Mbits/sec\s*`;
-const streamLine = new RegExp(String.raw`^\[\s*\*?(\d+)\]\s+${interval}$`);
+const streamLine = new RegExp(String.raw`^\[\s*(\*?)(\d+)\]\s+${interval}$`);
 const sumLine = new RegExp(String.raw`^\[SUM(?:-\d+)?\]\s+${interval}$`);
 // Any line of the report table: an id or SUM in brackets, then the interval.
 const reportLine = /^\[\s*(\*?\d+|SUM[^\]]*)\]\s+\d/;
@@ -145,13 +145,21 @@ function iperf2Run(section: Direction, body: string[], p: IperfParameters): Metr
     if (!stream && !sumMatch) {
       throw new ParseError(IPERF, `${section}: cannot read ${JSON.stringify(line)}`);
     }
-    const [start, end, , rate] = stream ? stream.slice(2) : sumMatch!.slice(1);
+    const [start, end, , rate] = stream ? stream.slice(3) : sumMatch!.slice(1);
+    // 2.1 marks the streams of a reverse run "[ *1]": a report line of the other
+    // direction's run (a line out of place) must not be taken for this one's.
+    if (stream && (stream[1] === "*") !== (section === "reverse")) {
+      throw new ParseError(
+        IPERF,
+        `${section}: ${JSON.stringify(line)} is ${stream[1] ? "" : "not "}marked as a reverse stream`,
+      );
+    }
     if (num(IPERF, start, `${section} interval start`) !== 0) continue;
     if (!(num(IPERF, end, `${section} interval end`) > 0)) {
       throw new ParseError(IPERF, `${section}: empty interval in ${JSON.stringify(line)}`);
     }
     const mbits = num(IPERF, rate, `${section} Mbits/sec`);
-    if (stream) streams.set(stream[1], mbits);
+    if (stream) streams.set(stream[2], mbits);
     else sum = mbits;
   }
   if (streams.size !== p.parallel) {
@@ -165,6 +173,15 @@ function iperf2Run(section: Direction, body: string[], p: IperfParameters): Metr
     total = [...streams.values()][0];
   } else {
     if (sum === undefined) throw new ParseError(IPERF, `${section}: no [SUM] line`);
+    // The total is the streams' rates added up, but for their slightly different
+    // intervals (well under 1% apart in a run of seconds): else the line is not theirs.
+    const added = [...streams.values()].reduce((a, b) => a + b, 0);
+    if (Math.abs(sum - added) > 0.05 * added) {
+      throw new ParseError(
+        IPERF,
+        `${section}: [SUM] ${sum} Mbits/sec, the streams add up to ${added}`,
+      );
+    }
     total = sum;
   }
   // The client counts what it wrote (forward) or read (reverse).
@@ -204,6 +221,7 @@ const IPERF3 = "iperf3";
 
 interface Sum {
   seconds?: unknown;
+  bytes?: unknown;
   bits_per_second?: unknown;
   retransmits?: unknown;
   sender?: unknown;
@@ -219,7 +237,11 @@ interface Iperf3Report {
       reverse?: unknown;
     };
   };
-  end?: { sum_sent?: Sum; sum_received?: Sum };
+  end?: {
+    streams?: { sender?: Sum; receiver?: Sum }[];
+    sum_sent?: Sum;
+    sum_received?: Sum;
+  };
 }
 
 function nonNegative(section: string, v: unknown, what: string): number {
@@ -263,6 +285,20 @@ function iperf3Run(section: Direction, body: string[], p: IperfParameters): Metr
   if (t?.reverse !== (section === "reverse" ? 1 : 0)) {
     throw new ParseError(IPERF3, `${section}: test_start.reverse is ${String(t?.reverse)}`);
   }
+  // The sums are of the streams' own end reports: a line moved out of one of them
+  // (the JSON has dozens of alike "bytes" and "retransmits") breaks the sum.
+  const streams = doc.end?.streams;
+  if (!Array.isArray(streams) || streams.length !== p.parallel) {
+    throw new ParseError(
+      IPERF3,
+      `${section}: end.streams has ${Array.isArray(streams) ? streams.length : "no"} stream(s), expected ${p.parallel}`,
+    );
+  }
+  const added = (side: "sender" | "receiver", field: "bytes" | "retransmits") =>
+    streams.reduce(
+      (a, st) => a + nonNegative(section, st?.[side]?.[field], `end.streams[].${side}.${field}`),
+      0,
+    );
   const metrics: Metric[] = [];
   for (const [key, side] of [
     ["sum_sent", "sender"],
@@ -270,6 +306,12 @@ function iperf3Run(section: Direction, body: string[], p: IperfParameters): Metr
   ] as const) {
     const s = doc.end?.[key];
     if (s === undefined) throw new ParseError(IPERF3, `${section}: no end.${key}`);
+    if (s.bytes !== added(side, "bytes")) {
+      throw new ParseError(
+        IPERF3,
+        `${section}: end.${key}.bytes ${String(s.bytes)} is not the streams' ${added(side, "bytes")}`,
+      );
+    }
     if (!(nonNegative(section, s.seconds, `end.${key}.seconds`) > 0)) {
       throw new ParseError(IPERF3, `${section}: end.${key} covers 0 seconds`);
     }
@@ -282,11 +324,28 @@ function iperf3Run(section: Direction, body: string[], p: IperfParameters): Metr
       throw new ParseError(IPERF3, `${section}: end.sum_sent.sender is ${s.sender}`);
     }
     const bps = nonNegative(section, s.bits_per_second, `end.${key}.bits_per_second`);
+    // iperf3 computes the rate as bytes * 8 / seconds: a value out of place (a line of
+    // another object) or garbled in one of the three does not agree with the others.
+    const bytes = nonNegative(section, s.bytes, `end.${key}.bytes`);
+    const seconds = s.seconds as number;
+    if (Math.abs(bps - (bytes * 8) / seconds) > 1e-5 * bps + 1) {
+      throw new ParseError(
+        IPERF3,
+        `${section}: end.${key}: bits_per_second ${bps} is not bytes ${bytes} * 8 / seconds ${seconds}`,
+      );
+    }
     metrics.push(throughput(bps / 1e6, section, side));
   }
   // TCP retransmits, counted by the sender (Linux reports them; other systems may not).
   const retransmits = doc.end?.sum_sent?.retransmits;
   if (retransmits !== undefined) {
+    nonNegative(section, retransmits, "end.sum_sent.retransmits");
+    if (retransmits !== added("sender", "retransmits")) {
+      throw new ParseError(
+        IPERF3,
+        `${section}: end.sum_sent.retransmits ${String(retransmits)} is not the streams' ${added("sender", "retransmits")}`,
+      );
+    }
     metrics.push({
       name: "retransmits",
       value: nonNegative(section, retransmits, "end.sum_sent.retransmits"),

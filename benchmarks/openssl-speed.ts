@@ -68,7 +68,10 @@ const throughputValue = /^(\d+\.\d{2})(k?)$/;
  * 10000 bytes/s are printed divided by 1000 with a 'k'; smaller ones are printed in
  * bytes/s without it (the header notwithstanding), so those are divided here.
  */
-function throughputTable(section: string, body: string[]): Metric[] {
+// The block sizes `openssl speed` tests without -bytes: 1.0.x stops at 8192.
+const blockSizes = ["16", "64", "256", "1024", "8192", "16384"];
+
+function throughputTable(section: string, expected: string, body: string[]): Metric[] {
   const start = body.findIndex((l) =>
     /^The 'numbers' are in 1000s of bytes per second processed\.\s*$/.test(l),
   );
@@ -87,6 +90,13 @@ function throughputTable(section: string, body: string[]): Metric[] {
   ) {
     throw new ParseError(ID, `${section}: cannot read block sizes from ${JSON.stringify(header)}`);
   }
+  // A garbled size would label a real number with a size that was not run.
+  if (sizes.join(" ") !== blockSizes.slice(0, sizes.length).join(" ") || sizes.length < 5) {
+    throw new ParseError(
+      ID,
+      `${section}: block sizes ${sizes.join(", ")}, expected ${blockSizes.join(", ")}`,
+    );
+  }
   const rows = body.slice(start + 2).filter((l) => l.trim() !== "");
   if (rows.length !== 1) {
     throw new ParseError(
@@ -104,6 +114,9 @@ function throughputTable(section: string, body: string[]): Metric[] {
     );
   }
   const algorithm = normalizeAlgorithm(nameTokens.join(" "));
+  if (algorithm !== expected) {
+    throw new ParseError(ID, `${section}: row for ${algorithm}, expected ${expected}`);
+  }
   return values.map((v, i) => {
     const m = throughputValue.exec(v);
     if (!m) {
@@ -240,7 +253,9 @@ export function parseOpensslSpeed(raw: string, params: OpensslSpeedParameters): 
   for (const s of got.slice(1, -1)) {
     const [kind, algorithm] = s.name.split(" ");
     metrics.push(
-      ...(kind === "evp" ? throughputTable(s.name, s.body) : signTable(s.name, algorithm, s.body)),
+      ...(kind === "evp"
+        ? throughputTable(s.name, algorithm, s.body)
+        : signTable(s.name, algorithm, s.body)),
     );
   }
   return validated(ID, { benchmark: ID, toolVersion: `${version[1]} ${version[2]}`, metrics });

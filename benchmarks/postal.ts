@@ -136,6 +136,25 @@ export function parsePostal(raw: string, params: PostalParameters): BenchmarkRes
   if (full.length === 0) {
     throw new ParseError(ID, "no whole minute reported: postal must run at least 2 minutes");
   }
+  // Every whole minute between start and stop has its line: a lost line would change
+  // the means. The last one may be missing if postal was stopped as it was due.
+  const expected: number[] = [];
+  for (let end = Math.ceil((start + 60) / 60) * 60; end <= stop; end += 60) expected.push(end);
+  if (
+    expected.length > 0 &&
+    stop - expected[expected.length - 1] < 3 &&
+    full.length < expected.length
+  ) {
+    expected.pop();
+  }
+  const clock = (epoch: number) => new Date(epoch * 1000).toISOString().slice(11, 16);
+  const ends = full.map((r) => r.end);
+  if (ends.join(",") !== expected.join(",")) {
+    throw new ParseError(
+      ID,
+      `lines for the minutes ending ${ends.map(clock).join(", ")}, expected ${expected.map(clock).join(", ")}: a line is missing`,
+    );
+  }
   const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
   const metric = (
     name: string,

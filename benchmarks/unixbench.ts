@@ -89,6 +89,28 @@ const baselined = new Set([
   "Exec System Call Overhead",
 ]);
 
+/**
+ * The unit each system test's program prints (looper counts loops per minute,
+ * fstime KBps, whetstone MWIPS, the others loops per second): a garbled unit must
+ * not relabel a number.
+ */
+const units: Record<string, string> = {
+  "Dhrystone 2 using register variables": "lps",
+  "Double-Precision Whetstone": "MWIPS",
+  "Execl Throughput": "lps",
+  "Pipe Throughput": "lps",
+  "Pipe-based Context Switching": "lps",
+  "Process Creation": "lps",
+  "System Call Overhead": "lps",
+  "Shell Scripts (1 concurrent)": "lpm",
+  "Shell Scripts (8 concurrent)": "lpm",
+  "Shell Scripts (16 concurrent)": "lpm",
+};
+function unitOf(test: string): string | undefined {
+  if (Object.prototype.hasOwnProperty.call(units, test)) return units[test];
+  return /^File (Copy|Read|Write) \d+ bufsize \d+ maxblocks$/.test(test) ? "KBps" : undefined;
+}
+
 const SYSTEM = "System Benchmarks";
 const VERSION_RE = /^\s*BYTE UNIX Benchmarks \(Version ([^)\s]+)\)\s*$/;
 const PASS_RE = /^(\d+|unknown) CPUs? in system; running (\d+) parallel cop(?:y|ies) of tests$/;
@@ -165,6 +187,8 @@ function parsePass(pass: Pass, metrics: Metric[]): void {
     const v = decimal(value, `${where}: ${test}`);
     decimal(seconds, `${where}: ${test} time`);
     if (+samples < 1) fail(`${test}: no samples`);
+    const want = unitOf(test);
+    if (want !== undefined && unit !== want) fail(`${test}: unit ${unit}, expected ${want}`);
     results.set(test, v);
     metrics.push({ name: "result", value: v, unit, direction: "higher", labels: { test, copies } });
   }

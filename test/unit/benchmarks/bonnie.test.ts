@@ -4,6 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { bonnie, bonnieParameters, parseBonnie } from "../../../benchmarks/bonnie";
 import { BenchmarkResult, ParseError } from "../../../benchmarks/types";
+import { fuzzParser } from "../../helpers/fuzz";
 
 const dir = path.join(__dirname, "..", "..", "fixtures", "benchmarks", "bonnie");
 const fixture = (name: string) => fs.readFileSync(path.join(dir, name), "utf8");
@@ -181,46 +182,12 @@ describe("parseBonnie rejects what bonnie.sh does not print", () => {
   });
 });
 
-/** True when v, or v in ms or s (latencies printed that way), is a number in text. */
-function appearsIn(v: number, text: string): boolean {
-  const numbers = (text.match(/\d+(\.\d+)?/g) ?? []).map(Number);
-  return numbers.some((n) => n === v || n * 1000 === v || n * 1e6 === v);
-}
-
-function mulberry32(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-describe("parseBonnie never invents a number", () => {
-  for (const name of [QUICK, FILES_200, FILES_197]) {
-    it(`on random truncations and deletions of ${name}`, () => {
-      const raw = fixture(name);
-      const random = mulberry32(name.length * 104729);
-      const inputs: string[] = [];
-      for (let i = 0; i < 150; i++) inputs.push(raw.slice(0, Math.floor(random() * raw.length)));
-      for (let i = 0; i < 150; i++) {
-        const a = Math.floor(random() * raw.length);
-        const b = Math.min(raw.length, a + 1 + Math.floor(random() * 8));
-        inputs.push(raw.slice(0, a) + raw.slice(b));
-      }
-      for (const text of inputs) {
-        let r: BenchmarkResult;
-        try {
-          r = parseBonnie(text);
-        } catch (e) {
-          expect(e).toBeInstanceOf(ParseError);
-          continue;
-        }
-        for (const m of r.metrics)
-          expect([m.value, appearsIn(m.value, text)]).toEqual([m.value, true]);
-      }
-    });
-  }
+fuzzParser({
+  benchmark: "bonnie",
+  parse: (raw: string) => parseBonnie(raw),
+  fixtures: [QUICK, FILES_200, FILES_197].map((name) => ({ name, raw: fixture(name), params: {} })),
+  // Latencies printed in ms or s are read as us.
+  scales: [1, 1e3, 1e6],
 });
 
 describe("bonnie module", () => {

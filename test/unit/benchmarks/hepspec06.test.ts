@@ -8,6 +8,7 @@ import {
   requireSpec2006Path,
 } from "../../../benchmarks/hepspec06";
 import { BenchmarkResult, ParseError } from "../../../benchmarks/types";
+import { fuzzParser } from "../../helpers/fuzz";
 
 const fixture = (name: string) =>
   fs.readFileSync(
@@ -17,14 +18,6 @@ const fixture = (name: string) =>
 
 const params = (extra: Record<string, unknown> = {}) =>
   hepspec06Parameters.parse({ spec2006Path: "/opt/cpu2006", ...extra });
-
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 const value = (r: BenchmarkResult, name: string, labels: Record<string, string>) => {
   const found = r.metrics.filter(
@@ -117,6 +110,30 @@ describe("parseHepspec06 (constructed fixture)", () => {
     expect(() => parseHepspec06(invalid, params())).toThrow(/444\.namd had invalid runs/);
   });
 
+  // Found by the fuzzer (minimized): copy 1's selected 444.namd row swapped with the
+  // starred row of copy 2's full table, each row intact and consistent in itself.
+  it("rejects a selected result that is not the full table's median", () => {
+    const lines = raw.split("\n");
+    const namd = lines.flatMap((l, i) => (/^444\.namd .*\*/.test(l) ? [i] : []));
+    // Copy 1: full table, selected; copy 2: full table, selected.
+    expect(namd).toHaveLength(4);
+    [lines[namd[1]], lines[namd[2]]] = [lines[namd[2]], lines[namd[1]]];
+    expect(() => parseHepspec06(lines.join("\n"), params())).toThrow(
+      /copy 1 \(CFP2006\.003\.ref\.txt\): 444\.namd: the selected result is not the full table's median/,
+    );
+  });
+
+  it("rejects a copy whose two result files are from two runs", () => {
+    const mixed = raw.replace("@@@ copy 1 CINT2006.003.ref.txt", "@@@ copy 1 CINT2006.005.ref.txt");
+    expect(() => parseHepspec06(mixed, params())).toThrow(
+      /copy 1: CFP2006\.003\.ref\.txt and CINT2006\.005\.ref\.txt are from two runs/,
+    );
+    const same = raw
+      .replace(/CFP2006\.004/, "CFP2006.003")
+      .replace(/CINT2006\.004/, "CINT2006.003");
+    expect(() => parseHepspec06(same, params())).toThrow(/copies 1 and 2: the same run 003/);
+  });
+
   it("rejects a missing benchmark of the set, and a non-numeric or inconsistent ratio", () => {
     const missing = raw.replace(/^447\.dealII .*\*.*\n/gm, "");
     expect(() => parseHepspec06(missing, params())).toThrow(/447\.dealII missing/);
@@ -125,43 +142,35 @@ describe("parseHepspec06 (constructed fixture)", () => {
     const wrong = raw.replace(/(?<=444\.namd\s+8020\s+739\s+)10\.9 /g, "19.9 ");
     expect(() => parseHepspec06(wrong, params())).toThrow(/ratio 19\.9 is not 8020 \/ 739/);
   });
+});
 
-  it("cut anywhere, gives a ParseError (the result files and @@@ end must be whole)", () => {
-    const rand = lcg(6);
-    for (let n = 0; n < 300; n++) {
-      const cut = raw.slice(0, Math.floor(rand() * (raw.length - 1)));
-      expect(() => parseHepspec06(cut, params())).toThrow(ParseError);
+fuzzParser({
+  benchmark: "hepspec06",
+  parse: parseHepspec06,
+  fixtures: [{ name: "constructed-2-copies.txt", raw, params: params() }],
+  // The geometric mean of each copy and their sum: from many lines.
+  derived: (m) => m.name !== "ratio",
+  runs: 100,
+  trusted: [
+    {
+      line: /^@@@ copy /,
+      why:
+        "a result file does not name its copy: two copies' CFP2006 (or CINT2006) headers " +
+        "swapped give each copy the other's file, and the run numbers move with them",
+    },
+  ],
+  consistent: (r) => {
+    const copies = +r.metrics.find((m) => m.name === "hepspec06")!.labels.copies;
+    let sum = 0;
+    for (let copy = 1; copy <= copies; copy++) {
+      const ratios = r.metrics.filter((m) => m.name === "ratio" && m.labels.copy === String(copy));
+      expect(ratios).toHaveLength(7);
+      const g = geometricMean(ratios.map((m) => m.value));
+      expect(value(r, "copy_geomean", { copy: String(copy) })).toBeCloseTo(g, 12);
+      sum += g;
     }
-  });
-
-  it("with one character garbled, gives a ParseError or ratios from the text and a right sum", () => {
-    const rand = lcg(2006);
-    for (let n = 0; n < 300; n++) {
-      const at = Math.floor(rand() * raw.length);
-      const ch = "0123456789.* N#=@\n"[Math.floor(rand() * 18)];
-      const bad = raw.slice(0, at) + ch + raw.slice(at + 1);
-      let r: BenchmarkResult;
-      try {
-        r = parseHepspec06(bad, params());
-      } catch (e) {
-        expect(e).toBeInstanceOf(ParseError);
-        continue;
-      }
-      const copies = +r.metrics.find((m) => m.name === "hepspec06")!.labels.copies;
-      let sum = 0;
-      for (let copy = 1; copy <= copies; copy++) {
-        const ratios = r.metrics.filter(
-          (m) => m.name === "ratio" && m.labels.copy === String(copy),
-        );
-        expect(ratios).toHaveLength(7);
-        for (const m of ratios) expect(bad).toContain(String(m.value));
-        const g = geometricMean(ratios.map((m) => m.value));
-        expect(value(r, "copy_geomean", { copy: String(copy) })).toBeCloseTo(g, 12);
-        sum += g;
-      }
-      expect(value(r, "hepspec06", { copies: String(copies) })).toBeCloseTo(sum, 12);
-    }
-  });
+    expect(value(r, "hepspec06", { copies: String(copies) })).toBeCloseTo(sum, 12);
+  },
 });
 
 describe("hepspec06 module", () => {
