@@ -486,6 +486,8 @@ async function main(): Promise<void> {
           tooBig = n;
           break;
         }
+        // A preview that failed on its own fails the same way again.
+        if (!run.ok) break;
       }
     }
   } finally {
@@ -522,7 +524,11 @@ async function main(): Promise<void> {
   });
   const failure = (n: number) => {
     const r = runs.find((x) => x.servers === n);
-    return r === undefined ? "skipped" : (r.stopped ?? `failed (exit ${r.exitCode})`);
+    if (r === undefined) return "skipped";
+    if (r.stopped) return r.stopped;
+    // The engine's one-line reason, e.g. "fork/exec /usr/bin/node: argument list too long".
+    const why = /error: (?:an unhandled error occurred: )?(.*)$/m.exec(r.error ?? "")?.[1] ?? "";
+    return `failed (exit ${r.exitCode}${why ? `: ${why.replace(/^.*: (?=[^:]+$)/, "")}` : ""})`;
   };
   const rows = [
     [
