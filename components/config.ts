@@ -302,7 +302,7 @@ export const testbedSchema = z
               let clash = false;
               for (let n = 0; n < count; n++, ordinal++) {
                 if (p.type !== "openvz") continue;
-                const ctid = (explicit ?? 1000) + n + (explicit === undefined ? ordinal : 0);
+                const ctid = explicit === undefined ? 1000 + ordinal : explicit + n;
                 const other = ctids.get(ctid);
                 if (other !== undefined && other !== g.name && !clash) {
                   clash = true;

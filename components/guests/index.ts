@@ -176,7 +176,8 @@ export function createGuests(args: GuestsArgs): Guest[] {
               guest: g.name,
               index: i,
               count: g.count,
-              ctid: (g.ctid ?? 1000) + i + (g.ctid === undefined ? ordinal : 0),
+              // Default CTIDs follow the server-wide ordinal, so they never clash by themselves.
+              ctid: g.ctid === undefined ? 1000 + ordinal : g.ctid + i,
               template: config.template,
               cpuUnits: g.cpuShares,
               cpus: g.cpus,

@@ -671,14 +671,14 @@ const cases: Case[] = [
     message: /gets CTID 202, as guest 'a' does/,
   },
   {
-    what: "default OpenVZ CTIDs that collide (count 2, then another guest)",
+    what: "an OpenVZ CTID that another guest's default already has",
     kind: "duplicate name",
     config: platform({
       type: "openvz",
-      guests: [{ name: "a", count: 2 }, { name: "b" }],
+      guests: [{ name: "a", count: 2 }, { name: "b", ctid: 1001 }],
     }),
-    path: "servers[0].platforms[0].guests[1].name",
-    message: /gets CTID 1002, as guest 'a' does/,
+    path: "servers[0].platforms[0].guests[1].ctid",
+    message: /gets CTID 1001, as guest 'a' does/,
   },
   {
     what: "a VMware guest without a connection",
