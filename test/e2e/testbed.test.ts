@@ -1,4 +1,4 @@
-import { execFileSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
@@ -37,6 +37,32 @@ function pulumi(...args: string[]): string {
   }
 }
 
+/** Like pulumi(), but returns everything it printed, stderr included, for the secrets check. */
+function pulumiLog(...args: string[]): string {
+  const r = spawnSync(
+    "bash",
+    [path.join(root, "scripts", "pulumi.sh"), ...args, "--stack", stack],
+    {
+      cwd: root,
+      env,
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
+  if (r.status !== 0) throw new Error(`pulumi ${args.join(" ")} failed:\n${r.stdout}\n${r.stderr}`);
+  return r.stdout + r.stderr;
+}
+
+/** Every file's text under a directory. */
+function readTree(dir: string): string {
+  return fs
+    .readdirSync(dir, { recursive: true, encoding: "utf8" })
+    .map((f) => path.join(dir, f))
+    .filter((f) => fs.statSync(f).isFile())
+    .map((f) => fs.readFileSync(f, "utf8"))
+    .join("\n");
+}
+
 const sh = (cmd: string) => execFileSync("bash", ["-c", cmd], { encoding: "utf8" });
 
 /** What of this stack exists on the machine: libvirt objects, containers, namespaces, processes. */
@@ -68,6 +94,9 @@ function sshBanner(port: number): Promise<string> {
 
 let upStarted = false;
 let destroyed = false;
+
+// Other stacks (a user's `npm run testbed`) may share the machine's workspace.
+const workspaceBefore = fs.existsSync("/var/lib/virt-testbed");
 
 const hasHardwareVirt = /\b(vmx|svm)\b/.test(fs.readFileSync("/proc/cpuinfo", "utf8"));
 
@@ -101,7 +130,7 @@ describe("the default stack, for real", () => {
     pulumi("stack", "init");
     const t0 = Date.now();
     upStarted = true;
-    pulumi("up", "--yes", "--skip-preview");
+    const upLog = pulumiLog("up", "--yes", "--skip-preview");
     console.log(`up: ${((Date.now() - t0) / 1000).toFixed(1)}s`);
 
     const outputs = JSON.parse(pulumi("stack", "output", "--json"));
@@ -127,6 +156,7 @@ describe("the default stack, for real", () => {
     const [ct] = p.lxc.guests;
     expect(ct).toMatchObject({ kind: "lxc", name: `vtb-${stack}-ct`, memoryMiB: 2048 });
     expect(["running", "degraded"]).toContain(ct.systemd);
+    expect(ct.netns).toMatch(/^vtb-[0-9a-f]{8}$/);
     const [vm] = p.kvm.guests;
     expect(p.kvm.info.accel).toBe(local.accel.accel);
     expect(vm).toMatchObject({
@@ -190,8 +220,12 @@ describe("the default stack, for real", () => {
       `TCG guest aes-128-cbc 16 KiB blocks: ${aes.percentOfBaseline.toFixed(1)}% of bare metal`,
     );
     // Archived with raw outputs, tool versions and the targets' facts.
-    const archive = outputs.archive as string;
+    const archive = outputs.archive.local as string;
     const saved = JSON.parse(fs.readFileSync(path.join(archive, "results.json"), "utf8"));
+    // With the configuration and the testbed's description, so a run explains itself.
+    expect(saved.config.servers[0].name).toBe("local");
+    expect(saved.config.sshKeys).toBeUndefined();
+    expect(saved.testbed.local.platforms.kvm.info.accel).toBe(local.accel.accel);
     expect(saved.results.local.baseline.host["openssl-speed"].toolVersion).toMatch(/^OpenSSL /);
     expect(saved.targets["local/baseline/host"].cpu.logicalCpus).toBe(os.cpus().length);
     // Each trial's raw output, re-parsed by the same parser the run used.
@@ -204,9 +238,43 @@ describe("the default stack, for real", () => {
     );
     expect(reparsed.metrics.length).toBeGreaterThan(0);
 
+    // The guests' SSH private key is a secret: readable with --show-secrets, and
+    // nowhere in plain state, the update's log, the outputs or the archive.
+    const secretState = pulumi("stack", "export", "--show-secrets");
+    const keyBody = /-----BEGIN OPENSSH PRIVATE KEY-----\\n([A-Za-z0-9+/=\\n]+)-----END/
+      .exec(secretState)?.[1]
+      .replace(/\\n/g, "");
+    expect(keyBody?.length).toBeGreaterThan(200);
+    // Most of the body is the same for every ed25519 key, or is the public key;
+    // these characters are the private seed's (ahead of the comment and padding).
+    const seed = keyBody!.slice(-100, -76);
+    const needles = [seed, Buffer.from(seed).toString("base64")];
+    const stackFiles = path.join(backend, ".pulumi", "stacks");
+    const haystacks: Record<string, string> = {
+      "plain state export": pulumi("stack", "export"),
+      "state files": readTree(stackFiles),
+      "log of up": upLog,
+      "stack outputs": pulumi("stack", "output", "--json"),
+      archive: readTree(archive),
+    };
+    for (const [where, text] of Object.entries(haystacks)) {
+      expect({ where, leaked: needles.some((n) => text.includes(n)) }).toEqual({
+        where,
+        leaked: false,
+      });
+    }
+
     // A second look changes nothing: no benchmark would run again.
     pulumi("preview", "--expect-no-changes");
 
+    // libvirtd dies, as on a restart of a host without systemd: destroy must still
+    // work, because the project's CLI brings the daemon back for a state with libvirt objects.
+    if (!fs.existsSync("/run/systemd/system")) {
+      sh(
+        "pkill -x libvirtd; for i in $(seq 50); do pidof libvirtd >/dev/null || break; sleep 0.2; done",
+      );
+      expect(() => sh("virsh -c qemu:///system version 2>/dev/null")).toThrow();
+    }
     const t1 = Date.now();
     pulumi("destroy", "--yes", "--skip-preview");
     destroyed = true;
@@ -217,9 +285,11 @@ describe("the default stack, for real", () => {
     expect(
       sh("ip netns list")
         .split("\n")
-        .filter((l) => l.startsWith("vtb-")),
+        .filter((l) => l.startsWith(`${ct.netns} `) || l === ct.netns),
     ).toEqual([]);
-    expect(fs.existsSync("/var/lib/virt-testbed")).toBe(false);
+    expect(fs.existsSync(`/var/lib/virt-testbed/lxc/vtb-${stack}-ct`)).toBe(false);
+    expect(fs.existsSync(`/var/lib/virt-testbed/pools/vtb-${stack}`)).toBe(false);
+    if (!workspaceBefore) expect(fs.existsSync("/var/lib/virt-testbed")).toBe(false);
     // Nothing measured is lost: the archive outlives the testbed.
     expect(fs.existsSync(path.join(archive, "results.json"))).toBe(true);
     pulumi("stack", "rm", "--yes", "--preserve-config");
