@@ -675,7 +675,10 @@ const cases: Case[] = [
     kind: "duplicate name",
     config: platform({
       type: "openvz",
-      guests: [{ name: "a", count: 2 }, { name: "b", ctid: 1001 }],
+      guests: [
+        { name: "a", count: 2 },
+        { name: "b", ctid: 1001 },
+      ],
     }),
     path: "servers[0].platforms[0].guests[1].ctid",
     message: /gets CTID 1001, as guest 'a' does/,
