@@ -199,7 +199,10 @@ export function findRun(
     typeof archive === "string"
       ? [archive]
       : typeof archive === "object" && archive !== null
-        ? Object.values(archive).filter((d): d is string => typeof d === "string" && d !== "")
+        ? // A server whose steps failed has no folder: its output is Pulumi's unknown value.
+          Object.values(archive).filter(
+            (d): d is string => typeof d === "string" && path.isAbsolute(d),
+          )
         : [];
   if (dirs.length === 0) {
     throw new Error(

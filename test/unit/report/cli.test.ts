@@ -107,6 +107,15 @@ describe("npm run report", () => {
     expect(md).toMatch(/## Summary: % of bare metal on local/);
     expect(md).toMatch(/## Summary: % of bare metal on remote/);
   }, 60000);
+  it("reports the servers that ran when another failed (its archive output is unknown)", async () => {
+    const a = scratchCopy(fixture);
+    const r = await run(["--stack", "two"], os.tmpdir(), () => ({
+      // What `pulumi stack output --json` prints for an output a failed step left unknown.
+      archive: { local: a, ghost: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" },
+    }));
+    expect(r.err).toBe("");
+    expect(r.out.split("\n")[0]).toBe(path.join(a, "report.html"));
+  }, 60000);
   it("finds a run by its id under results/<stack>/", async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "vtb-root-"));
     const dir = path.join(root, "results", "testbed", fixture.runId);
