@@ -97,16 +97,18 @@ export function runScript(
     child.stderr.on("data", (d: Buffer) => {
       if (stderr.length < limit) stderr += d.toString();
     });
+    // The whole process group: a script's children must not outlive it.
+    const killGroup = () => {
+      if (child.pid === undefined) return;
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {
+        child.kill("SIGKILL");
+      }
+    };
     const timer = setTimeout(() => {
       timedOut = true;
-      // The whole process group: a script's children must not outlive it.
-      if (child.pid !== undefined) {
-        try {
-          process.kill(-child.pid, "SIGKILL");
-        } catch {
-          child.kill("SIGKILL");
-        }
-      }
+      killGroup();
     }, timeoutSeconds * 1000);
     // A pulumi killed mid-update (SIGKILL) leaves this provider running: once the
     // engine's address stops answering, stop the script rather than let it run
@@ -120,13 +122,7 @@ export function runScript(
           probe.once("connect", () => probe.destroy());
           probe.once("error", () => {
             engineGone = true;
-            if (child.pid !== undefined) {
-              try {
-                process.kill(-child.pid, "SIGKILL");
-              } catch {
-                child.kill("SIGKILL");
-              }
-            }
+            killGroup();
           });
         }, 2000)
       : undefined;
