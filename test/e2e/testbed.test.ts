@@ -1,54 +1,28 @@
-import { execFileSync, spawnSync } from "child_process";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
+import { root, TestStack } from "../helpers/stack";
 
 // The real thing: the project's Pulumi CLI runs the default stack's
 // configuration on this machine, as stack `e2etest` in a throwaway backend and
 // with its own guest SSH port, so a user's own `testbed` stack is never touched.
-const root = path.join(__dirname, "..", "..");
 const stack = "e2etest";
-const stackFile = path.join(root, `Pulumi.${stack}.yaml`);
-const backend = fs.mkdtempSync(path.join(os.tmpdir(), "vtb-e2e-state-"));
 const sshPort = 22300;
-const env = {
-  ...process.env,
-  PULUMI_BACKEND_URL: `file://${backend}`,
-  PULUMI_CONFIG_PASSPHRASE: "",
-};
-
-function pulumi(...args: string[]): string {
-  try {
-    return execFileSync(
-      "bash",
-      [path.join(root, "scripts", "pulumi.sh"), ...args, "--stack", stack],
-      {
-        cwd: root,
-        env,
-        encoding: "utf8",
-        maxBuffer: 64 * 1024 * 1024,
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-  } catch (e) {
-    const err = e as { stdout?: string; stderr?: string };
-    throw new Error(`pulumi ${args.join(" ")} failed:\n${err.stdout ?? ""}\n${err.stderr ?? ""}`);
-  }
-}
+const testStack = new TestStack(
+  stack,
+  fs
+    .readFileSync(path.join(root, "Pulumi.testbed.yaml"), "utf8")
+    .replace(/^encryptionsalt:.*$/m, "")
+    .replace("      profile: auto\n", `      profile: auto\n      guestSshPortBase: ${sshPort}\n`),
+);
+const backend = testStack.backend;
+const pulumi = (...args: string[]) => testStack.pulumi(...args);
 
 /** Like pulumi(), but returns everything it printed, stderr included, for the secrets check. */
 function pulumiLog(...args: string[]): string {
-  const r = spawnSync(
-    "bash",
-    [path.join(root, "scripts", "pulumi.sh"), ...args, "--stack", stack],
-    {
-      cwd: root,
-      env,
-      encoding: "utf8",
-      maxBuffer: 64 * 1024 * 1024,
-    },
-  );
+  const r = testStack.run(...args);
   if (r.status !== 0) throw new Error(`pulumi ${args.join(" ")} failed:\n${r.stdout}\n${r.stderr}`);
   return r.stdout + r.stderr;
 }
@@ -100,14 +74,6 @@ const workspaceBefore = fs.existsSync("/var/lib/virt-testbed");
 
 const hasHardwareVirt = /\b(vmx|svm)\b/.test(fs.readFileSync("/proc/cpuinfo", "utf8"));
 
-beforeAll(() => {
-  const config = fs
-    .readFileSync(path.join(root, "Pulumi.testbed.yaml"), "utf8")
-    .replace(/^encryptionsalt:.*$/m, "")
-    .replace("      profile: auto\n", `      profile: auto\n      guestSshPortBase: ${sshPort}\n`);
-  fs.writeFileSync(stackFile, config);
-});
-
 afterAll(() => {
   // Whatever happened, nothing of the test stack stays on the machine.
   if (upStarted && !destroyed) {
@@ -118,8 +84,7 @@ afterAll(() => {
       return;
     }
   }
-  fs.rmSync(backend, { recursive: true, force: true });
-  fs.rmSync(stackFile, { force: true });
+  testStack.remove();
   fs.rmSync(path.join(root, "results", stack), { recursive: true, force: true });
 });
 
