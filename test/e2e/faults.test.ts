@@ -1,17 +1,9 @@
-import { execFileSync, spawnSync } from "child_process";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
-import { startSshd } from "../helpers/sshd";
+import { freePort, startSshd } from "../helpers/sshd";
 import { root, TestStack } from "../helpers/stack";
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer().listen(0, "127.0.0.1");
-  await new Promise((r) => srv.once("listening", r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 // Faults provoked for real on this machine: a second update on a locked stack,
 // an update stopped by SIGINT and one killed by SIGKILL, each followed by an
@@ -122,19 +114,14 @@ ${ssh("refusing", refusing)}${ssh("silent", (silent.address() as net.AddressInfo
     try {
       s.pulumi("stack", "init");
       for (const n of ["refusing", "silent", "wrongkey"]) {
-        const r = spawnSync(
-          "bash",
-          [
-            path.join(root, "scripts", "pulumi.sh"),
-            "config",
-            "set",
-            "--secret",
-            "--path",
-            `testbed:sshKeys.${n}`,
-            "--stack",
-            s.name,
-          ],
-          { cwd: root, env: s.env, input: other, encoding: "utf8" },
+        // From stdin: the key never appears on a command line.
+        const r = s.runWithInput(
+          other,
+          "config",
+          "set",
+          "--secret",
+          "--path",
+          `testbed:sshKeys.${n}`,
         );
         expect(r.status).toBe(0);
       }

@@ -12,7 +12,8 @@ export interface TestSshd {
   stop(): void;
 }
 
-async function freePort(): Promise<number> {
+/** A loopback port nothing listens on (for now). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.listen(0, "127.0.0.1", () => {

@@ -40,9 +40,15 @@ export class TestStack {
 
   /** Runs the CLI to the end; whatever it exits with. */
   run(...args: string[]): Result {
+    return this.runWithInput("", ...args);
+  }
+
+  /** Like run(), with `input` on its stdin (a secret for `config set`). */
+  runWithInput(input: string, ...args: string[]): Result {
     const r = spawnSync("bash", this.args(args), {
       cwd: root,
       env: this.env,
+      input,
       encoding: "utf8",
       maxBuffer: 64 * 1024 * 1024,
     });
