@@ -1,7 +1,7 @@
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { benchmarks, pairs } from "./benchmarks";
-import { loadTestbedConfig } from "./components/config";
+import { loadTestbedConfig, serverKey } from "./components/config";
 import { createGuests, GuestImage, GuestKey, guestInfos, imagePackages } from "./components/guests";
 import {
   aggregateConcurrent,
@@ -45,7 +45,7 @@ const key = () => (guestKey ??= new GuestKey("guest-key"));
 const servers = config.servers.map((server) => {
   const srv = new PhysicalServer(server.name, {
     server,
-    sshPrivateKey: config.sshKeys.apply((k) => k[server.name]),
+    sshPrivateKey: config.sshKeys.apply((k) => serverKey(k, server)),
     defaultProbeKernel: process.env.VTB_GUEST_KERNEL,
   });
   // A server has platforms; a platform has guests. The image is built once per server.

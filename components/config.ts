@@ -16,10 +16,12 @@ const name = z
 
 const localConnection = z.object({ type: z.literal("local") }).strict();
 
-// Host names and addresses only: they reach ssh and error messages.
+// Host names and addresses only: they reach ssh and error messages. `{n}` stands
+// for a server's number in a group of identical servers (see `count`).
+const hostPattern = /^[A-Za-z0-9][A-Za-z0-9.:-]{0,252}$/;
 const host = z
   .string({ error: (iss) => (iss.input === undefined ? "required" : "expected a string") })
-  .regex(/^[A-Za-z0-9][A-Za-z0-9.:-]{0,252}$/, "a host name or IP address");
+  .refine((h) => hostPattern.test(h.replace(/\{n\}/g, "0")), "a host name or IP address");
 const port = z.number().int().min(1).max(65535);
 const user = z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, "a Unix user name");
 
@@ -160,6 +162,12 @@ export type PlatformConfig = z.infer<typeof platformSchema>;
 export const serverSchema = z
   .object({
     name,
+    /**
+     * Identical servers, say a blade farm: `count` servers named <name>-0,
+     * <name>-1 ..., each reached at the connection's host with `{n}` replaced by
+     * its number. The key under sshKeys.<name> serves them all unless one has its own.
+     */
+    count: z.number().int().min(1).max(999).default(1),
     connection: z.discriminatedUnion("type", [localConnection, sshConnection], {
       error: "expected { type: local } or { type: ssh, host: ... }",
     }),
@@ -231,16 +239,45 @@ export const testbedSchema = z
         });
       } else ids.set(b.id, i);
     });
-    const seen = new Set<string>();
+    const seen = new Map<string, string>();
     cfg.servers.forEach((s, i) => {
-      if (seen.has(s.name)) {
+      for (const n of serverNames(s)) {
+        const other = seen.get(n);
+        if (other !== undefined) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["servers", i, "name"],
+            message:
+              n === s.name && other === n
+                ? `duplicate server name '${s.name}'`
+                : `server '${s.name}'${s.count > 1 ? ` (count ${s.count})` : ""} makes a server named '${n}', as server '${other}' does`,
+          });
+          break;
+        }
+        seen.set(n, s.name);
+      }
+      if (s.count > 1) {
+        const last = `${s.name}-${s.count - 1}`;
+        if (s.connection.type !== "ssh" || !s.connection.host.includes("{n}")) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["servers", i, "count"],
+            message: `${s.count} servers need ${s.connection.type === "ssh" ? "" : "an ssh connection with "}'{n}' in connection.host, one host each (e.g. host: blade-{n}.example.org)`,
+          });
+        } else if (last.length > 31) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["servers", i, "name"],
+            message: `server names up to '${last}' are longer than 31 characters`,
+          });
+        }
+      } else if (s.connection.type === "ssh" && s.connection.host.includes("{n}")) {
         ctx.addIssue({
           code: "custom",
-          path: ["servers", i, "name"],
-          message: `duplicate server name '${s.name}'`,
+          path: ["servers", i, "connection", "host"],
+          message: "'{n}' is a server's number in a group: set count as well",
         });
       }
-      seen.add(s.name);
       const types = new Set<string>();
       const guestNames = new Set<string>();
       // What createGuests (components/guests) makes of each guest: `count` instances
@@ -334,9 +371,41 @@ export const testbedSchema = z
       }
     });
   });
-export type TestbedConfig = Omit<z.infer<typeof testbedSchema>, "benchmarks"> & {
+/** The names a server entry makes: its own, or <name>-0 ... for a group. */
+function serverNames(s: { name: string; count: number }): string[] {
+  return s.count > 1 ? Array.from({ length: s.count }, (_, n) => `${s.name}-${n}`) : [s.name];
+}
+
+type ParsedServer = z.infer<typeof serverSchema>;
+/** One physical server; `group` is the config entry it came from (its name), for its key. */
+export type Server = ParsedServer & { group: string };
+
+export type TestbedConfig = Omit<z.infer<typeof testbedSchema>, "benchmarks" | "servers"> & {
   benchmarks: BenchmarkConfig[];
+  servers: Server[];
 };
+
+/** A group of identical servers as its members, each with its own name and host. */
+export function expandServers(servers: readonly ParsedServer[]): Server[] {
+  return servers.flatMap((s) =>
+    serverNames(s).map((name, n) => {
+      if (s.count === 1 || s.connection.type !== "ssh") return { ...s, group: s.name };
+      const c = s.connection;
+      const at = (h: string) => h.replace(/\{n\}/g, String(n));
+      return {
+        ...s,
+        name,
+        count: 1,
+        group: s.name,
+        connection: {
+          ...c,
+          host: at(c.host),
+          ...(c.jump ? { jump: { ...c.jump, host: at(c.jump.host) } } : {}),
+        },
+      };
+    }),
+  );
+}
 
 /** `servers[1].connection.type` style, the way the key is written in the stack file. */
 export function keyPath(path: readonly PropertyKey[]): string {
@@ -403,12 +472,18 @@ export function parseTestbedConfig(raw: Record<string, unknown>): TestbedConfig 
       }
     });
   }
-  if (lines.length === 0 && result.success) return result.data as TestbedConfig;
+  if (lines.length === 0 && result.success) {
+    return { ...result.data, servers: expandServers(result.data.servers) } as TestbedConfig;
+  }
   throw new Error(`invalid stack configuration:\n${lines.join("\n")}`);
 }
 
 /** The config key holding a server's SSH private key (a Pulumi secret). */
 export const sshKeyPath = (server: string) => `${namespace}:sshKeys.${server}`;
+
+/** A server's key: its own, or its group's. */
+export const serverKey = (keys: Record<string, string>, s: Pick<Server, "name" | "group">) =>
+  keys[s.name] ?? keys[s.group];
 
 /**
  * Every SSH server needs its private key under testbed:sshKeys.<server>, set
@@ -417,18 +492,25 @@ export const sshKeyPath = (server: string) => `${namespace}:sshKeys.${server}`;
 export function checkSshKeys(cfg: TestbedConfig, keys: Record<string, unknown> | undefined): void {
   // Servers reached over SSH, and existing VMware guests, which are reached the same way.
   const needKeys = cfg.servers.flatMap((s) => [
-    ...(s.connection.type === "ssh" ? [{ name: s.name, what: "server" }] : []),
+    ...(s.connection.type === "ssh" ? [{ name: s.name, group: s.group, what: "server" }] : []),
     ...s.platforms.flatMap((p) =>
-      p.type === "vmware" ? p.guests.map((g) => ({ name: g.name, what: "vmware guest" })) : [],
+      p.type === "vmware"
+        ? p.guests.map((g) => ({ name: g.name, group: g.name, what: "vmware guest" }))
+        : [],
     ),
   ]);
   const missing = needKeys
-    .filter((k) => typeof keys?.[k.name] !== "string")
-    .map(
-      (k) =>
-        `  ${sshKeyPath(k.name)}: required (the SSH private key for ${k.what} ${k.name}); set it with\n` +
-        `    npm run pulumi -- config set --secret --path '${sshKeyPath(k.name)}' < KEYFILE`,
-    );
+    .filter((k) => typeof keys?.[k.name] !== "string" && typeof keys?.[k.group] !== "string")
+    // A group's members share their group's key: name it once.
+    .filter((k, i, all) => all.findIndex((o) => o.group === k.group) === i)
+    .map((k) => {
+      const at = k.group === k.name ? k.name : k.group;
+      const who = k.group === k.name ? `${k.what} ${k.name}` : `servers ${k.group}-0 ... (count)`;
+      return (
+        `  ${sshKeyPath(at)}: required (the SSH private key for ${who}); set it with\n` +
+        `    npm run pulumi -- config set --secret --path '${sshKeyPath(at)}' < KEYFILE`
+      );
+    });
   if (missing.length > 0) throw new Error(`invalid stack configuration:\n${missing.join("\n")}`);
 }
 

@@ -99,8 +99,6 @@ const required: Record<string, Record<string, unknown>> = {
   hepspec06: { spec2006Path: "/opt/spec2006" },
 };
 
-const serverName = (i: number) => `blade-${String(i + 1).padStart(3, "0")}`;
-
 function testbedConfig(n: number) {
   return {
     benchmarks: benchIds.map((id) => ({
@@ -108,20 +106,26 @@ function testbedConfig(n: number) {
       repeats: 3,
       ...(required[id] ? { parameters: required[id] } : {}),
     })),
-    servers: Array.from({ length: n }, (_, i) => ({
-      name: serverName(i),
-      // Reserved by RFC 2606: never resolves, and a preview does not try.
-      connection: { type: "ssh", host: `${serverName(i)}.invalid` },
-      profile: "dual-e5420-blade",
-      platforms: [
-        { type: "baseline" },
-        {
-          type: "kvm",
-          accel: "kvm",
-          guests: [{ name: "vm", count: guestCount, vcpus: 1, memoryMiB: 1792 }],
-        },
-      ],
-    })),
+    // One group of identical blades, as a blade farm is configured: a list of
+    // 256 servers would pass Linux's 128 KiB limit on one environment variable,
+    // which is how Pulumi hands the config to the program (pulumi/pulumi#8680).
+    servers: [
+      {
+        name: "blade",
+        count: n,
+        // Reserved by RFC 2606: never resolves, and a preview does not try.
+        connection: { type: "ssh", host: n > 1 ? "blade-{n}.invalid" : "blade.invalid" },
+        profile: "dual-e5420-blade",
+        platforms: [
+          { type: "baseline" },
+          {
+            type: "kvm",
+            accel: "kvm",
+            guests: [{ name: "vm", count: guestCount, vcpus: 1, memoryMiB: 1792 }],
+          },
+        ],
+      },
+    ],
   };
 }
 
@@ -139,7 +143,7 @@ function makeStack(n: number, privateKey: string): { stack: string; configFile: 
       "set",
       "--secret",
       "--path",
-      `testbed:sshKeys.${serverName(0)}`,
+      "testbed:sshKeys.blade",
       "--config-file",
       configFile,
       "--stack",
@@ -147,13 +151,13 @@ function makeStack(n: number, privateKey: string): { stack: string; configFile: 
     ],
     privateKey,
   );
-  // Every server gets the same key: its ciphertext, under the file's salt.
+  // The group's one key: its ciphertext, under the file's salt.
   const written = fs.readFileSync(configFile, "utf8");
   const secure = /secure: '?(v1:[A-Za-z0-9+/=:]+)/.exec(written)?.[1];
   const salt = /^encryptionsalt: (.*)$/m.exec(written)?.[1];
   if (!secure || !salt) throw new Error(`bench-scale: no secret in ${configFile}:\n${written}`);
   const cfg = testbedConfig(n);
-  const sshKeys = Object.fromEntries(cfg.servers.map((s) => [s.name, { secure }]));
+  const sshKeys = { blade: { secure } };
   // JSON is YAML: one flow-style value per key.
   fs.writeFileSync(
     configFile,

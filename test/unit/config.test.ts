@@ -5,6 +5,7 @@ import {
   checkSshKeys,
   loadTestbedConfig,
   parseTestbedConfig,
+  serverKey,
   stackConfigValues,
 } from "../../components/config";
 
@@ -163,6 +164,45 @@ const cases: Case[] = [
     config: { servers: [local, local] },
     path: "servers[1].name",
     message: /duplicate server name 'local'/,
+  },
+  {
+    what: "a group of servers makes a name another server has",
+    kind: "duplicate name",
+    config: {
+      servers: [
+        { name: "blade-1", connection: ssh },
+        { name: "blade", count: 3, connection: { type: "ssh", host: "b{n}" } },
+      ],
+    },
+    path: "servers[1].name",
+    message: /server 'blade' \(count 3\) makes a server named 'blade-1', as server 'blade-1' does/,
+  },
+  {
+    what: "a group of servers on the local machine",
+    kind: "conflict",
+    config: server({ count: 2 }),
+    path: "servers[0].count",
+    message: /an ssh connection with '\{n\}' in connection.host/,
+  },
+  {
+    what: "a group of servers all at one host",
+    kind: "conflict",
+    config: { servers: [{ name: "blade", count: 2, connection: ssh }] },
+    path: "servers[0].count",
+    message: /'\{n\}' in connection.host, one host each/,
+  },
+  {
+    what: "{n} in a host without count",
+    kind: "conflict",
+    config: { servers: [{ name: "blade", connection: { type: "ssh", host: "b{n}" } }] },
+    path: "servers[0].connection.host",
+    message: /set count as well/,
+  },
+  {
+    what: "a group of 1000 servers",
+    kind: "out of range",
+    config: { servers: [{ name: "b", count: 1000, connection: { type: "ssh", host: "b{n}" } }] },
+    path: "servers[0].count",
   },
   {
     what: "an unknown server key",
@@ -913,6 +953,8 @@ describe("testbed config", () => {
     const cfg = parseTestbedConfig({ servers: [local] });
     expect(cfg.servers[0]).toEqual({
       ...local,
+      count: 1,
+      group: "local",
       profile: "auto",
       strictProfile: false,
       platforms: [{ type: "baseline" }],
@@ -1124,6 +1166,54 @@ describe("bad config under the real program", () => {
     },
     30_000,
   );
+});
+
+describe("a group of identical servers (count)", () => {
+  const cfg = parseTestbedConfig({
+    servers: [
+      local,
+      {
+        name: "blade",
+        count: 3,
+        connection: { type: "ssh", host: "blade-{n}.example", jump: { host: "gw{n}" } },
+      },
+    ],
+  });
+
+  it("becomes one server per member, each with its own name and host", () => {
+    expect(cfg.servers.map((s) => [s.name, s.group, s.count])).toEqual([
+      ["local", "local", 1],
+      ["blade-0", "blade", 1],
+      ["blade-1", "blade", 1],
+      ["blade-2", "blade", 1],
+    ]);
+    expect(
+      cfg.servers.map((s) =>
+        s.connection.type === "ssh" ? [s.connection.host, s.connection.jump?.host] : null,
+      ),
+    ).toEqual([
+      null,
+      ["blade-0.example", "gw0"],
+      ["blade-1.example", "gw1"],
+      ["blade-2.example", "gw2"],
+    ]);
+  });
+
+  it("shares the group's key unless a member has its own", () => {
+    expect(() => checkSshKeys(cfg, undefined)).toThrow(
+      /testbed:sshKeys\.blade: required \(the SSH private key for servers blade-0 \.\.\. \(count\)\)/,
+    );
+    // Named once for the whole group.
+    expect(() => checkSshKeys(cfg, undefined)).toThrow(/^[^\n]*\n[^\n]*\n[^\n]*$/);
+    expect(() => checkSshKeys(cfg, { blade: "k" })).not.toThrow();
+    const keys = { blade: "group", "blade-1": "own" };
+    expect(cfg.servers.map((s) => serverKey(keys, s))).toEqual([
+      undefined,
+      "group",
+      "own",
+      "group",
+    ]);
+  });
 });
 
 describe("SSH keys", () => {
