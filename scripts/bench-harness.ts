@@ -28,7 +28,7 @@ import { exportLines } from "../components/command";
 import { outcome, Results } from "../components/measure/results";
 import { parseTrials } from "../components/measure/trials";
 import { median } from "../components/results/stats";
-import { root, TestStack } from "../test/helpers/stack";
+import { defaultStackConfig, root, TestStack } from "../test/helpers/stack";
 
 const { values } = parseArgs({
   options: {
@@ -323,16 +323,7 @@ async function main(): Promise<void> {
   const outDir = path.join(root, "results", "bench-harness", stamp);
   fs.mkdirSync(outDir, { recursive: true });
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "vtb-bench-harness-"));
-  const s = new TestStack(
-    stackName,
-    fs
-      .readFileSync(path.join(root, "Pulumi.testbed.yaml"), "utf8")
-      .replace(/^encryptionsalt:.*$/m, "")
-      .replace(
-        "      profile: auto\n",
-        `      profile: auto\n      guestSshPortBase: ${sshPort}\n`,
-      ),
-  );
+  const s = new TestStack(stackName, defaultStackConfig(sshPort));
   let created = false;
   try {
     s.pulumi("stack", "init");

@@ -1,20 +1,16 @@
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { root, TestStack } from "../helpers/stack";
+import { defaultStackConfig, root, TestStack } from "../helpers/stack";
 
 // Three up -> destroy cycles of the default stack's testbed (bare metal, an LXC
 // container, a QEMU guest) in a row, with one short benchmark so each cycle
 // archives a run: the machine is as it was after each, and every archive stays.
 const name = "e2ecycles";
-const config = fs
-  .readFileSync(path.join(root, "Pulumi.testbed.yaml"), "utf8")
-  .replace(/^encryptionsalt:.*$/m, "")
-  .replace(
-    / {2}testbed:benchmarks:\n(?: {4}.*\n)+/,
-    "  testbed:benchmarks:\n    - id: openssl-speed\n      profile: quick\n      repeats: 1\n",
-  )
-  .replace("      profile: auto\n", "      profile: auto\n      guestSshPortBase: 22600\n");
+const config = defaultStackConfig(22600).replace(
+  / {2}testbed:benchmarks:\n(?: {4}.*\n)+/,
+  "  testbed:benchmarks:\n    - id: openssl-speed\n      profile: quick\n      repeats: 1\n",
+);
 
 const sh = (cmd: string) => execFileSync("bash", ["-c", cmd], { encoding: "utf8" });
 

@@ -3,20 +3,14 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { root, TestStack } from "../helpers/stack";
+import { defaultStackConfig, root, TestStack } from "../helpers/stack";
 
 // The real thing: the project's Pulumi CLI runs the default stack's
 // configuration on this machine, as stack `e2etest` in a throwaway backend and
 // with its own guest SSH port, so a user's own `testbed` stack is never touched.
 const stack = "e2etest";
 const sshPort = 22300;
-const testStack = new TestStack(
-  stack,
-  fs
-    .readFileSync(path.join(root, "Pulumi.testbed.yaml"), "utf8")
-    .replace(/^encryptionsalt:.*$/m, "")
-    .replace("      profile: auto\n", `      profile: auto\n      guestSshPortBase: ${sshPort}\n`),
-);
+const testStack = new TestStack(stack, defaultStackConfig(sshPort));
 const backend = testStack.backend;
 const pulumi = (...args: string[]) => testStack.pulumi(...args);
 

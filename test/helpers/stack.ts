@@ -5,6 +5,21 @@ import * as path from "path";
 
 export const root = path.join(__dirname, "..", "..");
 
+/**
+ * The default stack's config (Pulumi.testbed.yaml) for a throwaway stack: its
+ * own guest SSH ports, so it never collides with a user's `testbed` stack, and
+ * no salt (the throwaway stack makes its own).
+ */
+export function defaultStackConfig(guestSshPortBase: number): string {
+  return fs
+    .readFileSync(path.join(root, "Pulumi.testbed.yaml"), "utf8")
+    .replace(/^encryptionsalt:.*$/m, "")
+    .replace(
+      "      profile: auto\n",
+      `      profile: auto\n      guestSshPortBase: ${guestSshPortBase}\n`,
+    );
+}
+
 export interface Result {
   status: number | null;
   signal: NodeJS.Signals | null;
