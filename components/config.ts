@@ -500,7 +500,7 @@ export function checkSshKeys(cfg: TestbedConfig, keys: Record<string, unknown> |
     ),
   ]);
   const missing = needKeys
-    .filter((k) => typeof keys?.[k.name] !== "string" && typeof keys?.[k.group] !== "string")
+    .filter((k) => typeof serverKey((keys ?? {}) as Record<string, string>, k) !== "string")
     // A group's members share their group's key: name it once.
     .filter((k, i, all) => all.findIndex((o) => o.group === k.group) === i)
     .map((k) => {
