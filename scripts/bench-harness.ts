@@ -29,6 +29,7 @@ import { outcome, Results } from "../components/measure/results";
 import { parseTrials } from "../components/measure/trials";
 import { median } from "../components/results/stats";
 import { defaultStackConfig, root, TestStack } from "../test/helpers/stack";
+import { resourceSteps, textTable } from "./figures";
 
 const { values } = parseArgs({
   options: {
@@ -132,18 +133,6 @@ function timed(s: TestStack, ...args: string[]): Timed {
     );
   }
   return { wallSeconds, stdout: r.stdout };
-}
-
-/** "Resources:\n    ~ 1 to update\n    213 unchanged" -> { update: 1, unchanged: 213 }. */
-function changes(out: string): Record<string, number> {
-  const summary = out.slice(out.lastIndexOf("Resources:"));
-  const c: Record<string, number> = {};
-  for (const m of summary.matchAll(
-    /^\s+[+~-]*\+?-?\s*(\d+) (created|updated|deleted|replaced|unchanged)/gm,
-  )) {
-    c[m[2]] = Number(m[1]);
-  }
-  return c;
 }
 
 // ---- the plain script ----
@@ -309,13 +298,6 @@ const num = (x: number) =>
 const range = (xs: number[]) =>
   xs.length === 1 ? f1(xs[0]) : `${f1(Math.min(...xs))}/${f1(median(xs))}/${f1(Math.max(...xs))}`;
 
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows
-    .map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  "))
-    .join("\n");
-}
-
 // ---- main ----
 
 async function main(): Promise<void> {
@@ -349,7 +331,7 @@ async function main(): Promise<void> {
     const rerun = benchSteps.filter((x) => after.get(x.urn) !== x.startedAt).map((x) => x.step);
     const noopFigures = {
       wallSeconds: noop.wallSeconds,
-      changes: changes(noop.stdout),
+      changes: resourceSteps(noop.stdout),
       benchmarksRun: rerun,
     };
     say(`   ${f1(noop.wallSeconds)} s, ${rerun.length} benchmark(s) run`);
@@ -422,37 +404,40 @@ async function main(): Promise<void> {
       roundFigures.map((x) => x[k][f]);
     const out: string[] = [];
     out.push(
-      table([
-        ["run", "wall s", "in benchmark processes s", "in guest boots s", "rest s"],
+      textTable(
         [
-          "pulumi up (cold: testbed + benchmarks)",
-          f1(coldFigures.wallSeconds),
-          f1(coldFigures.trialSeconds),
-          f1(coldFigures.bootSeconds),
-          f1(coldFigures.wallSeconds - coldFigures.trialSeconds - coldFigures.bootSeconds),
+          ["run", "wall s", "in benchmark processes s", "in guest boots s", "rest s"],
+          [
+            "pulumi up (cold: testbed + benchmarks)",
+            f1(coldFigures.wallSeconds),
+            f1(coldFigures.trialSeconds),
+            f1(coldFigures.bootSeconds),
+            f1(coldFigures.wallSeconds - coldFigures.trialSeconds - coldFigures.bootSeconds),
+          ],
+          [
+            "pulumi up (nothing changed)",
+            f1(noopFigures.wallSeconds),
+            `${noopFigures.benchmarksRun.length} benchmarks run`,
+            "-",
+            "-",
+          ],
+          [
+            "plain script (min/med/max)",
+            range(w("plain", "wallSeconds")),
+            range(w("plain", "trialSeconds")),
+            "-",
+            range(roundFigures.map((x) => x.plain.wallSeconds - x.plain.trialSeconds)),
+          ],
+          [
+            "pulumi up --replace runs (min/med/max)",
+            range(w("harness", "wallSeconds")),
+            range(w("harness", "trialSeconds")),
+            "-",
+            range(roundFigures.map((x) => x.harness.wallSeconds - x.harness.trialSeconds)),
+          ],
         ],
-        [
-          "pulumi up (nothing changed)",
-          f1(noopFigures.wallSeconds),
-          `${noopFigures.benchmarksRun.length} benchmarks run`,
-          "-",
-          "-",
-        ],
-        [
-          "plain script (min/med/max)",
-          range(w("plain", "wallSeconds")),
-          range(w("plain", "trialSeconds")),
-          "-",
-          range(roundFigures.map((x) => x.plain.wallSeconds - x.plain.trialSeconds)),
-        ],
-        [
-          "pulumi up --replace runs (min/med/max)",
-          range(w("harness", "wallSeconds")),
-          range(w("harness", "trialSeconds")),
-          "-",
-          range(roundFigures.map((x) => x.harness.wallSeconds - x.harness.trialSeconds)),
-        ],
-      ]),
+        "left",
+      ),
     );
     const ratios = roundFigures.map((x) => x.ratio);
     out.push(
@@ -468,18 +453,21 @@ async function main(): Promise<void> {
     );
     const last = roundFigures[roundFigures.length - 1].fidelity;
     out.push(
-      table([
-        ["target / benchmark / metric", "unit", "harness", "plain", "diff", "spread", "within"],
-        ...last.map((r) => [
-          `${r.target} ${r.benchmark} ${r.metric}`,
-          r.unit,
-          num(r.harness),
-          num(r.plain),
-          Number.isNaN(r.difference) ? "-" : pct(r.difference),
-          pct(r.spread),
-          r.withinSpread === true ? "yes" : r.withinSpread === false ? "NO" : r.withinSpread,
-        ]),
-      ]),
+      textTable(
+        [
+          ["target / benchmark / metric", "unit", "harness", "plain", "diff", "spread", "within"],
+          ...last.map((r) => [
+            `${r.target} ${r.benchmark} ${r.metric}`,
+            r.unit,
+            num(r.harness),
+            num(r.plain),
+            Number.isNaN(r.difference) ? "-" : pct(r.difference),
+            pct(r.spread),
+            r.withinSpread === true ? "yes" : r.withinSpread === false ? "NO" : r.withinSpread,
+          ]),
+        ],
+        "left",
+      ),
     );
     const judged = last.filter((r) => r.withinSpread !== "one trial");
     out.push(

@@ -24,6 +24,8 @@ import * as os from "os";
 import * as path from "path";
 import { parseArgs } from "util";
 import { benchmarkIds } from "../benchmarks";
+import { median } from "../components/results/stats";
+import { resourceSteps, textTable } from "./figures";
 
 const root = path.join(__dirname, "..");
 const pulumiSh = path.join(root, "scripts", "pulumi.sh");
@@ -368,12 +370,7 @@ function preview(n: number, repeat: number, stack: string, configFile: string): 
       const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
       const timeOut = fs.existsSync(timeFile) ? fs.readFileSync(timeFile, "utf8") : "";
       const maxKiB = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(timeOut)?.[1] ?? 0);
-      // Resources:\n    + 1234 to create\n    ~ 2 to update ...
-      const steps: Record<string, number> = {};
-      const summary = out.slice(out.lastIndexOf("Resources:"));
-      for (const m of summary.matchAll(/^\s+[+~-]*\+?-?\s*(\d+) (to [a-z]+|unchanged)/gm)) {
-        steps[m[2].replace(/^to /, "")] = Number(m[1]);
-      }
+      const steps = resourceSteps(out);
       const ok = stopped === undefined && code === 0 && Object.keys(steps).length > 0;
       resolve({
         servers: n,
@@ -409,12 +406,6 @@ const describe = (m: Record<string, number>, digits: number) =>
     .map(([k, v]) => `${k} ${v.toFixed(digits)}`)
     .join(", ");
 
-const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
-const median = (xs: number[]) => {
-  const s = sorted(xs);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const spread = (xs: number[]) => ({
   min: Math.min(...xs),
   median: median(xs),
@@ -447,11 +438,6 @@ function medians(records: Record<string, number>[]): Record<string, number> {
   return Object.fromEntries(
     keys.map((k) => [k, median(records.flatMap((r) => (k in r ? [r[k]] : [])))]),
   );
-}
-
-function pad(rows: string[][]): string {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((c, i) => c.padStart(widths[i])).join("  ")).join("\n");
 }
 
 async function main(): Promise<void> {
@@ -556,7 +542,7 @@ async function main(): Promise<void> {
         : [String(s.servers), "-", failure(s.servers), "-", "-", "-"],
     ),
   ];
-  process.stdout.write(`${pad(rows)}\n`);
+  process.stdout.write(`${textTable(rows)}\n`);
   process.stdout.write("\nwhere it goes (medians):\n");
   for (const s of summary) {
     if (!s.figures) continue;
