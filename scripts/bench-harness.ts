@@ -80,14 +80,7 @@ function reveal(v: unknown): unknown {
 }
 
 function steps(s: TestStack): Step[] {
-  const resources =
-    (
-      JSON.parse(s.pulumi("stack", "export", "--show-secrets")) as {
-        deployment: {
-          resources?: { urn: string; type: string; parent?: string; outputs?: unknown }[];
-        };
-      }
-    ).deployment.resources ?? [];
+  const resources = s.resources(true);
   const types = new Map(resources.map((r) => [r.urn, r.type]));
   return resources
     .filter((r) => r.type === "pulumi-nodejs:dynamic/testbed:Command")

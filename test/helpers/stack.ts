@@ -85,9 +85,15 @@ export class TestStack {
     return new Running(child);
   }
 
-  /** The state's resources, secrets left encrypted. */
-  resources(): { urn: string; type: string; outputs?: Record<string, unknown> }[] {
-    return JSON.parse(this.pulumi("stack", "export")).deployment.resources ?? [];
+  /**
+   * The state's resources, secrets left encrypted; with showSecrets, a secret
+   * reads {<signature>, plaintext: "<its value as JSON>"}.
+   */
+  resources(
+    showSecrets = false,
+  ): { urn: string; type: string; parent?: string; outputs?: Record<string, unknown> }[] {
+    const args = ["stack", "export", ...(showSecrets ? ["--show-secrets"] : [])];
+    return JSON.parse(this.pulumi(...args)).deployment.resources ?? [];
   }
 
   remove(): void {
