@@ -1,0 +1,334 @@
+import * as cp from "child_process";
+import * as crypto from "crypto";
+import * as net from "net";
+import type { ResourceProvider } from "@pulumi/pulumi/dynamic";
+
+/*
+ * The Command resource's implementation: what runs in the dynamic provider's
+ * process. It is a module of its own, loaded there by a small stub (see
+ * command.ts), rather than a closure serialized into every resource: the
+ * serialized closure was 13 KB in each resource's inputs and state, most of
+ * a large preview's payload.
+ */
+
+export interface SshConnection {
+  host: string;
+  port: number;
+  user: string;
+  /** PEM/OpenSSH private key; keep it a Pulumi secret. */
+  privateKey: string;
+  /** Seconds to wait for the SSH handshake. */
+  connectTimeoutSeconds: number;
+  /** Reach `host` through this one first (with its own key, or the same one). */
+  jump?: { host: string; port: number; user: string; privateKey?: string };
+}
+
+export interface ScriptRun {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+  startedAt: string;
+  durationSeconds: number;
+}
+
+/** Runs a bash script; rejects with a message naming the step on failure or timeout. */
+export function runScript(
+  script: string,
+  env: Record<string, string>,
+  timeoutSeconds: number,
+  step: string,
+): Promise<ScriptRun> {
+  const limit = 8 * 1024 * 1024;
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = cp.spawn("bash", ["-c", script], {
+      env: { ...process.env, ...env },
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    let timedOut = false;
+    child.stdout.on("data", (d: Buffer) => {
+      if (stdout.length < limit) stdout += d.toString();
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      if (stderr.length < limit) stderr += d.toString();
+    });
+    // The whole process group: a script's children must not outlive it.
+    const killGroup = () => {
+      if (child.pid === undefined) return;
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {
+        child.kill("SIGKILL");
+      }
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup();
+    }, timeoutSeconds * 1000);
+    // A pulumi killed mid-update (SIGKILL) leaves this provider running: once the
+    // engine's address stops answering, stop the script rather than let it run
+    // on unseen (a benchmark would overlap the next update's).
+    const engine = process.argv.slice(2).find((a) => /^127\.0\.0\.1:\d+$/.test(a));
+    let engineGone = false;
+    const watchdog = engine
+      ? setInterval(() => {
+          const [host, port] = engine.split(":");
+          const probe = net.connect(Number(port), host);
+          probe.once("connect", () => probe.destroy());
+          probe.once("error", () => {
+            engineGone = true;
+            killGroup();
+          });
+        }, 2000)
+      : undefined;
+    const tail = (s: string) => s.trimEnd().split("\n").slice(-20).join("\n");
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      clearInterval(watchdog);
+      reject(new Error(`${step}: could not start bash: ${e.message}`));
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      clearInterval(watchdog);
+      if (engineGone) {
+        reject(new Error(`${step}: stopped: the pulumi engine that started it is gone`));
+        // Nothing is left for the dynamic provider's process to do for a dead engine.
+        if (/dynamic-provider/.test(require.main?.filename ?? "")) {
+          setTimeout(() => process.exit(1), 100);
+        }
+        return;
+      }
+      const run = {
+        stdout,
+        stderr,
+        exitCode: code ?? -1,
+        startedAt: new Date(started).toISOString(),
+        durationSeconds: (Date.now() - started) / 1000,
+      };
+      if (timedOut) {
+        reject(new Error(`${step}: timed out after ${timeoutSeconds}s\n${tail(stderr)}`));
+      } else if (code !== 0) {
+        const why = code === null ? `killed by ${signal}` : `exited with code ${code}`;
+        reject(new Error(`${step}: ${why}\n${tail(stderr) || tail(stdout)}`));
+      } else {
+        resolve(run);
+      }
+    });
+  });
+}
+
+/** `export NAME='value'` lines: values are single-quoted, so the shell never expands them. */
+export function exportLines(env: Record<string, string>): string {
+  return Object.entries(env)
+    .map(([k, v]) => {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k))
+        throw new Error(`bad environment variable name ${JSON.stringify(k)}`);
+      return `export ${k}='${String(v).replace(/'/g, "'\\''")}'\n`;
+    })
+    .join("");
+}
+
+/**
+ * Runs a bash script over SSH. The script and its environment go over stdin,
+ * never on a command line; the remote `timeout` kills the script's process
+ * group when time is up, so nothing outlives the step on the server.
+ */
+export function runRemoteScript(
+  conn: SshConnection,
+  script: string,
+  env: Record<string, string>,
+  timeoutSeconds: number,
+  step: string,
+): Promise<ScriptRun> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Client } = require("ssh2") as typeof import("ssh2");
+  const started = Date.now();
+  const where = `${conn.user}@${conn.host}:${conn.port}`;
+  const open = (
+    host: string,
+    port: number,
+    user: string,
+    sock?: NodeJS.ReadableStream,
+    key?: string,
+  ): Promise<InstanceType<typeof Client>> =>
+    new Promise((resolve, reject) => {
+      const c = new Client();
+      c.on("ready", () => resolve(c));
+      c.on("error", (e: Error) =>
+        reject(new Error(`${step}: ssh ${user}@${host}:${port}: ${e.message}`)),
+      );
+      c.connect({
+        host,
+        port,
+        username: user,
+        privateKey: key ?? conn.privateKey,
+        readyTimeout: conn.connectTimeoutSeconds * 1000,
+        sock: sock as never,
+      });
+    });
+  const tail = (s: string) => s.trimEnd().split("\n").slice(-20).join("\n");
+  return (async () => {
+    const clients: InstanceType<typeof Client>[] = [];
+    try {
+      let sock: NodeJS.ReadableStream | undefined;
+      if (conn.jump) {
+        const j = await open(
+          conn.jump.host,
+          conn.jump.port,
+          conn.jump.user,
+          undefined,
+          conn.jump.privateKey,
+        );
+        clients.push(j);
+        sock = await new Promise((resolve, reject) =>
+          j.forwardOut("127.0.0.1", 0, conn.host, conn.port, (e, ch) =>
+            e ? reject(e) : resolve(ch),
+          ),
+        );
+      }
+      const c = await open(conn.host, conn.port, conn.user, sock);
+      clients.push(c);
+      return await new Promise<ScriptRun>((resolve, reject) => {
+        c.exec(
+          `exec timeout --kill-after=10 ${Math.max(1, Math.floor(timeoutSeconds))} bash -s`,
+          (e, ch) => {
+            if (e) return reject(new Error(`${step}: ssh ${where}: ${e.message}`));
+            let stdout = "";
+            let stderr = "";
+            ch.on("data", (d: Buffer) => (stdout += d.toString()));
+            ch.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+            ch.on("close", (code: number | null) => {
+              const run = {
+                stdout,
+                stderr,
+                exitCode: code ?? -1,
+                startedAt: new Date(started).toISOString(),
+                durationSeconds: (Date.now() - started) / 1000,
+              };
+              if (code === 124 || code === 137) {
+                reject(
+                  new Error(
+                    `${step}: timed out after ${timeoutSeconds}s on ${where}\n${tail(stderr)}`,
+                  ),
+                );
+              } else if (code !== 0) {
+                reject(
+                  new Error(
+                    `${step}: exited with code ${code} on ${where}\n${tail(stderr) || tail(stdout)}`,
+                  ),
+                );
+              } else {
+                resolve(run);
+              }
+            });
+            ch.end(exportLines(env) + script);
+          },
+        );
+      });
+    } finally {
+      clients.reverse().forEach((c) => c.end());
+    }
+  })();
+}
+
+// The dynamic provider API hands inputs and state over untyped.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Props = Record<string, any>;
+
+/** Runs a step where its connection says: locally, or over SSH. */
+function runStep(props: Props, script: string, step: string): Promise<ScriptRun> {
+  const env = props.environment ?? {};
+  const timeout = props.timeoutSeconds ?? 3600;
+  return props.connection
+    ? runRemoteScript(props.connection, script, env, timeout, step)
+    : runScript(script, env, timeout, step);
+}
+
+// Inputs whose change reruns `create`.
+const replacingKeys = ["create", "environment", "triggers"];
+// A new key or jump host alone does not make it another target.
+const target = (p: Props) =>
+  p.connection
+    ? { host: p.connection.host, port: p.connection.port, user: p.connection.user }
+    : null;
+
+export const provider: ResourceProvider = {
+  async check(_olds, news) {
+    return { inputs: news };
+  },
+  async diff(_id, olds, news) {
+    const same = (k: string) => JSON.stringify(olds[k] ?? null) === JSON.stringify(news[k] ?? null);
+    const replaces = replacingKeys.filter((k) => !same(k));
+    if (JSON.stringify(target(olds)) !== JSON.stringify(target(news))) replaces.push("connection");
+    if (
+      news.rerunIfStdoutMatches &&
+      new RegExp(news.rerunIfStdoutMatches, "m").test(olds.stdout ?? "")
+    ) {
+      replaces.push("stdout");
+    }
+    if (olds.failure) replaces.push("failure");
+    const changes =
+      replaces.length > 0 ||
+      !["delete", "timeoutSeconds", "step", "connection", "attempts", "retryDelaySeconds"].every(
+        same,
+      );
+    return { changes, replaces, deleteBeforeReplace: true };
+  },
+  async create(inputs) {
+    const attempts = inputs.attempts ?? 1;
+    const t0 = Date.now();
+    let run: ScriptRun | undefined;
+    const id = crypto.randomUUID();
+    for (let i = 1; run === undefined; i++) {
+      try {
+        run = await runStep(inputs, inputs.create, inputs.step);
+      } catch (e) {
+        if (i >= attempts) {
+          const err =
+            attempts > 1
+              ? new Error(`${(e as Error).message}\n(gave up after ${attempts} attempts)`)
+              : (e as Error);
+          if (!inputs.failSoftly) throw err;
+          const failed = {
+            stdout: "",
+            stderr: "",
+            exitCode: -1,
+            startedAt: new Date(t0).toISOString(),
+            durationSeconds: (Date.now() - t0) / 1000,
+            failure: err.message,
+          };
+          return { id, outs: { ...inputs, ...failed } };
+        }
+        await new Promise((r) => setTimeout(r, (inputs.retryDelaySeconds ?? 10) * 1000));
+      }
+    }
+    // With retries, the step's time is from the first attempt to the success.
+    run = {
+      ...run,
+      startedAt: new Date(t0).toISOString(),
+      durationSeconds: (Date.now() - t0) / 1000,
+    };
+    return { id, outs: { ...inputs, ...run, failure: "" } };
+  },
+  async update(_id, olds, news) {
+    // Only non-replacing inputs changed: keep the recorded run.
+    const { stdout, stderr, exitCode, startedAt, durationSeconds, failure } = olds;
+    return { outs: { ...news, stdout, stderr, exitCode, startedAt, durationSeconds, failure } };
+  },
+  async delete(_id, props) {
+    if (props.delete) {
+      // The delete script sees what create printed, so it can undo exactly that.
+      await runStep(
+        {
+          ...props,
+          environment: { ...(props.environment ?? {}), CREATE_STDOUT: props.stdout ?? "" },
+        },
+        props.delete,
+        `${props.step} (delete)`,
+      );
+    }
+  },
+};
