@@ -14,6 +14,7 @@ import { BenchmarkRun } from "./components/measure/run";
 import { Target, targetKey } from "./components/measure/target";
 import { createPlatform } from "./components/platforms";
 import { skipPromiseDebugStacks } from "./components/promise-stacks";
+import { skipSdkDebugLogs } from "./components/sdk-debug-logs";
 import { ResultsArchive } from "./components/results/archive";
 import { packageList, script } from "./components/scripts";
 import { PhysicalServer } from "./components/server";
@@ -21,6 +22,9 @@ import { PhysicalServer } from "./components/server";
 // The SDK's per-promise debug traces cost half the program's time at scale;
 // they are left unformatted unless PULUMI_DEBUG_PROMISE_LEAKS is set.
 skipPromiseDebugStacks();
+// Nor does it send the engine its debug lines, a few gRPC calls per resource,
+// unless VTB_SDK_DEBUG_LOGS is set.
+skipSdkDebugLogs();
 
 // Validated before any resource exists: a bad key fails here, naming itself
 // (a RunError: the message alone, without a stack trace).
