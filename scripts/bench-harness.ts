@@ -65,7 +65,6 @@ interface Step {
   startedAt: string;
   durationSeconds: number;
   stdout: string;
-  parentType: string;
 }
 
 /** `stack export --show-secrets` gives a secret as {<sig>, plaintext: "<json>"}. */
@@ -81,16 +80,16 @@ function reveal(v: unknown): unknown {
 
 function steps(s: TestStack): Step[] {
   const resources = s.resources(true);
-  const types = new Map(resources.map((r) => [r.urn, r.type]));
   return resources
     .filter((r) => r.type === "pulumi-nodejs:dynamic/testbed:Command")
     .map((r) => {
-      const o = reveal(r.outputs) as Omit<Step, "urn" | "parentType">;
-      return { ...o, urn: r.urn, parentType: types.get(r.parent ?? "") ?? "" };
+      const o = reveal(r.outputs) as Omit<Step, "urn">;
+      return { ...o, urn: r.urn };
     });
 }
 
-const isBenchmark = (s: Step) => s.parentType === "testbed:measure:BenchmarkRun";
+// A benchmark run is the Command "<server>-<platform>-<guest>-<benchmark>-trials".
+const isBenchmark = (s: Step) => s.urn.endsWith("-trials");
 const isBoot = (s: Step) => /boot until SSH answers$|: lxc guest [^:]+$/.test(s.step);
 
 /** "local/lxc/ct: openssl-speed (3 trials)" -> its target and benchmark. */

@@ -40,15 +40,18 @@ const notRun = "echo '@@@ not run'";
  * parsed by the benchmark's own parser. Reruns only when the benchmark's
  * script, its parameters, the target or the repeat count change, or when a
  * trial failed last time.
+ *
+ * It is one resource, the Command `<name>-trials`, not a component around it:
+ * runs are three quarters of a server's resources, and a component each
+ * doubled their count and a preview's cost (`npm run bench:scale`).
  */
-export class BenchmarkRun extends pulumi.ComponentResource {
+export class BenchmarkRun {
   public readonly trials: pulumi.Output<Trial[]>;
   public readonly command: Command;
   public readonly startedAt: pulumi.Output<string>;
   public readonly params: unknown;
 
-  constructor(name: string, args: BenchmarkRunArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("testbed:measure:BenchmarkRun", name, {}, opts);
+  constructor(name: string, args: BenchmarkRunArgs, opts: { parent: pulumi.Resource }) {
     const { target, module: m, pair } = args;
     let params = args.params;
     let serverEnv: Record<string, string> | undefined;
@@ -124,7 +127,7 @@ export class BenchmarkRun extends pulumi.ComponentResource {
         failSoftly: true,
       },
       {
-        parent: this,
+        parent: opts.parent,
         dependsOn: [...target.ready, ...(args.after ?? [])],
         // The environment carries a guest's SSH key for pairs with a VM.
         additionalSecretOutputs: pair ? ["environment"] : [],
@@ -139,14 +142,13 @@ export class BenchmarkRun extends pulumi.ComponentResource {
           const trials = parseTrials(m, out, params);
           // A failed trial is a result (kept, with its output): a warning, not a failed update.
           for (const t of trials.filter((t) => t.error)) {
-            pulumi.log.warn(`${step}: trial ${t.index} failed: ${t.error}`, this);
+            pulumi.log.warn(`${step}: trial ${t.index} failed: ${t.error}`, this.command);
           }
           return trials;
         }
-        reportFailure(`${step}: ${why}`, this);
+        reportFailure(`${step}: ${why}`, this.command);
         return [{ index: 1, exitCode: -1, seconds: 0, raw: "", error: why }];
       });
     this.startedAt = this.command.startedAt;
-    this.registerOutputs({ trials: this.trials });
   }
 }
