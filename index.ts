@@ -10,7 +10,8 @@ import {
   ConcurrentGroup,
   RunRecord,
 } from "./components/measure/results";
-import { BenchmarkRun } from "./components/measure/run";
+import { ConcurrentRun, wayIn } from "./components/measure/group";
+import { BenchmarkRun, Measured } from "./components/measure/run";
 import { Target, targetKey } from "./components/measure/target";
 import { createPlatform } from "./components/platforms";
 import { skipPromiseDebugStacks } from "./components/promise-stacks";
@@ -119,7 +120,7 @@ const servers = config.servers.map((server) => {
   // One run at a time on this server, in config order, after every target is up
   // (a guest booting would disturb a measurement); other servers run in parallel.
   // A concurrent benchmark starts all guests of a platform together instead.
-  const runs: { target: Target; benchmark: string; run: BenchmarkRun }[] = [];
+  const runs: { target: Target; benchmark: string; run: Measured }[] = [];
   const concurrent: ConcurrentGroup[] = [];
   let previous: pulumi.Resource[] = [];
   const allReady = targets.flatMap((t) => t.ready);
@@ -142,6 +143,41 @@ const servers = config.servers.map((server) => {
       }
     }
     for (const group of groups) {
+      // A concurrent group starts as one step from the server, so it also reruns as one.
+      if (group.length > 1 && !pairs[b.id] && group.every((t) => wayIn(t))) {
+        const first = group[0];
+        const together = new ConcurrentRun(
+          `${first.server}-${first.platform}-${b.id}`,
+          {
+            targets: group.map((t) => ({ ...t, ready: previous.length > 0 ? t.ready : allReady })),
+            module: benchmarks[b.id],
+            params: b.params,
+            repeats: b.repeats,
+            trialTimeoutSeconds: b.trialTimeoutMinutes * 60,
+            after: previous,
+            serverConnection: srv.connection,
+          },
+          { parent: srv },
+        );
+        group.forEach((t, i) =>
+          runs.push({ target: t, benchmark: b.id, run: together.members[i] }),
+        );
+        previous = [together.command];
+        concurrent.push({
+          server: server.name,
+          platform: first.platform,
+          benchmark: b.id,
+          guests: group.map((t) => t.guest),
+        });
+        continue;
+      }
+      if (group.length > 1) {
+        pulumi.log.warn(
+          `${server.name}/${group[0].platform}: ${b.id} cannot start its guests as one step ` +
+            `(${pairs[b.id] ? "it pairs each guest with the host" : "the server cannot enter them"}); ` +
+            "they start together but a guest that fails reruns alone",
+        );
+      }
       const started = group.map((t) => {
         const run = new BenchmarkRun(
           `${t.server}-${t.platform}-${t.guest}-${b.id}`,

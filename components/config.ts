@@ -207,8 +207,9 @@ export const benchmarkSchema = z
     /** Platform types to measure; default all of each server's. */
     platforms: z.array(z.enum(["baseline", "kvm", "xen", "lxc", "openvz", "vmware"])).optional(),
     /**
-     * Run on all guests of a platform at once (the 2009 paper's 8 VMs), reported
-     * per guest and as their aggregate; otherwise one target at a time.
+     * Run on all guests of a platform at once (the 2009 paper's 8 VMs), as one
+     * step that reruns as a whole, reported per guest and as their aggregate;
+     * otherwise one target at a time.
      */
     concurrent: z.boolean().default(false),
   })

@@ -30,10 +30,68 @@ export interface PairSpec {
   withAddress(params: unknown, host: string, port: number): unknown;
 }
 
-const runner = script(__dirname, "runner.sh");
+export const runner = script(__dirname, "runner.sh");
 const enter = script(__dirname, "enter.sh");
 const pairScript = script(__dirname, "pair.sh");
-const notRun = "echo '@@@ not run'";
+/** What a run's command does instead when its target is not up. */
+export const notRun = "echo '@@@ not run'";
+/** A recorded run whose output matches this ran a failed trial (or none): the next update reruns it. */
+export const rerunPattern = "^@@@ end \\d+ rc=[1-9]|^@@@ not run|^@@@ guest-failed";
+
+/** What a run's trials are and how the runner repeats them. */
+export function trialEnvironment(
+  m: BenchmarkModule,
+  params: unknown,
+  repeats: number,
+  trialTimeoutSeconds: number,
+): Record<string, pulumi.Input<string>> {
+  return {
+    ...m.environment(params),
+    VTB_TRIALS: String(repeats),
+    VTB_TRIAL_TIMEOUT: String(trialTimeoutSeconds),
+    VTB_BENCH_SCRIPT: m.script,
+  };
+}
+
+/** A short digest of what a run is: any change to it reruns the run. */
+export const definitionOf = (parts: unknown[]) =>
+  crypto.createHash("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 16);
+
+/** Room for every trial to reach its timeout, plus the runner's own start and stop. */
+export const commandTimeout = (repeats: number, trialTimeoutSeconds: number) =>
+  repeats * (trialTimeoutSeconds + 30) + 120;
+
+/**
+ * A run's trials from its recorded output; a run that did not happen (`why`)
+ * is one failed trial saying why. Failures are reported on `resource`.
+ */
+export function trialsFrom(
+  m: BenchmarkModule,
+  out: string,
+  why: string,
+  params: unknown,
+  step: string,
+  resource: pulumi.Resource,
+): Trial[] {
+  if (!why) {
+    const trials = parseTrials(m, out, params);
+    // A failed trial is a result (kept, with its output): a warning, not a failed update.
+    for (const t of trials.filter((t) => t.error)) {
+      pulumi.log.warn(`${step}: trial ${t.index} failed: ${t.error}`, resource);
+    }
+    return trials;
+  }
+  reportFailure(`${step}: ${why}`, resource);
+  return [{ index: 1, exitCode: -1, seconds: 0, raw: "", error: why }];
+}
+
+/** What index.ts reads of a benchmark run on one target. */
+export interface Measured {
+  trials: pulumi.Output<Trial[]>;
+  command: Command;
+  startedAt: pulumi.Output<string>;
+  params: unknown;
+}
 
 /**
  * One benchmark on one target: `repeats` trials one after another, each
@@ -45,7 +103,7 @@ const notRun = "echo '@@@ not run'";
  * runs are three quarters of a server's resources, and a component each
  * doubled their count and a preview's cost (`npm run bench:scale`).
  */
-export class BenchmarkRun {
+export class BenchmarkRun implements Measured {
   public readonly trials: pulumi.Output<Trial[]>;
   public readonly command: Command;
   public readonly startedAt: pulumi.Output<string>;
@@ -66,12 +124,7 @@ export class BenchmarkRun {
       params = pair.withAddress(params, c.host, c.port);
     }
     this.params = params;
-    const env: Record<string, pulumi.Input<string>> = {
-      ...m.environment(params),
-      VTB_TRIALS: String(args.repeats),
-      VTB_TRIAL_TIMEOUT: String(args.trialTimeoutSeconds),
-      VTB_BENCH_SCRIPT: m.script,
-    };
+    const env = trialEnvironment(m, params, args.repeats, args.trialTimeoutSeconds);
     let create = runner;
     if (pair && target.peer && serverEnv) {
       const p = target.peer;
@@ -87,6 +140,7 @@ export class BenchmarkRun {
         VTB_SSH_PORT: String(p.ssh?.port ?? ""),
         VTB_SSH_KEY: p.ssh ? pulumi.secret(p.ssh.privateKey) : "",
       });
+      if (p.openvz) env.VTB_CTID = String(p.openvz.ctid);
       create = pairScript;
     } else if (target.enter?.kind === "lxc") {
       Object.assign(env, {
@@ -106,11 +160,7 @@ export class BenchmarkRun {
     }
     // What the run is; the SSH key is left out (it is not what is measured).
     const { VTB_SSH_KEY: _key, ...defined } = env;
-    const definition = crypto
-      .createHash("sha256")
-      .update(JSON.stringify([m.id, create, defined, targetKey(target)]))
-      .digest("hex")
-      .slice(0, 16);
+    const definition = definitionOf([m.id, create, defined, targetKey(target)]);
     this.command = new Command(
       `${name}-trials`,
       {
@@ -121,8 +171,8 @@ export class BenchmarkRun {
         // A pair runs from the physical server's side; anything else in the target.
         connection: pair ? args.serverConnection : target.connection,
         triggers: [definition],
-        timeoutSeconds: args.repeats * (args.trialTimeoutSeconds + 30) + 120,
-        rerunIfStdoutMatches: "^@@@ end \\d+ rc=[1-9]|^@@@ not run",
+        timeoutSeconds: commandTimeout(args.repeats, args.trialTimeoutSeconds),
+        rerunIfStdoutMatches: rerunPattern,
         // A hang past the timeout or a lost connection fails this run, not the runs after it.
         failSoftly: true,
       },
@@ -133,22 +183,18 @@ export class BenchmarkRun {
         additionalSecretOutputs: pair ? ["environment"] : [],
       },
     );
-    const step = `${targetKey(target)}: ${m.id}`;
     this.trials = pulumi
       .all([this.command.stdout, this.command.failure, target.failure ?? ""])
-      .apply(([out, failure, targetFailure]) => {
-        const why = targetFailure ? `not run: the target failed: ${targetFailure}` : failure;
-        if (!why) {
-          const trials = parseTrials(m, out, params);
-          // A failed trial is a result (kept, with its output): a warning, not a failed update.
-          for (const t of trials.filter((t) => t.error)) {
-            pulumi.log.warn(`${step}: trial ${t.index} failed: ${t.error}`, this.command);
-          }
-          return trials;
-        }
-        reportFailure(`${step}: ${why}`, this.command);
-        return [{ index: 1, exitCode: -1, seconds: 0, raw: "", error: why }];
-      });
+      .apply(([out, failure, targetFailure]) =>
+        trialsFrom(
+          m,
+          out,
+          targetFailure ? `not run: the target failed: ${targetFailure}` : failure,
+          params,
+          `${targetKey(target)}: ${m.id}`,
+          this.command,
+        ),
+      );
     this.startedAt = this.command.startedAt;
   }
 }

@@ -29,7 +29,7 @@ export interface Target {
  * into the target to start and stop the server.
  */
 export interface Peer {
-  via: "host" | "lxc" | "ssh";
+  via: "host" | "lxc" | "openvz" | "ssh";
   /** The address a server in the target listens on. */
   bind: string;
   /** Where a client on the server's side connects for a port in the target. */
@@ -37,6 +37,7 @@ export interface Peer {
   /** The client runs in this network namespace (containers). */
   netns?: string;
   lxc?: { name: string; lxcpath: string };
+  openvz?: { ctid: number };
   ssh?: { host: string; port: number; privateKey: pulumi.Input<string> };
 }
 

@@ -1,0 +1,133 @@
+import * as pulumi from "@pulumi/pulumi";
+import { BenchmarkModule } from "../../benchmarks/types";
+import { Command } from "../command";
+import { script } from "../scripts";
+import {
+  commandTimeout,
+  definitionOf,
+  Measured,
+  notRun,
+  rerunPattern,
+  runner,
+  trialEnvironment,
+  trialsFrom,
+} from "./run";
+import { Target, targetKey } from "./target";
+import { Trial } from "./trials";
+
+export interface ConcurrentRunArgs {
+  /** The guests, all on one platform of one server. */
+  targets: Target[];
+  module: BenchmarkModule;
+  params: unknown;
+  repeats: number;
+  trialTimeoutSeconds: number;
+  /** The runs before this one on the same physical server. */
+  after?: pulumi.Resource[];
+  /** The physical server: the group is started from there. */
+  serverConnection?: Target["connection"];
+}
+
+const groupScript = script(__dirname, "group.sh");
+
+/** How the server enters a guest to run its trials; undefined: it cannot. */
+export function wayIn(t: Target): Record<string, pulumi.Input<string>> | undefined {
+  if (t.enter?.kind === "lxc") return { VIA: "lxc", NAME: t.enter.name, LXCPATH: t.enter.lxcpath };
+  if (t.enter?.kind === "openvz") return { VIA: "openvz", NAME: String(t.enter.ctid) };
+  const ssh = t.peer?.ssh;
+  if (ssh) {
+    return {
+      VIA: "ssh",
+      SSH_HOST: ssh.host,
+      SSH_PORT: String(ssh.port),
+      SSH_KEY: pulumi.secret(ssh.privateKey),
+    };
+  }
+  return undefined;
+}
+
+/** Each guest's section of the group's output ("@@@ guest I" ... "@@@ guest-end I"). */
+export function guestSections(out: string): Map<number, string> {
+  const sections = new Map<number, string>();
+  for (const m of out.matchAll(/^@@@ guest (\d+)\n([\s\S]*?)^@@@ guest-end \1$/gm)) {
+    sections.set(Number(m[1]), m[2]);
+  }
+  return sections;
+}
+
+/**
+ * One benchmark in every guest of a platform at once (`concurrent: true`, the
+ * 2009 paper's 8 VMs at once): one Command on the physical server starts all
+ * the guests' trials together and waits for them. Being one step, the group
+ * runs and reruns as a whole: a guest whose trial failed, or an update stopped
+ * halfway, reruns every guest, never one alone. Each guest's trials are parsed
+ * as a BenchmarkRun's are.
+ */
+export class ConcurrentRun {
+  public readonly command: Command;
+  public readonly members: Measured[];
+
+  constructor(name: string, args: ConcurrentRunArgs, opts: { parent: pulumi.Resource }) {
+    const { targets, module: m } = args;
+    const env = trialEnvironment(m, args.params, args.repeats, args.trialTimeoutSeconds);
+    Object.assign(env, {
+      VTB_RUNNER: runner,
+      VTB_GROUP_SIZE: String(targets.length),
+    });
+    targets.forEach((t, i) => {
+      const way = wayIn(t);
+      if (!way) throw new Error(`${targetKey(t)}: the server cannot enter this guest to run it`);
+      for (const [k, v] of Object.entries(way)) env[`VTB_G${i}_${k}`] = v;
+    });
+    const guests = targets.map((t) => t.guest);
+    const where = `${targets[0].server}/${targets[0].platform}/{${guests.join(",")}}`;
+    // What the group is; keys are left out (they are not what is measured).
+    const defined = Object.fromEntries(Object.entries(env).filter(([k]) => !/_SSH_KEY$/.test(k)));
+    const failures = pulumi.all(targets.map((t) => t.failure ?? ""));
+    this.command = new Command(
+      `${name}-trials`,
+      {
+        step: `${where}: ${m.id} (${args.repeats} trials, at once)`,
+        // All the guests or none: a group short of a guest is another experiment.
+        create: failures.apply((fs) => (fs.some((f) => f) ? notRun : groupScript)),
+        environment: env,
+        connection: args.serverConnection,
+        triggers: [definitionOf([m.id, groupScript, defined, targets.map(targetKey)])],
+        timeoutSeconds: commandTimeout(args.repeats, args.trialTimeoutSeconds),
+        rerunIfStdoutMatches: rerunPattern,
+        failSoftly: true,
+      },
+      {
+        parent: opts.parent,
+        dependsOn: [...new Set([...targets.flatMap((t) => t.ready), ...(args.after ?? [])])],
+        // The environment carries the guests' SSH keys.
+        additionalSecretOutputs: ["environment"],
+      },
+    );
+    const all = pulumi.all([this.command.stdout, this.command.failure, failures]);
+    this.members = targets.map((t, i) => ({
+      params: args.params,
+      command: this.command,
+      startedAt: this.command.startedAt,
+      trials: all.apply(([out, failure, fs]): Trial[] => {
+        const down = targets.findIndex((_, j) => fs[j]);
+        let why = failure;
+        if (down >= 0) why = `not run: ${targetKey(targets[down])} failed: ${fs[down]}`;
+        const section = guestSections(out).get(i);
+        if (!why && section === undefined) why = "no output from this guest";
+        const failed = /^@@@ guest-failed \d+ rc=(\d+)\n([\s\S]*)/m.exec(section ?? "");
+        if (!why && failed) {
+          why = `could not enter the guest (exit ${failed[1]}): ${failed[2].trim().split("\n").slice(-3).join(" | ")}`;
+        }
+        return trialsFrom(
+          m,
+          section ?? "",
+          why,
+          args.params,
+          `${targetKey(t)}: ${m.id}`,
+          this.command,
+        );
+      }),
+    }));
+  }
+}
