@@ -87,24 +87,30 @@ const servers = config.servers.map((server) => {
     };
   });
 
-  // Bare metal is measured with the tools installed on the server itself (and removed on destroy).
+  // Bare metal is measured with the tools installed on the server itself (and
+  // removed on destroy); a pair benchmark's client (iperf, ab) runs there too.
   const targets: Target[] = [];
-  if (server.platforms.some((p) => p.type === "baseline") && config.benchmarks.length > 0) {
-    const tools = srv.command(
-      `${server.name}-benchmark-tools`,
-      {
-        step: `server ${server.name}: install benchmark tools`,
-        create: script(`${__dirname}/components/platforms`, "packages-install.sh"),
-        delete: script(`${__dirname}/components/platforms`, "packages-remove.sh"),
-        environment: {
-          PACKAGES: packageList([
-            ...new Set(config.benchmarks.flatMap((b) => benchmarks[b.id].packages)),
-          ]),
-        },
-        timeoutSeconds: 1800,
-      },
-      { parent: srv },
-    );
+  const baseline = server.platforms.some((p) => p.type === "baseline");
+  const onServer = config.benchmarks.filter((b) => baseline || pairs[b.id]);
+  const tools =
+    onServer.length === 0
+      ? undefined
+      : srv.command(
+          `${server.name}-benchmark-tools`,
+          {
+            step: `server ${server.name}: install benchmark tools`,
+            create: script(`${__dirname}/components/platforms`, "packages-install.sh"),
+            delete: script(`${__dirname}/components/platforms`, "packages-remove.sh"),
+            environment: {
+              PACKAGES: packageList([
+                ...new Set(onServer.flatMap((b) => benchmarks[b.id].packages)),
+              ]),
+            },
+            timeoutSeconds: 1800,
+          },
+          { parent: srv },
+        );
+  if (baseline && tools) {
     targets.push({
       server: server.name,
       platform: "baseline",
@@ -123,7 +129,7 @@ const servers = config.servers.map((server) => {
   const runs: { target: Target; benchmark: string; run: Measured }[] = [];
   const concurrent: ConcurrentGroup[] = [];
   let previous: pulumi.Resource[] = [];
-  const allReady = targets.flatMap((t) => t.ready);
+  const allReady = [...new Set([...targets.flatMap((t) => t.ready), ...(tools ? [tools] : [])])];
   for (const b of config.benchmarks) {
     const groups: Target[][] = [];
     for (const t of targets) {

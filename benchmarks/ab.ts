@@ -1,6 +1,14 @@
 import { z } from "zod";
 import { script } from "../components/scripts";
-import { BenchmarkModule, BenchmarkResult, Metric, ParseError, num, validated } from "./types";
+import {
+  BenchmarkModule,
+  BenchmarkResult,
+  ipv4Address,
+  Metric,
+  ParseError,
+  num,
+  validated,
+} from "./types";
 
 const ID = "ab";
 
@@ -17,7 +25,9 @@ export const abParameters = z
     fileKiB: z.number().int().min(1).max(102_400).default(10),
     /** HTTP keep-alive (-k); without it every request opens a connection. */
     keepalive: z.boolean().default(false),
-    /** The port lighttpd listens on, on 127.0.0.1. */
+    /** The address lighttpd listens on and ab connects to (set per target by the orchestration). */
+    server: ipv4Address.default("127.0.0.1"),
+    /** The port lighttpd listens on and ab connects to. */
     port: z.number().int().min(1).max(65535).default(8088),
   })
   .strict()
@@ -115,7 +125,15 @@ export function parseAb(raw: string, params: AbParameters): BenchmarkResult {
   }
   const body = got[1].body;
 
-  // The run must be the one configured: path, file, concurrency, request count.
+  // The run must be the one configured: server, path, file, concurrency, request count.
+  const host = required(body, /^Server Hostname:\s+(\S+)\s*$/, "Server Hostname");
+  const port = required(body, /^Server Port:\s+(\d+)\s*$/, "Server Port");
+  if (host !== params.server || Number(port) !== params.port) {
+    throw new ParseError(
+      ID,
+      `ran against ${host} port ${port}, expected ${params.server} port ${params.port}`,
+    );
+  }
   const path = required(body, /^Document Path:\s+(\S+)\s*$/, "Document Path");
   if (path !== AB_PATH) throw new ParseError(ID, `Document Path is ${path}, expected ${AB_PATH}`);
   const length = required(body, /^Document Length:\s+(\d+) bytes\s*$/, "Document Length");
@@ -225,11 +243,18 @@ export function parseAb(raw: string, params: AbParameters): BenchmarkResult {
   return validated(ID, { benchmark: ID, toolVersion: version[1], metrics });
 }
 
+/**
+ * Starts lighttpd in the target, bound to the configured address and port,
+ * serving the file, and prints its PID; run it with the module's `environment`.
+ */
+export const serverScript = script(__dirname, "ab-server.sh");
+
 export const ab: BenchmarkModule<typeof abParameters> = {
   id: ID,
   description:
-    "ApacheBench (ab) against a lighttpd the trial starts on 127.0.0.1, serving one static " +
-    "file: requests per second, time per request, transfer rate, failures and latency percentiles.",
+    "ApacheBench (ab) from the server's side against a lighttpd started in the target, serving " +
+    "one static file: requests per second, time per request, transfer rate, failures and latency " +
+    "percentiles.",
   packages: ["apache2-utils", "lighttpd"],
   parameters: abParameters,
   quick: { requests: 2000 },
@@ -242,6 +267,7 @@ export const ab: BenchmarkModule<typeof abParameters> = {
       VTB_AB_FILE_KIB: String(p.fileKiB),
       VTB_AB_KEEPALIVE: p.keepalive ? "1" : "0",
       VTB_AB_PORT: String(p.port),
+      VTB_AB_SERVER: p.server,
     };
   },
   parse: parseAb,

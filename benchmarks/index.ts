@@ -1,4 +1,4 @@
-import { ab } from "./ab";
+import { AbParameters, ab, serverScript as abServer } from "./ab";
 import { bonnie } from "./bonnie";
 import { hepspec06 } from "./hepspec06";
 import { IperfParameters, iperf, iperf3, serverScript as iperfServer } from "./iperf";
@@ -15,7 +15,7 @@ export const benchmarks: Record<string, BenchmarkModule> = Object.fromEntries(
   ]),
 );
 
-/** Benchmarks measured between two sides: a server in the target, the client on its server's side. */
+/** Benchmarks measured between two sides: a server in the target, the client on its server's side (iperf, ab). */
 export interface PairSpec {
   serverScript: string;
   port(params: unknown): number;
@@ -27,7 +27,12 @@ const iperfPair: PairSpec = {
   port: (p) => (p as IperfParameters).port,
   withAddress: (p, host, port) => ({ ...(p as IperfParameters), server: host, port }),
 };
-export const pairs: Record<string, PairSpec> = { iperf: iperfPair, iperf3: iperfPair };
+const abPair: PairSpec = {
+  serverScript: abServer,
+  port: (p) => (p as AbParameters).port,
+  withAddress: (p, host, port) => ({ ...(p as AbParameters), server: host, port }),
+};
+export const pairs: Record<string, PairSpec> = { iperf: iperfPair, iperf3: iperfPair, ab: abPair };
 
 /** Benchmarks a stack may not ask for yet, with the reason. */
 export const notRunnableYet: Record<string, string> = {};

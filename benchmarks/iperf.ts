@@ -1,6 +1,14 @@
 import { z } from "zod";
 import { script } from "../components/scripts";
-import { BenchmarkModule, BenchmarkResult, Metric, ParseError, num, validated } from "./types";
+import {
+  BenchmarkModule,
+  BenchmarkResult,
+  ipv4Address,
+  Metric,
+  num,
+  ParseError,
+  validated,
+} from "./types";
 
 /**
  * TCP throughput between a client (the target the trial runs on) and an iperf
@@ -12,10 +20,6 @@ import { BenchmarkModule, BenchmarkResult, Metric, ParseError, num, validated } 
 const directionParam = z.enum(["both", "forward", "reverse"]);
 type Direction = "forward" | "reverse";
 
-const ipv4 = z
-  .ipv4({ error: "an IPv4 address, e.g. 127.0.0.1" })
-  .refine((a) => a !== "0.0.0.0" && a !== "255.255.255.255", "an address a client can reach");
-
 function parametersWithPort(defaultPort: number) {
   return z
     .object({
@@ -24,7 +28,7 @@ function parametersWithPort(defaultPort: number) {
       /** Parallel TCP streams (-P). */
       parallel: z.number().int().min(1).max(128).default(1),
       /** The address the server listens on and the client connects to. */
-      server: ipv4.default("127.0.0.1"),
+      server: ipv4Address.default("127.0.0.1"),
       port: z.number().int().min(1).max(65535).default(defaultPort),
       /** Which directions to measure: "both" is a forward run, then a reverse run. */
       direction: directionParam.default("both"),

@@ -7,6 +7,11 @@ import { z } from "zod";
  * tool's raw output to a validated result with units and directions.
  */
 
+/** The address a pair benchmark's client connects to (its server's). */
+export const ipv4Address = z
+  .ipv4({ error: "an IPv4 address, e.g. 127.0.0.1" })
+  .refine((a) => a !== "0.0.0.0" && a !== "255.255.255.255", "an address a client can reach");
+
 /** Whether a bigger number is better (throughput) or worse (latency). */
 export const directionSchema = z.enum(["higher", "lower"]);
 

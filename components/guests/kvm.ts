@@ -37,8 +37,8 @@ export interface KvmGuestArgs {
   bootAttempts: number;
 }
 
-/** Guest ports forwarded to the server's loopback besides SSH: iperf3's and iperf's, at these offsets from the SSH port. */
-const forwardOffsets: Record<number, number> = { 5201: 1000, 5001: 2000 };
+/** Guest ports forwarded to the server's loopback besides SSH: iperf3's, iperf's and ab's, at these offsets from the SSH port. */
+const forwardOffsets: Record<number, number> = { 5201: 1000, 5001: 2000, 8088: 3000 };
 
 /**
  * A full-virtualization guest under libvirt: a copy-on-write disk over the

@@ -66,6 +66,13 @@ export class OpenVzGuest extends pulumi.ComponentResource {
       enter: { kind: "openvz", ctid: args.ctid },
       ready: [ct],
       info: this.info,
+      // The container's venet address is routed from its server: servers bind there, clients connect there.
+      peer: {
+        via: "openvz",
+        bind: args.address,
+        connect: (port) => ({ host: args.address, port }),
+        openvz: { ctid: args.ctid },
+      },
     };
     this.registerOutputs({ info: this.info });
   }

@@ -11,6 +11,7 @@ in_target() {
   case "$VTB_PAIR_VIA" in
     host) bash -s ;;
     lxc) lxc-attach -P "$VTB_LXCPATH" -n "$VTB_LXC" -- bash -s ;;
+    openvz) vzctl exec "$VTB_CTID" - ;;
     ssh)
       ssh -q -i "$keyfile" -p "$VTB_SSH_PORT" -o BatchMode=yes -o StrictHostKeyChecking=no \
         -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR "root@$VTB_SSH_HOST" bash -s ;;

@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { ab, abParameters, parseAb } from "../../../benchmarks/ab";
+import { ab, abParameters, parseAb, serverScript } from "../../../benchmarks/ab";
 import { BenchmarkResult, ParseError } from "../../../benchmarks/types";
 import { fuzzParser } from "../../helpers/fuzz";
 
@@ -18,11 +18,17 @@ const fixtures = {
     keepalive: true,
     fileKiB: 64,
   }),
+  // Recorded here with the client and server split as the orchestration runs them:
+  // benchmarks/ab-server.sh on 127.0.0.1:8097, then benchmarks/ab.sh (quick parameters).
+  "ab-2.3-lighttpd-1.4.69-bookworm-loopback-server-script.txt": params({
+    requests: 2000,
+    port: 8097,
+  }),
   // ab's own output, recorded here with `ab -r -n 2000 -c 10` against a Python test
   // server on 127.0.0.1:8089 whose every 7th response was a byte short (a Length
   // failure) and every 11th a 404 (non-2xx), since lighttpd gave no failures; the
   // "@@@" lines and `ab -V` were written around it as ab.sh does.
-  "ab-2.3-bookworm-loopback-python-server-failures.txt": params({ requests: 2000 }),
+  "ab-2.3-bookworm-loopback-python-server-failures.txt": params({ requests: 2000, port: 8089 }),
 };
 
 function metric(r: BenchmarkResult, name: string, labels: Record<string, string> = {}) {
@@ -172,6 +178,14 @@ describe("parseAb rejects what ab.sh does not print on success", () => {
     reject(raw, /Concurrency Level is 10, expected 4/, params({ requests: 2000, concurrency: 4 }));
     reject(raw, /keep-alive was off, expected on/, params({ requests: 2000, keepalive: true }));
     reject(raw.replace("/bench.bin", "/index.html"), /Document Path is \/index.html/);
+    reject(raw, /ran against 127.0.0.1 port 8088, expected 10.199.0.2 port 8088/, {
+      ...params({ requests: 2000 }),
+      server: "10.199.0.2",
+    });
+    reject(raw, /ran against 127.0.0.1 port 8088, expected 127.0.0.1 port 9000/, {
+      ...params({ requests: 2000 }),
+      port: 9000,
+    });
   });
 
   it("rejects a version line that is not ApacheBench's", () => {
@@ -202,6 +216,7 @@ describe("ab module", () => {
       concurrency: 10,
       fileKiB: 10,
       keepalive: false,
+      server: "127.0.0.1",
       port: 8088,
     });
     const quick = abParameters.parse(ab.quick);
@@ -211,15 +226,16 @@ describe("ab module", () => {
       VTB_AB_FILE_KIB: "10",
       VTB_AB_KEEPALIVE: "0",
       VTB_AB_PORT: "8088",
+      VTB_AB_SERVER: "127.0.0.1",
     });
     expect(ab.environment(params({ keepalive: true })).VTB_AB_KEEPALIVE).toBe("1");
   });
 
-  it("starts its own lighttpd on 127.0.0.1 and runs ab with -r", () => {
-    expect(ab.script).toContain('server.bind = "127.0.0.1"');
-    expect(ab.script).toContain('lighttpd -D -f "$work/lighttpd.conf"');
+  it("runs ab with -r against the server the orchestration started", () => {
     expect(ab.script).toMatch(/args=\(-r -n "\$requests" -c "\$concurrency"\)/);
-    expect(ab.script).toContain('"http://127.0.0.1:$port/bench.bin"');
+    expect(ab.script).toContain('"http://$server:$port/bench.bin"');
+    expect(serverScript).toContain('server.bind = "$addr"');
+    expect(serverScript).toContain('lighttpd -D -f "$1/lighttpd.conf"');
   });
 
   it("refuses parameters ab or the script cannot take", () => {
