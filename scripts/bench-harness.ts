@@ -25,6 +25,7 @@ import * as path from "path";
 import { parseArgs } from "util";
 import { benchmarks } from "../benchmarks";
 import { exportLines } from "../components/command";
+import { secondsInTrials } from "../components/measure/trials";
 import { outcome, Results } from "../components/measure/results";
 import { parseTrials } from "../components/measure/trials";
 import { median } from "../components/results/stats";
@@ -98,13 +99,6 @@ function what(s: Step): { target: string; benchmark: string } {
   if (!m) throw new Error(`not a benchmark step: ${s.step}`);
   return { target: m[1], benchmark: m[2] };
 }
-
-/** Seconds the trials' own clocks counted ("@@@ end N rc=0 seconds=S"). */
-const trialSeconds = (out: string) =>
-  [...out.matchAll(/^@@@ end \d+ rc=\d+ seconds=([\d.]+)$/gm)].reduce(
-    (a, m) => a + Number(m[1]),
-    0,
-  );
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
@@ -208,7 +202,7 @@ function runPlain(script: string, work: string, count: number): PlainRun {
     .split("\n")
     .filter((l) => l && !l.endsWith(" 0"));
   if (failed.length > 0) throw new Error(`plain script: steps failed: ${failed.join("; ")}`);
-  return { wallSeconds, trialSeconds: sum(outputs.map(trialSeconds)), outputs };
+  return { wallSeconds, trialSeconds: sum(outputs.map(secondsInTrials)), outputs };
 }
 
 // ---- fidelity ----
@@ -312,7 +306,7 @@ async function main(): Promise<void> {
       wallSeconds: cold.wallSeconds,
       bootSeconds: sum(first.filter(isBoot).map((x) => x.durationSeconds)),
       benchmarkStepSeconds: sum(benchSteps.map((x) => x.durationSeconds)),
-      trialSeconds: sum(benchSteps.map((x) => trialSeconds(x.stdout))),
+      trialSeconds: sum(benchSteps.map((x) => secondsInTrials(x.stdout))),
       allStepSeconds: sum(first.map((x) => x.durationSeconds)),
     };
     say(`   ${f1(cold.wallSeconds)} s`);
@@ -364,7 +358,7 @@ async function main(): Promise<void> {
         say(`   ${f1(again.wallSeconds)} s`);
         return {
           wallSeconds: again.wallSeconds,
-          trialSeconds: sum(rerunSteps.map((x) => trialSeconds(x.stdout))),
+          trialSeconds: sum(rerunSteps.map((x) => secondsInTrials(x.stdout))),
           stepSeconds: sum(rerunSteps.map((x) => x.durationSeconds)),
           results: JSON.parse(s.pulumi("stack", "output", "results", "--json")) as Results,
           archive: (

@@ -11,6 +11,14 @@ export interface Trial {
   error?: string;
 }
 
+/** The runner's end-of-trial lines: "@@@ end N rc=RC seconds=S". */
+const endLine = /^@@@ end (\d+) rc=(\d+) seconds=([\d.]+)$/gm;
+
+/** Seconds the runner's own clock counted inside the trials of a recorded output. */
+export function secondsInTrials(out: string): number {
+  return [...out.matchAll(endLine)].reduce((a, m) => a + Number(m[3]), 0);
+}
+
 /** Splits the runner's output into trials and parses each with the benchmark's parser. */
 export function parseTrials(
   module: Pick<BenchmarkModule, "id" | "parse">,

@@ -8,7 +8,7 @@ import {
   metricKey,
   outcome,
 } from "../../../components/measure/results";
-import { parseTrials } from "../../../components/measure/trials";
+import { parseTrials, secondsInTrials } from "../../../components/measure/trials";
 
 const raw = fs.readFileSync(
   path.join(
@@ -56,6 +56,14 @@ describe("parseTrials", () => {
     expect(trials.map((t) => t.error === undefined)).toEqual([true, false, false]);
     expect(trials[1].error).toMatch(/timed out/);
     expect(trials[2].error).toMatch(/^openssl-speed: /);
+  });
+});
+
+describe("secondsInTrials", () => {
+  it("sums the runner's own clock over every trial, failed ones too", () => {
+    const out = runnerOutput([{ out: raw }, { out: "", rc: 124 }, { out: raw }]);
+    expect(secondsInTrials(out)).toBeCloseTo(4.5, 6);
+    expect(secondsInTrials("no trials here")).toBe(0);
   });
 });
 
