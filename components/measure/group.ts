@@ -112,7 +112,12 @@ export class ConcurrentRun {
       trials: all.apply(([out, failure, fs]): Trial[] => {
         const down = targets.findIndex((_, j) => fs[j]);
         let why = failure;
-        if (down >= 0) why = `not run: ${targetKey(targets[down])} failed: ${fs[down]}`;
+        // The same for every guest: said once, for the first.
+        let report = !why || i === 0;
+        if (down >= 0) {
+          why = `not run: ${targetKey(targets[down])} failed: ${fs[down]}`;
+          report = i === 0;
+        }
         const section = guestSections(out).get(i);
         if (!why && section === undefined) why = "no output from this guest";
         const failed = /^@@@ guest-failed \d+ rc=(\d+)\n([\s\S]*)/m.exec(section ?? "");
@@ -126,6 +131,7 @@ export class ConcurrentRun {
           args.params,
           `${targetKey(t)}: ${m.id}`,
           this.command,
+          report,
         );
       }),
     }));

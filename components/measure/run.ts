@@ -63,7 +63,8 @@ export const commandTimeout = (repeats: number, trialTimeoutSeconds: number) =>
 
 /**
  * A run's trials from its recorded output; a run that did not happen (`why`)
- * is one failed trial saying why. Failures are reported on `resource`.
+ * is one failed trial saying why. Failures are reported on `resource`, unless
+ * `report` is false (the same failure already reported for another guest).
  */
 export function trialsFrom(
   m: BenchmarkModule,
@@ -72,6 +73,7 @@ export function trialsFrom(
   params: unknown,
   step: string,
   resource: pulumi.Resource,
+  report = true,
 ): Trial[] {
   if (!why) {
     const trials = parseTrials(m, out, params);
@@ -81,7 +83,7 @@ export function trialsFrom(
     }
     return trials;
   }
-  reportFailure(`${step}: ${why}`, resource);
+  if (report) reportFailure(`${step}: ${why}`, resource);
   return [{ index: 1, exitCode: -1, seconds: 0, raw: "", error: why }];
 }
 

@@ -151,7 +151,10 @@ describe("ConcurrentRun", () => {
 
   it("runs no guest when one is down, and says which", async () => {
     const group = make("h", [target("vm-0"), target("vm-1", "boot timed out")]);
-    const [t0] = await Promise.all(group.members.map((m) => value(m.trials)));
+    const [t0, t1] = await Promise.all(group.members.map((m) => value(m.trials)));
+    expect(t1[0].error).toBe(t0[0].error);
     expect(t0[0].error).toBe("not run: local/kvm/vm-1 failed: boot timed out");
+    // Said once for the group, not once per guest.
+    expect(mockReported.filter((r) => r.includes("not run: local/kvm/vm-1"))).toHaveLength(1);
   });
 });
