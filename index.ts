@@ -1,8 +1,10 @@
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { benchmarks, pairs } from "./benchmarks";
-import { loadTestbedConfig, serverKey } from "./components/config";
+import { isIpv4 } from "./benchmarks/types";
+import { BenchmarkConfig, loadTestbedConfig, serverKey } from "./components/config";
 import { createGuests, GuestImage, GuestKey, guestInfos, imagePackages } from "./components/guests";
+import { guestObjectName } from "./components/guests/naming";
 import {
   aggregateConcurrent,
   assemble,
@@ -10,7 +12,8 @@ import {
   ConcurrentGroup,
   RunRecord,
 } from "./components/measure/results";
-import { ConcurrentRun, wayIn } from "./components/measure/group";
+import { ConcurrentRun } from "./components/measure/group";
+import { wayInto } from "./components/measure/way-in";
 import { BenchmarkRun, Measured } from "./components/measure/run";
 import { Target, targetKey } from "./components/measure/target";
 import { createPlatform } from "./components/platforms";
@@ -91,7 +94,11 @@ const servers = config.servers.map((server) => {
   // removed on destroy); a pair benchmark's client (iperf, ab) runs there too.
   const targets: Target[] = [];
   const baseline = server.platforms.some((p) => p.type === "baseline");
-  const onServer = config.benchmarks.filter((b) => baseline || pairs[b.id]);
+  const onServer = config.benchmarks.filter((b) =>
+    b.pairs
+      ? b.pairs.some((p) => [p.server, p.client].some((k) => k.startsWith(`${server.name}/`)))
+      : baseline || pairs[b.id],
+  );
   const tools =
     onServer.length === 0
       ? undefined
@@ -110,115 +117,189 @@ const servers = config.servers.map((server) => {
           },
           { parent: srv },
         );
-  if (baseline && tools) {
-    targets.push({
-      server: server.name,
-      platform: "baseline",
-      guest: "host",
-      connection: srv.connection,
-      ready: [tools],
-      info: srv.facts,
-      peer: { via: "host", bind: "127.0.0.1", connect: (port) => ({ host: "127.0.0.1", port }) },
-    });
-  }
+  // The server's own host: bare metal's target, and a pair's client or server.
+  const c = server.connection;
+  const host: Target | undefined = tools && {
+    server: server.name,
+    platform: "baseline",
+    guest: "host",
+    connection: srv.connection,
+    ready: [tools],
+    info: srv.facts,
+    peer: {
+      way: { via: "host" },
+      bind: "127.0.0.1",
+      connect: (port) => ({ host: "127.0.0.1", port }),
+    },
+    // Another server reaches it at its SSH address, with its key.
+    ...(c.type === "ssh" && !c.jump && isIpv4(c.host) && srv.connection
+      ? {
+          remote: {
+            address: c.host,
+            way: {
+              via: "ssh" as const,
+              host: c.host,
+              port: c.port,
+              user: c.user,
+              privateKey: srv.connection.privateKey,
+            },
+          },
+        }
+      : {}),
+  };
+  if (baseline && host) targets.push(host);
   targets.push(...platforms.flatMap((p) => p.targets));
+  return {
+    name: server.name,
+    srv,
+    platforms,
+    targets,
+    host,
+    // Every target up before the server's first run: a guest booting would disturb a measurement.
+    allReady: [...new Set([...targets.flatMap((t) => t.ready), ...(tools ? [tools] : [])])],
+    /** The runs so far on this server; the next one starts after them. */
+    previous: [] as pulumi.Resource[],
+    runs: [] as { target: Target; benchmark: string; run: Measured }[],
+    concurrent: [] as ConcurrentGroup[],
+  };
+});
+type Server = (typeof servers)[number];
 
-  // One run at a time on this server, in config order, after every target is up
-  // (a guest booting would disturb a measurement); other servers run in parallel.
-  // A concurrent benchmark starts all guests of a platform together instead.
-  const runs: { target: Target; benchmark: string; run: Measured }[] = [];
-  const concurrent: ConcurrentGroup[] = [];
-  let previous: pulumi.Resource[] = [];
-  const allReady = [...new Set([...targets.flatMap((t) => t.ready), ...(tools ? [tools] : [])])];
-  for (const b of config.benchmarks) {
-    const groups: Target[][] = [];
-    for (const t of targets) {
-      if (b.platforms && !b.platforms.includes(t.platform as (typeof b.platforms)[number]))
-        continue;
-      if (pairs[b.id] && !t.peer) {
-        pulumi.log.warn(
-          `${targetKey(t)}: ${b.id} needs a server inside the target, which this kind of target cannot have yet; skipped`,
-        );
-        continue;
-      }
-      const last = groups[groups.length - 1];
-      if (b.concurrent && t.platform !== "baseline" && last?.[0].platform === t.platform) {
-        last.push(t);
-      } else {
-        groups.push([t]);
-      }
+// One run at a time on each server, in config order, after every target there is
+// up; different servers measure in parallel. A concurrent benchmark starts all
+// guests of a platform together instead; a pair across two servers holds both.
+for (const b of config.benchmarks) {
+  if (b.pairs) b.pairs.forEach((p) => pairRun(b, p));
+  else servers.forEach((s) => serverRuns(s, b));
+}
+
+/** `b` on each of the server's targets: the server's own host runs a pair's client. */
+function serverRuns(s: Server, b: BenchmarkConfig) {
+  const groups: Target[][] = [];
+  for (const t of s.targets) {
+    if (b.platforms && !b.platforms.includes(t.platform as (typeof b.platforms)[number])) continue;
+    if (pairs[b.id] && !t.peer) {
+      pulumi.log.warn(
+        `${targetKey(t)}: ${b.id} needs a server inside the target, which this kind of target cannot have yet; skipped`,
+      );
+      continue;
     }
-    for (const group of groups) {
-      // A concurrent group starts as one step from the server, so it also reruns as one.
-      if (group.length > 1 && !pairs[b.id] && group.every((t) => wayIn(t))) {
-        const first = group[0];
-        const together = new ConcurrentRun(
-          `${first.server}-${first.platform}-${b.id}`,
-          {
-            targets: group.map((t) => ({ ...t, ready: previous.length > 0 ? t.ready : allReady })),
-            module: benchmarks[b.id],
-            params: b.params,
-            repeats: b.repeats,
-            trialTimeoutSeconds: b.trialTimeoutMinutes * 60,
-            after: previous,
-            serverConnection: srv.connection,
-          },
-          { parent: srv },
-        );
-        group.forEach((t, i) =>
-          runs.push({ target: t, benchmark: b.id, run: together.members[i] }),
-        );
-        previous = [together.command];
-        concurrent.push({
-          server: server.name,
-          platform: first.platform,
-          benchmark: b.id,
-          guests: group.map((t) => t.guest),
-        });
-        continue;
-      }
-      if (group.length > 1) {
-        pulumi.log.warn(
-          `${server.name}/${group[0].platform}: ${b.id} cannot start its guests as one step ` +
-            `(${pairs[b.id] ? "it pairs each guest with the host" : "the server cannot enter them"}); ` +
-            "they start together but a guest that fails reruns alone",
-        );
-      }
-      const started = group.map((t) => {
-        const run = new BenchmarkRun(
-          `${t.server}-${t.platform}-${t.guest}-${b.id}`,
-          {
-            target: { ...t, ready: previous.length > 0 ? t.ready : allReady },
-            module: benchmarks[b.id],
-            params: b.params,
-            repeats: b.repeats,
-            trialTimeoutSeconds: b.trialTimeoutMinutes * 60,
-            after: previous,
-            pair: pairs[b.id],
-            serverConnection: srv.connection,
-          },
-          { parent: srv },
-        );
-        runs.push({ target: t, benchmark: b.id, run });
-        return run.command;
-      });
-      previous = started;
-      if (group.length > 1) {
-        concurrent.push({
-          server: server.name,
-          platform: group[0].platform,
-          benchmark: b.id,
-          guests: group.map((t) => t.guest),
-        });
-      }
+    const last = groups[groups.length - 1];
+    if (b.concurrent && t.platform !== "baseline" && last?.[0].platform === t.platform) {
+      last.push(t);
+    } else {
+      groups.push([t]);
     }
   }
-  return { name: server.name, srv, platforms, targets, runs, concurrent };
-});
+  const ready = (t: Target) => (s.previous.length > 0 ? t.ready : s.allReady);
+  for (const group of groups) {
+    // A concurrent group starts as one step from the server, so it also reruns as one.
+    if (group.length > 1 && !pairs[b.id] && group.every((t) => wayInto(t))) {
+      const first = group[0];
+      const together = new ConcurrentRun(
+        `${first.server}-${first.platform}-${b.id}`,
+        {
+          targets: group.map((t) => ({ ...t, ready: ready(t) })),
+          module: benchmarks[b.id],
+          params: b.params,
+          repeats: b.repeats,
+          trialTimeoutSeconds: b.trialTimeoutMinutes * 60,
+          after: s.previous,
+          serverConnection: s.srv.connection,
+        },
+        { parent: s.srv },
+      );
+      group.forEach((t, i) =>
+        s.runs.push({ target: t, benchmark: b.id, run: together.members[i] }),
+      );
+      s.previous = [together.command];
+      s.concurrent.push({
+        server: s.name,
+        platform: first.platform,
+        benchmark: b.id,
+        guests: group.map((t) => t.guest),
+      });
+      continue;
+    }
+    if (group.length > 1) {
+      pulumi.log.warn(
+        `${s.name}/${group[0].platform}: ${b.id} cannot start its guests as one step ` +
+          `(${pairs[b.id] ? "it pairs each guest with the host" : "the server cannot enter them"}); ` +
+          "they start together but a guest that fails reruns alone",
+      );
+    }
+    const started = group.map((t) => {
+      const run = new BenchmarkRun(
+        `${t.server}-${t.platform}-${t.guest}-${b.id}`,
+        {
+          target: { ...t, ready: ready(t) },
+          module: benchmarks[b.id],
+          params: b.params,
+          repeats: b.repeats,
+          trialTimeoutSeconds: b.trialTimeoutMinutes * 60,
+          after: s.previous,
+          pair: pairs[b.id],
+          serverConnection: s.srv.connection,
+        },
+        { parent: s.srv },
+      );
+      s.runs.push({ target: t, benchmark: b.id, run });
+      return run.command;
+    });
+    s.previous = started;
+    if (group.length > 1) {
+      s.concurrent.push({
+        server: s.name,
+        platform: group[0].platform,
+        benchmark: b.id,
+        guests: group.map((t) => t.guest),
+      });
+    }
+  }
+}
+
+/**
+ * `b` between two named targets (`pairs`): its server in one, its client in the
+ * other, started from the client's physical server. Runs on both servers wait
+ * for it and it for them, so neither measures anything else meanwhile.
+ */
+function pairRun(b: BenchmarkConfig, p: { server: string; client: string }) {
+  // Config names a guest as configured (vm, vm-0); its objects are named for the stack.
+  const find = (key: string) => {
+    const [server, platform, guest] = key.split("/");
+    const objectKey = `${server}/${platform}/${guestObjectName(stack, guest, 0, 1)}`;
+    for (const s of servers) {
+      const t = [...s.targets, ...(s.host ? [s.host] : [])].find(
+        (t) => targetKey(t) === key || targetKey(t) === objectKey,
+      );
+      if (t) return { s, t };
+    }
+    throw new Error(`${b.id}: no target ${key}`); // config validation names it first
+  };
+  const { s: a, t: target } = find(p.server);
+  const { s: c, t: client } = find(p.client);
+  const sides = a === c ? [a] : [a, c];
+  const run = new BenchmarkRun(
+    `${target.server}-${target.platform}-${target.guest}-${b.id}`,
+    {
+      target,
+      client,
+      module: benchmarks[b.id],
+      params: b.params,
+      repeats: b.repeats,
+      trialTimeoutSeconds: b.trialTimeoutMinutes * 60,
+      after: sides.flatMap((s) => (s.previous.length > 0 ? s.previous : s.allReady)),
+      pair: pairs[b.id],
+      serverConnection: c.srv.connection,
+    },
+    { parent: a.srv },
+  );
+  a.runs.push({ target, benchmark: b.id, run });
+  for (const s of sides) s.previous = [run.command];
+}
 
 // Everything below is per server: a server that cannot be reached (its steps
 // fail) leaves its own outputs unknown, never the other servers' results.
-type Server = (typeof servers)[number];
 
 function describeServer({ srv, platforms }: Server) {
   return pulumi.output({
@@ -242,6 +323,7 @@ function measure(s: Server) {
         platform: target.platform,
         guest: target.guest,
         benchmark,
+        ...(run.client ? { client: run.client } : {}),
         trials,
       })),
     ),

@@ -11,6 +11,7 @@ import { z } from "zod";
 export const ipv4Address = z
   .ipv4({ error: "an IPv4 address, e.g. 127.0.0.1" })
   .refine((a) => a !== "0.0.0.0" && a !== "255.255.255.255", "an address a client can reach");
+export const isIpv4 = (s: string) => ipv4Address.safeParse(s).success;
 
 /** Whether a bigger number is better (throughput) or worse (latency). */
 export const directionSchema = z.enum(["higher", "lower"]);

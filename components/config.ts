@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { benchmarks, notRunnableYet } from "../benchmarks";
+import { benchmarks, notRunnableYet, pairs } from "../benchmarks";
+import { isIpv4 } from "../benchmarks/types";
 import { profileNames } from "./server/profiles";
 
 /** The config namespace: keys are written `testbed:<key>` in Pulumi.<stack>.yaml. */
@@ -41,6 +42,14 @@ const sshConnection = z
   .strict();
 
 const count = z.number().int().min(1).max(64).default(1);
+
+const platformTypes = ["baseline", "kvm", "xen", "lxc", "openvz", "vmware"] as const;
+const targetRef = z
+  .string()
+  .regex(
+    new RegExp(`^[a-z][a-z0-9-]*/(${platformTypes.join("|")})/[a-z][a-z0-9-]*$`),
+    "<server>/<platform>/<guest>, e.g. local/kvm/vm or local/baseline/host",
+  );
 
 const diskSchema = z
   .object({
@@ -205,13 +214,23 @@ export const benchmarkSchema = z
     trialTimeoutMinutes: z.number().int().min(1).max(1440).default(60),
     parameters: z.record(z.string(), z.unknown()).default({}),
     /** Platform types to measure; default all of each server's. */
-    platforms: z.array(z.enum(["baseline", "kvm", "xen", "lxc", "openvz", "vmware"])).optional(),
+    platforms: z.array(z.enum(platformTypes)).optional(),
     /**
      * Run on all guests of a platform at once (the 2009 paper's 8 VMs), as one
      * step that reruns as a whole, reported per guest and as their aggregate;
      * otherwise one target at a time.
      */
     concurrent: z.boolean().default(false),
+    /**
+     * A pair benchmark (iperf, iperf3, ab) between named targets instead of
+     * between each target and its own host: the benchmark's server in
+     * `server`, its client in `client`, each `<server>/<platform>/<guest>`
+     * (bare metal is `<server>/baseline/host`).
+     */
+    pairs: z
+      .array(z.object({ server: targetRef, client: targetRef }).strict())
+      .min(1)
+      .optional(),
   })
   .strict();
 export type BenchmarkConfig = z.infer<typeof benchmarkSchema> & { params: unknown };
@@ -440,6 +459,106 @@ function protoKeys(value: unknown, path: PropertyKey[] = []): PropertyKey[][] {
   );
 }
 
+/** Whether a vmware guest can host a pair's server (components/guests/index.ts). */
+function vmwarePairServer(s: Server, key: string): boolean {
+  const guest = key.split("/")[2];
+  for (const p of s.platforms) {
+    if (p.type !== "vmware") continue;
+    const g = p.guests.find((g) => g.name === guest);
+    if (g) return !g.connection.jump && isIpv4(g.connection.host);
+  }
+  return false;
+}
+
+/** Each target a server's config makes, by `<server>/<platform>/<guest>`, with its platform type. */
+function targetsOf(servers: readonly Server[]): Map<string, { server: Server; platform: string }> {
+  const out = new Map<string, { server: Server; platform: string }>();
+  for (const s of servers) {
+    out.set(`${s.name}/baseline/host`, { server: s, platform: "baseline" });
+    for (const p of s.platforms) {
+      if (!("guests" in p)) continue;
+      for (const g of p.guests) {
+        const count = "count" in g ? g.count : 1;
+        for (let n = 0; n < count; n++) {
+          const guest = count > 1 ? `${g.name}-${n}` : g.name;
+          out.set(`${s.name}/${p.type}/${guest}`, { server: s, platform: p.type });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * `pairs` that name no target, or two targets that cannot reach each other
+ * (what reaches what: components/measure/pairing.ts).
+ */
+function pairIssues(list: readonly z.infer<typeof benchmarkSchema>[], servers: Server[]): string[] {
+  const targets = targetsOf(servers);
+  const out: string[] = [];
+  list.forEach((b, i) => {
+    if (!b.pairs) return;
+    const at = (...path: PropertyKey[]) => `  ${namespace}:${keyPath(["benchmarks", i, ...path])}`;
+    if (!Object.prototype.hasOwnProperty.call(pairs, b.id)) {
+      out.push(
+        `${at("pairs")}: ${b.id} runs in one target; pairs are for ${Object.keys(pairs).join(", ")}`,
+      );
+      return;
+    }
+    if (b.concurrent)
+      out.push(`${at("concurrent")}: a benchmark with pairs runs one pair at a time`);
+    if (b.platforms) out.push(`${at("platforms")}: pairs name their targets; leave platforms out`);
+    const served = new Map<string, number>();
+    b.pairs.forEach((p, j) => {
+      const server = targets.get(p.server);
+      const client = targets.get(p.client);
+      if (!server) out.push(`${at("pairs", j, "server")}: no target ${p.server} in this stack`);
+      if (!client) out.push(`${at("pairs", j, "client")}: no target ${p.client} in this stack`);
+      if (!server || !client) return;
+      const first = served.get(p.server);
+      if (first !== undefined) {
+        out.push(
+          `${at("pairs", j, "server")}: ${p.server} already serves pairs[${first}] (its results are keyed by it)`,
+        );
+        return;
+      }
+      served.set(p.server, j);
+      if (p.server === p.client) {
+        out.push(`${at("pairs", j)}: a pair needs two targets`);
+      } else if (server.server === client.server) {
+        if (client.platform === "kvm" && !["baseline", "kvm"].includes(server.platform)) {
+          out.push(
+            `${at("pairs", j, "client")}: a kvm guest reaches its host's loopback, so bare metal and other kvm guests, not ${p.server}` +
+              (server.platform === "lxc"
+                ? " (a container's namespace is reached from its host only)"
+                : ""),
+          );
+        } else if (client.platform !== "baseline" && client.platform !== "kvm") {
+          out.push(
+            `${at("pairs", j, "client")}: a client runs on a server's host or in a kvm guest, not in ${client.platform}`,
+          );
+        } else if (server.platform === "vmware" && !vmwarePairServer(server.server, p.server)) {
+          out.push(
+            `${at("pairs", j, "server")}: a vmware guest serves a pair when its connection is an IPv4 host without a jump host (its server reaches it there)`,
+          );
+        }
+      } else {
+        const c = server.server.connection;
+        if (server.platform !== "baseline" || client.platform !== "baseline") {
+          out.push(
+            `${at("pairs", j)}: across two servers a pair runs between their hosts (<server>/baseline/host)`,
+          );
+        } else if (c.type !== "ssh" || c.jump || !isIpv4(c.host)) {
+          out.push(
+            `${at("pairs", j, "server")}: server ${server.server.name} is reached from ${client.server.name} at its SSH address: it needs connection type ssh with an IPv4 host and no jump host`,
+          );
+        }
+      }
+    });
+  });
+  return out;
+}
+
 /** Validates raw config; throws one message listing every bad key as `testbed:<path>: <problem>`. */
 export function parseTestbedConfig(raw: Record<string, unknown>): TestbedConfig {
   const proto = protoKeys(raw).map((p) => `  ${namespace}:${keyPath(p)}: unknown key`);
@@ -474,7 +593,9 @@ export function parseTestbedConfig(raw: Record<string, unknown>): TestbedConfig 
     });
   }
   if (lines.length === 0 && result.success) {
-    return { ...result.data, servers: expandServers(result.data.servers) } as TestbedConfig;
+    const servers = expandServers(result.data.servers);
+    lines.push(...pairIssues(result.data.benchmarks, servers));
+    if (lines.length === 0) return { ...result.data, servers } as TestbedConfig;
   }
   throw new Error(`invalid stack configuration:\n${lines.join("\n")}`);
 }

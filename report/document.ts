@@ -218,7 +218,9 @@ export function reportBlocks(run: Run, charts: Chart[]): Block[] {
           const o = outcomeOf(results, t, bm);
           if (!o) return `${targetLabel(t)}: not run`;
           const failed = o.trials.filter((x) => x.error);
-          return `${targetLabel(t)}: ${o.status}, ${o.toolVersion}, ${o.trials.length} trial(s)${failed.length ? ` (${failed.map((f) => `trial ${f.index}: ${f.error}`).join("; ")})` : ""}`;
+          // A pair measured from elsewhere than the target's own host says from where.
+          const from = o.client ? ` from ${o.client}` : "";
+          return `${targetLabel(t)}${from}: ${o.status}, ${o.toolVersion}, ${o.trials.length} trial(s)${failed.length ? ` (${failed.map((f) => `trial ${f.index}: ${f.error}`).join("; ")})` : ""}`;
         })
         .join(" · ");
       b.push({ kind: "paragraph", text: status });

@@ -1,5 +1,6 @@
 import * as libvirt from "@pulumi/libvirt";
 import * as pulumi from "@pulumi/pulumi";
+import { isIpv4 } from "../../benchmarks/types";
 import { PlatformConfig } from "../config";
 import { Kvm, Lxc, OpenVz, Platform, Xen } from "../platforms";
 import { script } from "../scripts";
@@ -204,6 +205,8 @@ export function createGuests(args: GuestsArgs): Guest[] {
               connectTimeoutSeconds: c.connectTimeoutSeconds,
               ...(c.jump ? { jump: c.jump } : {}),
             },
+            // Without a jump host, the guest's server is taken to reach it where this machine does.
+            pairServer: !c.jump && isIpv4(c.host) ? c : undefined,
           },
           opts,
         );

@@ -169,7 +169,7 @@ export class KvmGuest extends pulumi.ComponentResource {
       }),
       info: this.info,
       peer: {
-        via: "ssh",
+        way: { via: "ssh", host: "127.0.0.1", port: args.sshPort, privateKey: args.key.privateKey },
         // QEMU user networking gives the guest this address; forwards lead to it.
         bind: "10.0.2.15",
         connect: (port) => {
@@ -177,8 +177,9 @@ export class KvmGuest extends pulumi.ComponentResource {
           if (off === undefined) throw new Error(`guest ${n}: port ${port} is not forwarded`);
           return { host: "127.0.0.1", port: args.sshPort + off };
         },
-        ssh: { host: "127.0.0.1", port: args.sshPort, privateKey: args.key.privateKey },
       },
+      // QEMU user networking's alias for the host's loopback.
+      hostLoopback: "10.0.2.2",
     };
     this.registerOutputs({ info: this.info });
   }

@@ -81,11 +81,10 @@ export class LxcGuest extends pulumi.ComponentResource {
       ready: [this.container],
       info: this.info,
       peer: {
-        via: "lxc",
+        way: { via: "lxc", name: n, lxcpath },
         bind: "10.199.0.2",
         connect: (port) => ({ host: "10.199.0.2", port }),
         netns: env.NETNS,
-        lxc: { name: n, lxcpath },
       },
     };
     this.registerOutputs({ info: this.info });

@@ -68,10 +68,9 @@ export class OpenVzGuest extends pulumi.ComponentResource {
       info: this.info,
       // The container's venet address is routed from its server: servers bind there, clients connect there.
       peer: {
-        via: "openvz",
+        way: { via: "openvz", ctid: args.ctid },
         bind: args.address,
         connect: (port) => ({ host: args.address, port }),
-        openvz: { ctid: args.ctid },
       },
     };
     this.registerOutputs({ info: this.info });

@@ -3,12 +3,19 @@ import { Command, SshConnectionInput } from "../command";
 import { parseFacts } from "../server/facts";
 import { factsScript } from "../server/facts";
 import { Target } from "../measure/target";
+import { Way } from "../measure/way-in";
 import { GuestInfo } from "./lxc";
 
 export interface VmwareGuestArgs {
   serverName: string;
   guest: string;
   connection: SshConnectionInput;
+  /**
+   * The guest's SSH host is an IPv4 address its physical server reaches too:
+   * a pair benchmark's server (iperf, ab) can run in it, with the client on
+   * the physical server, as for the other platforms.
+   */
+  pairServer?: { host: string; port: number; user: string };
 }
 
 /**
@@ -53,6 +60,14 @@ export class VmwareGuest extends pulumi.ComponentResource {
       ready: [facts],
       info: this.info,
     };
+    if (args.pairServer) {
+      const way: Way = { via: "ssh", ...args.pairServer, privateKey: args.connection.privateKey };
+      this.target.peer = {
+        way,
+        bind: way.host,
+        connect: (port) => ({ host: way.host, port }),
+      };
+    }
     this.registerOutputs({ info: this.info });
   }
 }

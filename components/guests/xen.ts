@@ -119,10 +119,9 @@ export class XenGuest extends pulumi.ComponentResource {
       info: this.info,
       // The server reaches the guest on its bridge: servers bind there, clients connect there.
       peer: {
-        via: "ssh",
+        way: { via: "ssh", host: args.address, port: 22, privateKey: args.key.privateKey },
         bind: args.address,
         connect: (port) => ({ host: args.address, port }),
-        ssh: { host: args.address, port: 22, privateKey: args.key.privateKey },
       },
     };
     this.registerOutputs({ info: this.info });

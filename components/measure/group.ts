@@ -1,7 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { BenchmarkModule } from "../../benchmarks/types";
 import { Command } from "../command";
-import { script } from "../scripts";
 import {
   commandTimeout,
   definitionOf,
@@ -14,6 +13,7 @@ import {
 } from "./run";
 import { Target, targetKey } from "./target";
 import { Trial } from "./trials";
+import { wayEnv, wayInto, withoutKeys, withWayIn } from "./way-in";
 
 export interface ConcurrentRunArgs {
   /** The guests, all on one platform of one server. */
@@ -28,23 +28,7 @@ export interface ConcurrentRunArgs {
   serverConnection?: Target["connection"];
 }
 
-const groupScript = script(__dirname, "group.sh");
-
-/** How the server enters a guest to run its trials; undefined: it cannot. */
-export function wayIn(t: Target): Record<string, pulumi.Input<string>> | undefined {
-  if (t.enter?.kind === "lxc") return { VIA: "lxc", NAME: t.enter.name, LXCPATH: t.enter.lxcpath };
-  if (t.enter?.kind === "openvz") return { VIA: "openvz", NAME: String(t.enter.ctid) };
-  const ssh = t.peer?.ssh;
-  if (ssh) {
-    return {
-      VIA: "ssh",
-      SSH_HOST: ssh.host,
-      SSH_PORT: String(ssh.port),
-      SSH_KEY: pulumi.secret(ssh.privateKey),
-    };
-  }
-  return undefined;
-}
+const groupScript = withWayIn("group.sh");
 
 /** Each guest's section of the group's output ("@@@ guest I" ... "@@@ guest-end I"). */
 export function guestSections(out: string): Map<number, string> {
@@ -75,14 +59,14 @@ export class ConcurrentRun {
       VTB_GROUP_SIZE: String(targets.length),
     });
     targets.forEach((t, i) => {
-      const way = wayIn(t);
+      const way = wayInto(t);
       if (!way) throw new Error(`${targetKey(t)}: the server cannot enter this guest to run it`);
-      for (const [k, v] of Object.entries(way)) env[`VTB_G${i}_${k}`] = v;
+      Object.assign(env, wayEnv(`VTB_G${i}`, way));
     });
     const guests = targets.map((t) => t.guest);
     const where = `${targets[0].server}/${targets[0].platform}/{${guests.join(",")}}`;
     // What the group is; keys are left out (they are not what is measured).
-    const defined = Object.fromEntries(Object.entries(env).filter(([k]) => !/_SSH_KEY$/.test(k)));
+    const defined = withoutKeys(env);
     const failures = pulumi.all(targets.map((t) => t.failure ?? ""));
     this.command = new Command(
       `${name}-trials`,

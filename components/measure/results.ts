@@ -14,6 +14,8 @@ export interface BenchmarkOutcome {
   toolVersion: string;
   trials: { index: number; exitCode: number; seconds: number; error?: string }[];
   metrics: Record<string, MetricResult>;
+  /** A pair's client (iperf, ab), when it ran elsewhere than on the target's own host. */
+  client?: string;
 }
 
 export interface RunRecord {
@@ -21,6 +23,8 @@ export interface RunRecord {
   platform: string;
   guest: string;
   benchmark: string;
+  /** A pair's client, when not on the target's own host. */
+  client?: string;
   trials: Trial[];
 }
 
@@ -75,7 +79,10 @@ export function assemble(runs: RunRecord[]): Results {
   const out: Results = {};
   for (const r of runs) {
     ((out[r.server] ??= {})[r.platform] ??= {})[r.guest] ??= {};
-    out[r.server][r.platform][r.guest][r.benchmark] = outcome(r.trials);
+    out[r.server][r.platform][r.guest][r.benchmark] = {
+      ...outcome(r.trials),
+      ...(r.client ? { client: r.client } : {}),
+    };
   }
   return out;
 }

@@ -5,7 +5,9 @@ import { reportFailure } from "../failure";
 import { Command, exportLines } from "../command";
 import { script } from "../scripts";
 import { Target, targetKey } from "./target";
+import { pairUp } from "./pairing";
 import { parseTrials, Trial } from "./trials";
+import { wayEnv, withoutKeys, withWayIn } from "./way-in";
 
 export interface BenchmarkRunArgs {
   target: Target;
@@ -18,7 +20,9 @@ export interface BenchmarkRunArgs {
   after?: pulumi.Resource[];
   /** For benchmarks between two sides: the server runs in the target, the client on its server's side. */
   pair?: PairSpec;
-  /** How to reach the physical server the target is on (a pair's client runs there). */
+  /** A pair's client, when not on the target's own host: a VM guest, another server's host. */
+  client?: Target;
+  /** How to reach the physical server where a pair's client runs (its step starts there). */
   serverConnection?: Target["connection"];
 }
 
@@ -31,8 +35,8 @@ export interface PairSpec {
 }
 
 export const runner = script(__dirname, "runner.sh");
-const enter = script(__dirname, "enter.sh");
-const pairScript = script(__dirname, "pair.sh");
+const enter = withWayIn("enter.sh");
+const pairScript = withWayIn("pair.sh");
 /** What a run's command does instead when its target is not up. */
 export const notRun = "echo '@@@ not run'";
 /** A recorded run whose output matches this ran a failed trial (or none): the next update reruns it. */
@@ -93,6 +97,8 @@ export interface Measured {
   command: Command;
   startedAt: pulumi.Output<string>;
   params: unknown;
+  /** A pair's client target, when not the target's own host. */
+  client?: string;
 }
 
 /**
@@ -110,65 +116,57 @@ export class BenchmarkRun implements Measured {
   public readonly command: Command;
   public readonly startedAt: pulumi.Output<string>;
   public readonly params: unknown;
+  /** A pair's client target, when not the target's own host. */
+  public readonly client?: string;
 
   constructor(name: string, args: BenchmarkRunArgs, opts: { parent: pulumi.Resource }) {
-    const { target, module: m, pair } = args;
-    let params = args.params;
-    let serverEnv: Record<string, string> | undefined;
-    if (pair) {
-      if (!target.peer)
-        throw new Error(
-          `${targetKey(target)}: ${m.id} needs a server in the target, which it cannot have`,
-        );
-      const port = pair.port(params);
-      const c = target.peer.connect(port);
-      serverEnv = m.environment(pair.withAddress(params, target.peer.bind, port));
-      params = pair.withAddress(params, c.host, c.port);
-    }
-    this.params = params;
+    const { target, module: m, pair, client } = args;
+    const port = pair?.port(args.params) ?? 0;
+    const p = pair ? pairUp(target, port, client) : undefined;
+    const clientKey = p?.clientKey;
+    // A pair's client connects to where its server is, as seen from the client.
+    const params =
+      pair && p ? pair.withAddress(args.params, p.connect.host, p.connect.port) : args.params;
     const env = trialEnvironment(m, params, args.repeats, args.trialTimeoutSeconds);
     let create = runner;
-    if (pair && target.peer && serverEnv) {
-      const p = target.peer;
+    if (pair && p) {
+      const serverEnv = m.environment(pair.withAddress(args.params, p.bind, port));
       Object.assign(env, {
         VTB_RUNNER: runner,
-        VTB_PAIR_VIA: p.via,
-        VTB_SERVER_SCRIPT: pair.serverScript,
-        VTB_SERVER_EXPORTS: exportLines(serverEnv),
-        VTB_LXC: p.lxc?.name ?? "",
-        VTB_LXCPATH: p.lxc?.lxcpath ?? "",
-        VTB_NETNS: p.netns ?? "",
-        VTB_SSH_HOST: p.ssh?.host ?? "",
-        VTB_SSH_PORT: String(p.ssh?.port ?? ""),
-        VTB_SSH_KEY: p.ssh ? pulumi.secret(p.ssh.privateKey) : "",
+        VTB_PAIR_SERVER_SCRIPT: pair.serverScript,
+        VTB_PAIR_SERVER_EXPORTS: exportLines(serverEnv),
+        ...wayEnv("VTB_SERVER", p.server),
+        ...wayEnv("VTB_CLIENT", p.client),
       });
-      if (p.openvz) env.VTB_CTID = String(p.openvz.ctid);
       create = pairScript;
-    } else if (target.enter?.kind === "lxc") {
+    } else if (target.enter) {
       Object.assign(env, {
         VTB_RUNNER: runner,
-        VTB_ENTER: "lxc",
-        VTB_LXC: target.enter.name,
-        VTB_LXCPATH: target.enter.lxcpath,
-      });
-      create = enter;
-    } else if (target.enter?.kind === "openvz") {
-      Object.assign(env, {
-        VTB_RUNNER: runner,
-        VTB_ENTER: "openvz",
-        VTB_CTID: String(target.enter.ctid),
+        ...wayEnv(
+          "VTB_IN",
+          target.enter.kind === "lxc"
+            ? { via: "lxc", name: target.enter.name, lxcpath: target.enter.lxcpath }
+            : { via: "openvz", ctid: target.enter.ctid },
+        ),
       });
       create = enter;
     }
-    // What the run is; the SSH key is left out (it is not what is measured).
-    const { VTB_SSH_KEY: _key, ...defined } = env;
-    const definition = definitionOf([m.id, create, defined, targetKey(target)]);
+    this.params = params;
+    this.client = clientKey;
+    // What the run is; SSH keys are left out (they are not what is measured).
+    const definition = definitionOf([m.id, create, withoutKeys(env), targetKey(target), clientKey]);
+    const failure = pulumi
+      .all([target.failure ?? "", client?.failure ?? ""])
+      .apply(([t, c]) =>
+        t ? `the target failed: ${t}` : c ? `the client ${clientKey} failed: ${c}` : "",
+      );
+    const step = `${targetKey(target)}: ${m.id}${clientKey ? ` from ${clientKey}` : ""}`;
     this.command = new Command(
       `${name}-trials`,
       {
-        step: `${targetKey(target)}: ${m.id} (${args.repeats} trials)`,
+        step: `${step} (${args.repeats} trials)`,
         // A target that failed to come up is not measured; when it comes up, this reruns.
-        create: target.failure ? target.failure.apply((f) => (f ? notRun : create)) : create,
+        create: failure.apply((f) => (f ? notRun : create)),
         environment: env,
         // A pair runs from the physical server's side; anything else in the target.
         connection: pair ? args.serverConnection : target.connection,
@@ -180,22 +178,15 @@ export class BenchmarkRun implements Measured {
       },
       {
         parent: opts.parent,
-        dependsOn: [...target.ready, ...(args.after ?? [])],
-        // The environment carries a guest's SSH key for pairs with a VM.
+        dependsOn: [...new Set([...target.ready, ...(client?.ready ?? []), ...(args.after ?? [])])],
+        // The environment carries SSH keys for pairs with a VM or another server.
         additionalSecretOutputs: pair ? ["environment"] : [],
       },
     );
     this.trials = pulumi
-      .all([this.command.stdout, this.command.failure, target.failure ?? ""])
-      .apply(([out, failure, targetFailure]) =>
-        trialsFrom(
-          m,
-          out,
-          targetFailure ? `not run: the target failed: ${targetFailure}` : failure,
-          params,
-          `${targetKey(target)}: ${m.id}`,
-          this.command,
-        ),
+      .all([this.command.stdout, this.command.failure, failure])
+      .apply(([out, failed, notUp]) =>
+        trialsFrom(m, out, notUp ? `not run: ${notUp}` : failed, params, step, this.command),
       );
     this.startedAt = this.command.startedAt;
   }

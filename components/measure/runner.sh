@@ -3,10 +3,11 @@
 # target, each trial within VTB_TRIAL_TIMEOUT seconds. Marks every trial so the
 # output can be split: "@@@ trial N" ... "@@@ end N rc=RC seconds=S".
 # Always exits 0: a failed trial is a result to report, not a failed step.
+# A trial reads nothing: stdin may be the rest of this script (bash -s).
 for i in $(seq 1 "$VTB_TRIALS"); do
   echo "@@@ trial $i"
   start="$(date +%s.%N)"
-  timeout --kill-after=10 "$VTB_TRIAL_TIMEOUT" bash -c "$VTB_BENCH_SCRIPT" 2>"/tmp/vtb-trial-stderr.$$"
+  timeout --kill-after=10 "$VTB_TRIAL_TIMEOUT" bash -c "$VTB_BENCH_SCRIPT" </dev/null 2>"/tmp/vtb-trial-stderr.$$"
   rc=$?
   end="$(date +%s.%N)"
   if [ "$rc" -ne 0 ]; then

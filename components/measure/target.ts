@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { SshConnectionInput } from "../command";
+import { Way } from "./way-in";
 
 /**
  * Where a benchmark runs: bare metal, a container or a VM. A run's script
@@ -21,6 +22,14 @@ export interface Target {
   info: pulumi.Output<unknown>;
   /** How a benchmark between this target and its server's host pairs up (iperf); absent: not possible. */
   peer?: Peer;
+  /**
+   * A guest that can run a pair's client: the address at which it reaches its
+   * server's loopback (QEMU user networking: 10.0.2.2), so a server bound there
+   * (bare metal, another VM's forward) is reachable from it.
+   */
+  hostLoopback?: string;
+  /** A server's host that another server reaches (an SSH server at an IPv4 address). */
+  remote?: { address: string; way: Way };
 }
 
 /**
@@ -29,16 +38,14 @@ export interface Target {
  * into the target to start and stop the server.
  */
 export interface Peer {
-  via: "host" | "lxc" | "openvz" | "ssh";
+  /** How the host side starts and stops the server inside the target. */
+  way: Way;
   /** The address a server in the target listens on. */
   bind: string;
   /** Where a client on the server's side connects for a port in the target. */
   connect(port: number): { host: string; port: number };
   /** The client runs in this network namespace (containers). */
   netns?: string;
-  lxc?: { name: string; lxcpath: string };
-  openvz?: { ctid: number };
-  ssh?: { host: string; port: number; privateKey: pulumi.Input<string> };
 }
 
 export const targetKey = (t: Pick<Target, "server" | "platform" | "guest">) =>

@@ -42,6 +42,21 @@ const guest = (type: string, g: object, p: object = {}) =>
 const kvmGuest = (g: object) => guest("kvm", g);
 const bench = (b: object) => ({ servers: [local], benchmarks: [b] });
 const params = (id: string, parameters: object, b: object = {}) => bench({ id, parameters, ...b });
+// Two servers for pairs: this one with bare metal, two VM guests and a container; another over SSH.
+const pairsOf = (pairs: object[], id = "iperf3", b: object = {}) => ({
+  servers: [
+    {
+      ...local,
+      platforms: [
+        { type: "baseline" },
+        { type: "kvm", guests: [{ name: "vm", count: 2 }] },
+        { type: "lxc", guests: [{ name: "ct" }] },
+      ],
+    },
+    { name: "far", connection: { type: "ssh", host: "127.0.0.1", port: 2222 } },
+  ],
+  benchmarks: [{ id, profile: "quick", pairs, ...b }],
+});
 // What YAML or `pulumi config set` can give and an object literal cannot: own "__proto__" keys.
 const json = (text: string) => JSON.parse(text) as Record<string, unknown>;
 
@@ -787,6 +802,94 @@ const cases: Case[] = [
     message: /"full"\|"quick"/,
   },
   {
+    what: "pairs for a benchmark that runs in one target",
+    kind: "conflict",
+    config: pairsOf([{ server: "local/baseline/host", client: "local/kvm/vm-0" }], "bonnie"),
+    path: "benchmarks[0].pairs",
+    message: /bonnie runs in one target; pairs are for iperf, iperf3, ab/,
+  },
+  {
+    what: "a pair target without its platform",
+    kind: "malformed",
+    config: pairsOf([{ server: "local/vm-1", client: "local/kvm/vm-0" }]),
+    path: "benchmarks[0].pairs[0].server",
+    message: /<server>\/<platform>\/<guest>/,
+  },
+  {
+    what: "a pair naming a guest the stack does not have",
+    kind: "unknown value",
+    config: pairsOf([{ server: "local/kvm/vm-2", client: "local/kvm/vm-0" }]),
+    path: "benchmarks[0].pairs[0].server",
+    message: /no target local\/kvm\/vm-2 in this stack/,
+  },
+  {
+    what: "a pair of a target with itself",
+    kind: "conflict",
+    config: pairsOf([{ server: "local/kvm/vm-0", client: "local/kvm/vm-0" }]),
+    path: "benchmarks[0].pairs[0]",
+    message: /two targets/,
+  },
+  {
+    what: "one target serving two pairs",
+    kind: "duplicate name",
+    config: pairsOf([
+      { server: "local/baseline/host", client: "local/kvm/vm-0" },
+      { server: "local/baseline/host", client: "local/kvm/vm-1" },
+    ]),
+    path: "benchmarks[0].pairs[1].server",
+    message: /already serves pairs\[0\]/,
+  },
+  {
+    what: "a VM guest's client against a container",
+    kind: "conflict",
+    config: pairsOf([{ server: "local/lxc/ct", client: "local/kvm/vm-0" }]),
+    path: "benchmarks[0].pairs[0].client",
+    message: /reached from its host only/,
+  },
+  {
+    what: "a client in a container",
+    kind: "conflict",
+    config: pairsOf([{ server: "local/baseline/host", client: "local/lxc/ct" }]),
+    path: "benchmarks[0].pairs[0].client",
+    message: /on a server's host or in a kvm guest, not in lxc/,
+  },
+  {
+    what: "a guest of one server with a client on another",
+    kind: "conflict",
+    config: pairsOf([{ server: "local/kvm/vm-0", client: "far/baseline/host" }]),
+    path: "benchmarks[0].pairs[0]",
+    message: /between their hosts/,
+  },
+  {
+    what: "a pair across servers served by the local machine",
+    kind: "conflict",
+    config: pairsOf([{ server: "local/baseline/host", client: "far/baseline/host" }]),
+    path: "benchmarks[0].pairs[0].server",
+    message: /an IPv4 host and no jump host/,
+  },
+  {
+    what: "pairs and platforms together",
+    kind: "conflict",
+    config: pairsOf([{ server: "far/baseline/host", client: "local/baseline/host" }], "iperf3", {
+      platforms: ["baseline"],
+    }),
+    path: "benchmarks[0].platforms",
+  },
+  {
+    what: "pairs run at once",
+    kind: "conflict",
+    config: pairsOf([{ server: "far/baseline/host", client: "local/baseline/host" }], "iperf3", {
+      concurrent: true,
+    }),
+    path: "benchmarks[0].concurrent",
+  },
+  {
+    what: "an unknown key in a pair",
+    kind: "unknown key",
+    config: pairsOf([{ server: "far/baseline/host", client: "local/baseline/host", port: 1 }]),
+    path: "benchmarks[0].pairs[0].port",
+  },
+  {
     what: "0 repeats",
     kind: "out of range",
     config: bench({ id: "bonnie", repeats: 0 }),
@@ -995,6 +1098,15 @@ describe("testbed config", () => {
       }),
       kvmGuest({ vcpus: 256, memoryMiB: 128, count: 64, disk: { sizeGiB: 4096 } }),
       { servers: [local], benchmarks: [{ id: "bonnie" }, { id: "ab" }] },
+      // Every kind of pair that reaches: guest -> host, guest <-> guest, a
+      // container from its host, host <-> host across servers, either way round.
+      pairsOf([
+        { server: "local/baseline/host", client: "local/kvm/vm-0" },
+        { server: "local/kvm/vm-1", client: "local/kvm/vm-0" },
+        { server: "local/lxc/ct", client: "local/baseline/host" },
+        { server: "far/baseline/host", client: "local/baseline/host" },
+      ]),
+      pairsOf([{ server: "local/kvm/vm-0", client: "local/kvm/vm-1" }], "ab"),
     ];
     for (const c of ok) expect(verdict(c)).toBe("ok");
   });

@@ -5,7 +5,7 @@ import { runScript } from "../../../components/command";
 import { ConcurrentRun, guestSections } from "../../../components/measure/group";
 import { runner } from "../../../components/measure/run";
 import { Target } from "../../../components/measure/target";
-import { script } from "../../../components/scripts";
+import { withWayIn } from "../../../components/measure/way-in";
 import { freePort, startSshd, TestSshd } from "../../helpers/sshd";
 
 // A benchmark whose trial prints when it started and ended, on this machine's clock.
@@ -50,7 +50,7 @@ beforeAll(async () => {
     [`VTB_G${i}_SSH_KEY`]: sshd.privateKey,
   });
   const run = await runScript(
-    script(`${__dirname}/../../../components/measure`, "group.sh"),
+    withWayIn("group.sh"),
     {
       VTB_RUNNER: runner,
       VTB_GROUP_SIZE: "3",
@@ -121,10 +121,9 @@ describe("ConcurrentRun", () => {
     info: pulumi.output({}),
     failure: pulumi.output(failure),
     peer: {
-      via: "ssh",
+      way: { via: "ssh", host: "127.0.0.1", port: 22, privateKey: "key" },
       bind: "10.0.2.15",
       connect: (port) => ({ host: "127.0.0.1", port }),
-      ssh: { host: "127.0.0.1", port: 22, privateKey: "key" },
     },
   });
   const parent = new pulumi.ComponentResource("test:index:Parent", "p");

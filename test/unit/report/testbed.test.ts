@@ -88,3 +88,15 @@ describe("the testbed section", () => {
     );
   });
 });
+
+describe("a pair measured from another target", () => {
+  it("says where its client ran, beside the target's status", () => {
+    const run = fixtureRun();
+    const o = run.results.local.kvm["vtb-testbed-vm"].iperf3;
+    const before = renderMarkdown(reportBlocks(run, []));
+    expect(before).not.toMatch(/from local\/kvm\/vtb-testbed-vm-0/);
+    o.client = "local/kvm/vtb-testbed-vm-0";
+    const md = renderMarkdown(reportBlocks(run, []));
+    expect(md).toMatch(/kvm\/vtb-testbed-vm from local\/kvm\/vtb-testbed-vm-0: (ok|partial), /);
+  });
+});

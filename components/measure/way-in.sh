@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Shared by enter.sh, pair.sh and group.sh, which start with it: how the
+# physical server gets a shell inside a target, and what that shell is given.
+#
+# way_in P: a shell reading its commands on stdin, in the place P describes:
+#   P_VIA     host (here), netns (ip netns exec P_NAME), lxc (container P_NAME
+#             under P_LXCPATH), openvz (container CTID P_NAME) or ssh
+#   P_SSH_HOST, P_SSH_PORT, P_SSH_USER (root), P_SSH_KEY  for ssh; the key is
+#             written to a private file only while the script runs.
+# Made here, not in way_in: a way_in in a subshell (group.sh) would lose it.
+way_keys="$(mktemp -d)"
+way_cleanup() { rm -rf "$way_keys"; }
+way_in() {
+  local via="${1}_VIA" name="${1}_NAME" lxcpath="${1}_LXCPATH"
+  local host="${1}_SSH_HOST" port="${1}_SSH_PORT" user="${1}_SSH_USER" key="${1}_SSH_KEY"
+  case "${!via:-}" in
+    host) bash -s ;;
+    netns) ip netns exec "${!name}" bash -s ;;
+    lxc) lxc-attach -P "${!lxcpath}" -n "${!name}" -- bash -s ;;
+    openvz) vzctl exec "${!name}" - ;;
+    ssh)
+      (umask 077 && printf '%s\n' "${!key}" >"$way_keys/$1")
+      ssh -q -i "$way_keys/$1" -p "${!port}" -o BatchMode=yes -o StrictHostKeyChecking=no \
+        -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR "${!user:-root}@${!host}" bash -s ;;
+    *) echo "unknown way into ${1}: ${!via:-unset}" >&2; return 2 ;;
+  esac
+}
+# The runner and its VTB_/BENCH_ environment, quoted with printf %q so no value
+# is re-parsed; the ways in (and their keys) stay here.
+runner_text() {
+  local v
+  for v in $(compgen -e); do
+    case "$v" in
+      VTB_G[0-9]* | VTB_IN_* | VTB_SERVER_* | VTB_CLIENT_* | VTB_PAIR_* | VTB_RUNNER) ;;
+      VTB_* | BENCH_*) printf 'export %s=%q\n' "$v" "${!v}" ;;
+    esac
+  done
+  printf '%s\n' "$VTB_RUNNER"
+}

@@ -1,0 +1,226 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { iperf3 } from "../../../benchmarks/iperf";
+import { pairs } from "../../../benchmarks";
+import { BenchmarkModule } from "../../../benchmarks/types";
+import { runScript } from "../../../components/command";
+import { pairUp } from "../../../components/measure/pairing";
+import { BenchmarkRun } from "../../../components/measure/run";
+import { Target } from "../../../components/measure/target";
+import { Trial } from "../../../components/measure/trials";
+import { startSshd, TestSshd } from "../../helpers/sshd";
+
+// A run's failures are reported as resource errors; recorded here.
+const mockReported: string[] = [];
+jest.mock("../../../components/failure", () => ({
+  reportFailure: (message: string) => mockReported.push(message),
+}));
+
+const t = (platform: string, guest: string, more: Partial<Target> = {}): Target => ({
+  server: "local",
+  platform,
+  guest,
+  ready: [],
+  info: pulumi.output({}),
+  ...more,
+});
+const host = t("baseline", "host", {
+  peer: {
+    way: { via: "host" },
+    bind: "127.0.0.1",
+    connect: (port) => ({ host: "127.0.0.1", port }),
+  },
+});
+const ct = t("lxc", "ct", {
+  peer: {
+    way: { via: "lxc", name: "ct", lxcpath: "/x" },
+    bind: "10.199.0.2",
+    connect: (port) => ({ host: "10.199.0.2", port }),
+    netns: "ns",
+  },
+});
+const vm = (i: number) =>
+  t("kvm", `vm-${i}`, {
+    peer: {
+      way: { via: "ssh", host: "127.0.0.1", port: 22200 + i, privateKey: "key" },
+      bind: "10.0.2.15",
+      connect: () => ({ host: "127.0.0.1", port: 22200 + i + 1000 }),
+    },
+    hostLoopback: "10.0.2.2",
+  });
+
+describe("pairUp: what reaches what", () => {
+  it("pairs a target with its own host, in the container's namespace for a container", () => {
+    expect(pairUp(host, 5201)).toMatchObject({
+      server: { via: "host" },
+      client: { via: "host" },
+      bind: "127.0.0.1",
+      connect: { host: "127.0.0.1", port: 5201 },
+    });
+    expect(pairUp(ct, 5201)).toMatchObject({
+      server: { via: "lxc" },
+      client: { via: "netns", netns: "ns" },
+      connect: { host: "10.199.0.2", port: 5201 },
+    });
+    expect(pairUp(ct, 5201).clientKey).toBeUndefined();
+    expect(pairUp(ct, 5201, host).clientKey).toBe("local/baseline/host");
+  });
+
+  it("lets a VM guest's client reach bare metal and another guest through the host's loopback", () => {
+    expect(pairUp(host, 5201, vm(0))).toMatchObject({
+      server: { via: "host" },
+      client: { via: "ssh", port: 22200 },
+      bind: "127.0.0.1",
+      connect: { host: "10.0.2.2", port: 5201 },
+      clientKey: "local/kvm/vm-0",
+    });
+    expect(pairUp(vm(1), 5201, vm(0))).toMatchObject({
+      server: { via: "ssh", port: 22201 },
+      client: { via: "ssh", port: 22200 },
+      bind: "10.0.2.15",
+      connect: { host: "10.0.2.2", port: 23201 },
+    });
+  });
+
+  it("refuses what does not reach, saying why", () => {
+    expect(() => pairUp(ct, 5201, vm(0))).toThrow(/not reachable from local\/kvm\/vm-0/);
+    expect(() => pairUp(host, 5201, ct)).toThrow(/network namespace of its own/);
+    expect(() => pairUp(vm(0), 5201, vm(0))).toThrow(/two targets/);
+    const far = { ...host, server: "far" };
+    expect(() => pairUp(far, 5201, host)).toThrow(/across servers a pair runs host to host/);
+    expect(() => pairUp({ ...vm(0), server: "far" }, 5201, host)).toThrow(/host to host/);
+  });
+
+  it("reaches another server's host at its SSH address", () => {
+    const way = { via: "ssh" as const, host: "192.0.2.7", port: 22, privateKey: "k" };
+    const far = { ...host, server: "far", remote: { address: "192.0.2.7", way } };
+    expect(pairUp(far, 5201, host)).toEqual({
+      server: way,
+      client: { via: "host" },
+      bind: "192.0.2.7",
+      connect: { host: "192.0.2.7", port: 5201 },
+      clientKey: "local/baseline/host",
+    });
+  });
+});
+
+// The run's step as index.ts makes it, run for real: the mocked engine runs
+// each command's script on this machine, against a loopback sshd standing in
+// for a VM guest and for a second server. Real iperf3, real parser.
+describe("a pair run, for real over SSH", () => {
+  let sshd: TestSshd;
+  const tmps = new Map<string, string>();
+  const ran: { name: string; env: Record<string, string>; stdout: string; stderr: string }[] = [];
+  beforeAll(async () => {
+    sshd = await startSshd();
+    expect(sshd.user).toBe("root");
+    await pulumi.runtime.setMocks(
+      {
+        newResource: async (args) => {
+          // The environment is a secret (it carries SSH keys): the mock sees it wrapped.
+          const raw = args.inputs.environment as { value?: Record<string, string> };
+          const env = (pulumi.runtime.specialSigKey in raw ? raw.value : raw) as Record<
+            string,
+            string
+          >;
+          // Its own TMPDIR, to see what the step leaves behind there.
+          const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "vtb-pair-test-"));
+          tmps.set(args.name, tmp);
+          const r = await runScript(
+            args.inputs.create as string,
+            { ...env, TMPDIR: tmp },
+            120,
+            args.name,
+          ).catch((e: Error) => ({ stdout: "", stderr: e.message }));
+          ran.push({ name: args.name, env, stdout: r.stdout, stderr: r.stderr });
+          return {
+            id: `${args.name}-id`,
+            state: { ...args.inputs, stdout: r.stdout, failure: "", startedAt: "t0" },
+          };
+        },
+        call: (args) => args.inputs,
+      },
+      "virt-testbed",
+      "unit",
+      false,
+    );
+  }, 30_000);
+  afterAll(() => {
+    sshd?.stop();
+    for (const d of tmps.values()) fs.rmSync(d, { recursive: true, force: true });
+  });
+
+  const value = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
+  const parent = new pulumi.ComponentResource("test:index:Parent", "p");
+  const sshWay = () => ({
+    via: "ssh" as const,
+    host: "127.0.0.1",
+    port: sshd.port,
+    privateKey: sshd.privateKey,
+  });
+  const run = (name: string, target: Target, client: Target) =>
+    new BenchmarkRun(
+      name,
+      {
+        target,
+        client,
+        module: iperf3 as BenchmarkModule,
+        params: iperf3.parameters.parse({ ...iperf3.quick, duration: 1 }),
+        repeats: 1,
+        trialTimeoutSeconds: 60,
+        pair: pairs.iperf3,
+      },
+      { parent },
+    );
+  const throughputs = (trials: Trial[]) =>
+    trials.flatMap((tr) => tr.result?.metrics ?? []).filter((m) => m.name === "throughput");
+
+  it("runs the client in a guest it enters over SSH, the server on the host", async () => {
+    // The "guest" is this machine over SSH: its host's loopback is its own.
+    const guest = t("kvm", "vm-0", {
+      peer: { ...vm(0).peer!, way: sshWay() },
+      hostLoopback: "127.0.0.1",
+    });
+    const r = run("guest-client", host, guest);
+    const trials = await value(r.trials);
+    const rec = ran.find((x) => x.name === "guest-client-trials")!;
+    expect({ error: trials[0].error, stderr: rec.stderr }).toEqual({
+      error: undefined,
+      stderr: "",
+    });
+    expect(throughputs(trials).length).toBeGreaterThanOrEqual(2);
+    expect(throughputs(trials).every((m) => m.value > 0)).toBe(true);
+    expect(r.client).toBe("local/kvm/vm-0");
+    // The client was handed the runner's environment, not the ways in or their keys.
+    expect(rec.env.VTB_CLIENT_VIA).toBe("ssh");
+    expect(rec.stdout).not.toContain("PRIVATE KEY");
+  }, 60_000);
+
+  it("starts the server on another server's host over SSH and runs the client here", async () => {
+    const far = {
+      ...host,
+      server: "far",
+      remote: { address: "127.0.0.1", way: sshWay() },
+    };
+    const r = run("far-host", far, host);
+    const trials = await value(r.trials);
+    const rec = ran.find((x) => x.name === "far-host-trials")!;
+    expect({ error: trials[0].error, stderr: rec.stderr }).toEqual({
+      error: undefined,
+      stderr: "",
+    });
+    expect(rec.env).toMatchObject({ VTB_SERVER_VIA: "ssh", VTB_CLIENT_VIA: "host" });
+    expect(throughputs(trials).every((m) => m.value > 0)).toBe(true);
+    expect(r.client).toBe("local/baseline/host");
+    // The server is gone (a zombie aside: nothing reaps orphans here) and the key file with it.
+    const { execFileSync } = await import("child_process");
+    expect(
+      execFileSync("bash", ["-c", "ps -eo stat=,pid=,comm= | awk '$1 !~ /^Z/ && $3 == \"iperf3\"'"])
+        .toString()
+        .trim(),
+    ).toBe("");
+    expect(fs.readdirSync(tmps.get("far-host-trials")!)).toEqual([]);
+  }, 60_000);
+});
