@@ -31,6 +31,47 @@ export interface ScriptRun {
   durationSeconds: number;
 }
 
+function runRecord(stdout: string, stderr: string, code: number | null, started: number) {
+  return {
+    stdout,
+    stderr,
+    exitCode: code ?? -1,
+    startedAt: new Date(started).toISOString(),
+    durationSeconds: (Date.now() - started) / 1000,
+  };
+}
+
+/**
+ * A pulumi killed mid-update (SIGKILL) leaves the dynamic provider running:
+ * calls `gone` once the engine's address (the provider's argument) stops
+ * answering, so a step is stopped rather than left running on unseen (a
+ * benchmark would overlap the next update's). Returns the way to stop watching.
+ */
+function watchEngine(gone: () => void): () => void {
+  const engine = process.argv.slice(2).find((a) => /^127\.0\.0\.1:\d+$/.test(a));
+  if (!engine) return () => {};
+  const [host, port] = engine.split(":");
+  let fired = false;
+  const timer = setInterval(() => {
+    const probe = net.connect(Number(port), host);
+    probe.once("connect", () => probe.destroy());
+    probe.once("error", () => {
+      if (fired) return;
+      fired = true;
+      gone();
+    });
+  }, 2000);
+  return () => clearInterval(timer);
+}
+
+function engineGoneError(step: string): Error {
+  // Nothing is left for the dynamic provider's process to do for a dead engine.
+  if (/dynamic-provider/.test(require.main?.filename ?? "")) {
+    setTimeout(() => process.exit(1), 100);
+  }
+  return new Error(`${step}: stopped: the pulumi engine that started it is gone`);
+}
+
 /** Runs a bash script; rejects with a message naming the step on failure or timeout. */
 export function runScript(
   script: string,
@@ -68,46 +109,22 @@ export function runScript(
       timedOut = true;
       killGroup();
     }, timeoutSeconds * 1000);
-    // A pulumi killed mid-update (SIGKILL) leaves this provider running: once the
-    // engine's address stops answering, stop the script rather than let it run
-    // on unseen (a benchmark would overlap the next update's).
-    const engine = process.argv.slice(2).find((a) => /^127\.0\.0\.1:\d+$/.test(a));
     let engineGone = false;
-    const watchdog = engine
-      ? setInterval(() => {
-          const [host, port] = engine.split(":");
-          const probe = net.connect(Number(port), host);
-          probe.once("connect", () => probe.destroy());
-          probe.once("error", () => {
-            engineGone = true;
-            killGroup();
-          });
-        }, 2000)
-      : undefined;
+    const unwatch = watchEngine(() => {
+      engineGone = true;
+      killGroup();
+    });
     const tail = (s: string) => s.trimEnd().split("\n").slice(-20).join("\n");
     child.on("error", (e) => {
       clearTimeout(timer);
-      clearInterval(watchdog);
+      unwatch();
       reject(new Error(`${step}: could not start bash: ${e.message}`));
     });
     child.on("close", (code, signal) => {
       clearTimeout(timer);
-      clearInterval(watchdog);
-      if (engineGone) {
-        reject(new Error(`${step}: stopped: the pulumi engine that started it is gone`));
-        // Nothing is left for the dynamic provider's process to do for a dead engine.
-        if (/dynamic-provider/.test(require.main?.filename ?? "")) {
-          setTimeout(() => process.exit(1), 100);
-        }
-        return;
-      }
-      const run = {
-        stdout,
-        stderr,
-        exitCode: code ?? -1,
-        startedAt: new Date(started).toISOString(),
-        durationSeconds: (Date.now() - started) / 1000,
-      };
+      unwatch();
+      if (engineGone) return reject(engineGoneError(step));
+      const run = runRecord(stdout, stderr, code, started);
       if (timedOut) {
         reject(new Error(`${step}: timed out after ${timeoutSeconds}s\n${tail(stderr)}`));
       } else if (code !== 0) {
@@ -134,8 +151,12 @@ export function exportLines(env: Record<string, string>): string {
 /**
  * Runs a bash script over SSH. The script and its environment go over stdin,
  * never on a command line; the remote `timeout` kills the script's process
- * group when time is up, so nothing outlives the step on the server.
+ * group when time is up, or when the engine is gone (a TERM signal over the
+ * channel), so nothing outlives the step on the server.
  */
+const pidTag = "vtb-remote-pid ";
+const pidLine = new RegExp(`^${pidTag}(\\d+)\\n`);
+
 export function runRemoteScript(
   conn: SshConnection,
   script: string,
@@ -193,21 +214,35 @@ export function runRemoteScript(
       clients.push(c);
       return await new Promise<ScriptRun>((resolve, reject) => {
         c.exec(
-          `exec timeout --kill-after=10 ${Math.max(1, Math.floor(timeoutSeconds))} bash -s`,
+          // Its first line on stderr is the remote pid, for a kill should the engine go.
+          `echo "${pidTag}$$" >&2; exec timeout --kill-after=10 ${Math.max(1, Math.floor(timeoutSeconds))} bash -s`,
           (e, ch) => {
             if (e) return reject(new Error(`${step}: ssh ${where}: ${e.message}`));
             let stdout = "";
             let stderr = "";
+            let pid: string | undefined;
             ch.on("data", (d: Buffer) => (stdout += d.toString()));
-            ch.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+            ch.stderr.on("data", (d: Buffer) => {
+              stderr += d.toString();
+              const m = pid === undefined ? pidLine.exec(stderr) : null;
+              if (m) {
+                pid = m[1];
+                stderr = stderr.slice(m[0].length);
+              }
+            });
+            // sshd refuses signal requests for root sessions ("session signalling
+            // requires privilege separation"): a second channel runs the kill. The
+            // remote `timeout` passes TERM on to the script's whole process group.
+            let engineGone = false;
+            const unwatch = watchEngine(() => {
+              engineGone = true;
+              if (pid) c.exec(`kill -TERM ${pid}`, (_e, k) => k?.resume());
+              setTimeout(() => ch.close(), 15_000).unref();
+            });
             ch.on("close", (code: number | null) => {
-              const run = {
-                stdout,
-                stderr,
-                exitCode: code ?? -1,
-                startedAt: new Date(started).toISOString(),
-                durationSeconds: (Date.now() - started) / 1000,
-              };
+              unwatch();
+              if (engineGone) return reject(engineGoneError(step));
+              const run = runRecord(stdout, stderr, code, started);
               if (code === 124 || code === 137) {
                 reject(
                   new Error(

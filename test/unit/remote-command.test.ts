@@ -1,4 +1,5 @@
 import { execFileSync } from "child_process";
+import * as net from "net";
 import { exportLines, runRemoteScript, SshConnection } from "../../components/command";
 import { startSshd, TestSshd } from "../helpers/sshd";
 
@@ -46,6 +47,42 @@ describe("runRemoteScript", () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(execFileSync("ps", ["-eo", "args"]).toString()).not.toContain(marker);
   });
+
+  it("stops the remote script when the pulumi engine that started it is gone (SIGKILLed)", async () => {
+    // The engine's address is the provider's argument; here a listener stands in for it.
+    const engine = net.createServer().listen(0, "127.0.0.1");
+    await new Promise((r) => engine.once("listening", r));
+    const address = `127.0.0.1:${(engine.address() as net.AddressInfo).port}`;
+    process.argv.push(address);
+    const marker = `vtb-remote-orphan-${Date.now()}`;
+    const ps = () => execFileSync("ps", ["-eo", "stat=,args="]).toString();
+    const live = () =>
+      ps()
+        .split("\n")
+        .filter((l) => !l.startsWith("Z") && l.includes(marker));
+    try {
+      const run = runRemoteScript(
+        conn,
+        `(exec -a ${marker} sleep 300) & exec -a ${marker} sleep 300`,
+        {},
+        600,
+        "long remote step",
+      );
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(live()).toHaveLength(2);
+      const t0 = Date.now();
+      engine.close();
+      await expect(run).rejects.toThrow(
+        /^long remote step: stopped: the pulumi engine that started it is gone/,
+      );
+      expect(Date.now() - t0).toBeLessThan(8000);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(live()).toEqual([]);
+    } finally {
+      process.argv.splice(process.argv.indexOf(address), 1);
+      engine.close();
+    }
+  }, 30_000);
 
   it("reaches the host through a jump host", async () => {
     const viaJump = { ...conn, jump: { host: "127.0.0.1", port: sshd.port, user: sshd.user } };
