@@ -1,5 +1,4 @@
-#!/usr/bin/env bash
-# Starts ab's web server in the background: a lighttpd of its own, bound to
+# (after listen.sh) Starts ab's web server in the background: a lighttpd of its own, bound to
 # VTB_AB_SERVER:VTB_AB_PORT, serving one static file of VTB_AB_FILE_KIB KiB,
 # with its configuration and file in /tmp/vtb-ab-server-ADDR-PORT (the
 # system's lighttpd, its configuration and its default site are not touched).
@@ -19,18 +18,9 @@ export LC_ALL=C
 addr=${VTB_AB_SERVER:?VTB_AB_SERVER is required}
 port=${VTB_AB_PORT:?VTB_AB_PORT is required}
 kib=${VTB_AB_FILE_KIB:?VTB_AB_FILE_KIB is required}
-bad() { echo "ab-server: bad $1: $2" >&2; exit 2; }
-[[ $addr =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]] || bad address "$addr"
-[[ $port =~ ^[1-9][0-9]{0,4}$ ]] && ((port <= 65535)) || bad port "$port"
-[[ $kib =~ ^[1-9][0-9]{0,5}$ ]] || bad "file size" "$kib"
+endpoint ab-server "$addr" "$port"
+[[ $kib =~ ^[1-9][0-9]{0,5}$ ]] || { echo "ab-server: bad file size: $kib" >&2; exit 2; }
 
-# True when something listens on TCP ADDR:PORT (IPv4), read from /proc/net/tcp.
-listening() {
-  local a b c d want
-  IFS=. read -r a b c d <<<"$1"
-  want=$(printf '%02X%02X%02X%02X:%04X' "$d" "$c" "$b" "$a" "$2")
-  awk -v w="$want" '$2 == w && $4 == "0A" { found = 1 } END { exit !found }' /proc/net/tcp
-}
 if listening "$addr" "$port"; then
   echo "ab-server: something already listens on $addr:$port" >&2
   exit 1

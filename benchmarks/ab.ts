@@ -247,7 +247,7 @@ export function parseAb(raw: string, params: AbParameters): BenchmarkResult {
  * Starts lighttpd in the target, bound to the configured address and port,
  * serving the file, and prints its PID; run it with the module's `environment`.
  */
-export const serverScript = script(__dirname, "ab-server.sh");
+export const serverScript = script(__dirname, "listen.sh") + script(__dirname, "ab-server.sh");
 
 export const ab: BenchmarkModule<typeof abParameters> = {
   id: ID,

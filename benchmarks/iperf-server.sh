@@ -1,5 +1,4 @@
-#!/usr/bin/env bash
-# Starts an iperf 2 or iperf3 server in the background, bound to
+# (after listen.sh) Starts an iperf 2 or iperf3 server in the background, bound to
 # VTB_IPERF_SERVER:VTB_IPERF_PORT, and prints its PID (and only that) on stdout.
 # Safe to run twice: while the server this script started for that address and
 # port still runs, its PID is printed again and nothing new is started.
@@ -18,20 +17,8 @@ export LC_ALL=C
 tool=${VTB_IPERF_TOOL:?VTB_IPERF_TOOL is required}
 addr=${VTB_IPERF_SERVER:?VTB_IPERF_SERVER is required}
 port=${VTB_IPERF_PORT:?VTB_IPERF_PORT is required}
-bad() { echo "iperf-server: bad $1: $2" >&2; exit 2; }
-[[ $tool == iperf || $tool == iperf3 ]] || bad tool "$tool"
-[[ $addr =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]] || bad address "$addr"
-[[ $port =~ ^[1-9][0-9]{0,4}$ ]] && ((port <= 65535)) || bad port "$port"
-
-# True when something listens on TCP ADDR:PORT (IPv4). Read from /proc/net/tcp, so
-# neither ss nor netstat is needed, and without connecting (a connection would
-# count as a test for the server).
-listening() {
-  local a b c d want
-  IFS=. read -r a b c d <<<"$1"
-  want=$(printf '%02X%02X%02X%02X:%04X' "$d" "$c" "$b" "$a" "$2")
-  awk -v w="$want" '$2 == w && $4 == "0A" { found = 1 } END { exit !found }' /proc/net/tcp
-}
+[[ $tool == iperf || $tool == iperf3 ]] || { echo "iperf-server: bad tool: $tool" >&2; exit 2; }
+endpoint iperf-server "$addr" "$port"
 
 pidfile="${TMPDIR:-/tmp}/vtb-$tool-server-$addr-$port.pid"
 log="${pidfile%.pid}.log"

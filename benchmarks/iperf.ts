@@ -49,7 +49,7 @@ const directionsOf = (p: IperfParameters): Direction[] =>
  * (VTB_IPERF_TOOL picks the tool). Safe to run twice: a server it started that
  * still runs is reused. Stop it with `kill PID`.
  */
-export const serverScript = script(__dirname, "iperf-server.sh");
+export const serverScript = script(__dirname, "listen.sh") + script(__dirname, "iperf-server.sh");
 
 function environment(tool: "iperf" | "iperf3", p: IperfParameters): Record<string, string> {
   return {

@@ -1,3 +1,4 @@
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { ab, abParameters, parseAb, serverScript } from "../../../benchmarks/ab";
@@ -236,6 +237,33 @@ describe("ab module", () => {
     expect(ab.script).toContain('"http://$server:$port/bench.bin"');
     expect(serverScript).toContain('server.bind = "$addr"');
     expect(serverScript).toContain('lighttpd -D -f "$1/lighttpd.conf"');
+  });
+
+  it("has its server script refuse an address, port or size it cannot take, naming it", () => {
+    const start = (env: Record<string, string>) =>
+      spawnSync("bash", ["-c", serverScript], {
+        env: { ...process.env, VTB_AB_FILE_KIB: "4", ...env },
+        encoding: "utf8",
+      });
+    for (const [env, said] of [
+      [{ VTB_AB_SERVER: "127.0.0.1;id", VTB_AB_PORT: "8097" }, "bad address: 127.0.0.1;id"],
+      [{ VTB_AB_SERVER: "127.0.0.1", VTB_AB_PORT: "70000" }, "bad port: 70000"],
+      [
+        { VTB_AB_SERVER: "127.0.0.1", VTB_AB_PORT: "8097", VTB_AB_FILE_KIB: "0" },
+        "bad file size: 0",
+      ],
+    ] as const) {
+      const r = start(env);
+      expect({
+        status: r.status,
+        stderr: r.stderr.trim().split("\n").pop(),
+        stdout: r.stdout,
+      }).toEqual({
+        status: 2,
+        stderr: `ab-server: ${said}`,
+        stdout: "",
+      });
+    }
   });
 
   it("refuses parameters ab or the script cannot take", () => {

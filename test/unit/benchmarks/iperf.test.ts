@@ -1,3 +1,4 @@
+import { spawnSync } from "child_process";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -212,6 +213,33 @@ describe("iperf module", () => {
       "reverse",
     );
     expect(serverScript).toContain("setsid nohup");
+  });
+
+  it("has its server script refuse a tool, address or port it cannot take, naming it", () => {
+    const start = (env: Record<string, string>) =>
+      spawnSync("bash", ["-c", serverScript], {
+        env: { ...process.env, VTB_IPERF_TOOL: "iperf", ...env },
+        encoding: "utf8",
+      });
+    for (const [env, said] of [
+      [{ VTB_IPERF_SERVER: "localhost", VTB_IPERF_PORT: "5001" }, "bad address: localhost"],
+      [{ VTB_IPERF_SERVER: "127.0.0.1", VTB_IPERF_PORT: "0" }, "bad port: 0"],
+      [
+        { VTB_IPERF_SERVER: "127.0.0.1", VTB_IPERF_PORT: "5001", VTB_IPERF_TOOL: "nc" },
+        "bad tool: nc",
+      ],
+    ] as const) {
+      const r = start(env);
+      expect({
+        status: r.status,
+        stderr: r.stderr.trim().split("\n").pop(),
+        stdout: r.stdout,
+      }).toEqual({
+        status: 2,
+        stderr: `iperf-server: ${said}`,
+        stdout: "",
+      });
+    }
   });
 
   it("takes an IPv4 address and nothing else as the server", () => {
