@@ -91,6 +91,17 @@ export function trialsFrom(
   return [{ index: 1, exitCode: -1, seconds: 0, raw: "", error: why }];
 }
 
+function whyNotRun(
+  target: Target,
+  client: Target | undefined,
+  clientKey: string | undefined,
+): pulumi.Output<string> | undefined {
+  const t = target.failure?.apply((f) => (f ? `the target failed: ${f}` : ""));
+  const c = client?.failure?.apply((f) => (f ? `the client ${clientKey} failed: ${f}` : ""));
+  if (t && c) return pulumi.all([t, c]).apply(([a, b]) => a || b);
+  return t ?? c;
+}
+
 /** What index.ts reads of a benchmark run on one target. */
 export interface Measured {
   trials: pulumi.Output<Trial[]>;
@@ -155,18 +166,16 @@ export class BenchmarkRun implements Measured {
     this.client = clientKey;
     // What the run is; SSH keys are left out (they are not what is measured).
     const definition = definitionOf([m.id, create, withoutKeys(env), targetKey(target), clientKey]);
-    const failure = pulumi
-      .all([target.failure ?? "", client?.failure ?? ""])
-      .apply(([t, c]) =>
-        t ? `the target failed: ${t}` : c ? `the client ${clientKey} failed: ${c}` : "",
-      );
+    // Why the run cannot happen ("" when it can). Left out when nothing can fail
+    // (bare metal): an Output per run is memory a large farm feels (bench:scale).
+    const failure = whyNotRun(target, client, clientKey);
     const step = `${targetKey(target)}: ${m.id}${clientKey ? ` from ${clientKey}` : ""}`;
     this.command = new Command(
       `${name}-trials`,
       {
         step: `${step} (${args.repeats} trials)`,
         // A target that failed to come up is not measured; when it comes up, this reruns.
-        create: failure.apply((f) => (f ? notRun : create)),
+        create: failure ? failure.apply((f) => (f ? notRun : create)) : create,
         environment: env,
         // A pair runs from the physical server's side; anything else in the target.
         connection: pair ? args.serverConnection : target.connection,
@@ -178,13 +187,13 @@ export class BenchmarkRun implements Measured {
       },
       {
         parent: opts.parent,
-        dependsOn: [...new Set([...target.ready, ...(client?.ready ?? []), ...(args.after ?? [])])],
+        dependsOn: [...target.ready, ...(client?.ready ?? []), ...(args.after ?? [])],
         // The environment carries SSH keys for pairs with a VM or another server.
         additionalSecretOutputs: pair ? ["environment"] : [],
       },
     );
     this.trials = pulumi
-      .all([this.command.stdout, this.command.failure, failure])
+      .all([this.command.stdout, this.command.failure, failure ?? ""])
       .apply(([out, failed, notUp]) =>
         trialsFrom(m, out, notUp ? `not run: ${notUp}` : failed, params, step, this.command),
       );
