@@ -96,6 +96,11 @@ describe("pair benchmarks between named targets, for real", () => {
     ];
     for (const { at, client } of cases) {
       expect({ status: at.status, client: at.client }).toEqual({ status: "ok", client });
+      const med = (way: string) =>
+        at.metrics[`throughput[direction=${way},side=receiver]`]?.median?.toFixed(0);
+      console.log(
+        `iperf3 from ${client}: forward ${med("forward")}, reverse ${med("reverse")} Mbit/s`,
+      );
       for (const way of ["forward", "reverse"]) {
         const m = Object.entries(at.metrics).find(
           ([k]) => k.startsWith("throughput[") && k.includes(`direction=${way}`),
