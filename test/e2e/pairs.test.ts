@@ -4,7 +4,7 @@ import * as path from "path";
 import { startSshd, TestSshd } from "../helpers/sshd";
 import { root, TestStack } from "../helpers/stack";
 
-// iperf3 between named targets, for real: a VM guest's client against bare
+// iperf3 and ab between named targets, for real: a VM guest's client against bare
 // metal (guest -> host), one VM guest against another (guest <-> guest), and
 // bare metal against a second server (host <-> host), here this same machine
 // reached over a loopback sshd, so every address stays on loopback or inside
@@ -26,9 +26,15 @@ beforeAll(async () => {
   testbed:benchmarks:
     - id: iperf3
       profile: quick
-      repeats: 2
+      repeats: 3
       pairs:
         - { server: local/baseline/host, client: local/kvm/vm-0 }
+        - { server: local/kvm/vm-1, client: local/kvm/vm-0 }
+        - { server: other/baseline/host, client: local/baseline/host }
+    - id: ab
+      profile: quick
+      repeats: 1
+      pairs:
         - { server: local/kvm/vm-1, client: local/kvm/vm-0 }
         - { server: other/baseline/host, client: local/baseline/host }
   testbed:servers:
@@ -68,6 +74,29 @@ afterAll(() => {
   fs.rmSync(path.join(root, "results", name), { recursive: true, force: true });
 });
 
+interface Outcome {
+  status: string;
+  client?: string;
+  trials: { index: number; error?: string }[];
+}
+
+/**
+ * Measured from `client`. Under TCG, iperf3's control connection through QEMU's
+ * user network is now and then reset mid-run ("unable to receive control
+ * message: Connection reset by peer", also seen between the default stack's
+ * guest and its host): such a trial is the tool's failure, kept and reported
+ * `partial`; anything else failing (the way in, the server's start) is not.
+ */
+function expectMeasured(at: Outcome, client: string) {
+  expect(at.client).toBe(client);
+  const failed = at.trials.filter((t) => t.error);
+  for (const t of failed) console.log(`from ${client}: trial ${t.index} failed: ${t.error}`);
+  expect(failed.length).toBeLessThan(at.trials.length);
+  expect(at.status).toBe(failed.length === 0 ? "ok" : "partial");
+  for (const t of failed)
+    expect(t.error).toMatch(/iperf3 reported an error: .*(reset by peer|control message)/);
+}
+
 describe("pair benchmarks between named targets, for real", () => {
   jest.setTimeout(40 * 60 * 1000);
 
@@ -95,7 +124,7 @@ describe("pair benchmarks between named targets, for real", () => {
       { at: outputs.results.other.baseline.host.iperf3, client: "local/baseline/host" },
     ];
     for (const { at, client } of cases) {
-      expect({ status: at.status, client: at.client }).toEqual({ status: "ok", client });
+      expectMeasured(at, client);
       const med = (way: string) =>
         at.metrics[`throughput[direction=${way},side=receiver]`]?.median?.toFixed(0);
       console.log(
@@ -108,6 +137,18 @@ describe("pair benchmarks between named targets, for real", () => {
         expect(m).toBeDefined();
         expect((m![1] as { median: number }).median).toBeGreaterThan(0);
       }
+    }
+    // ab's client where the pair says: in a VM guest against the other guest's
+    // lighttpd, and on this server against the other server's.
+    for (const [at, client] of [
+      [outputs.results.local.kvm[vm(1)].ab, `local/kvm/${vm(0)}`],
+      [outputs.results.other.baseline.host.ab, "local/baseline/host"],
+    ]) {
+      expectMeasured(at, client);
+      expect(at.metrics.requests_per_second.median).toBeGreaterThan(0);
+      console.log(
+        `ab from ${client}: ${at.metrics.requests_per_second.median.toFixed(0)} requests/s`,
+      );
     }
     // Only the named pairs ran: no VM measured from its host by default.
     expect(outputs.results.local.kvm[vm(0)]).toBeUndefined();
@@ -145,6 +186,8 @@ describe("pair benchmarks between named targets, for real", () => {
       "local-baseline-host-iperf3-trials",
       `local-kvm-${vm(1)}-iperf3-trials`,
       "other-baseline-host-iperf3-trials",
+      `local-kvm-${vm(1)}-ab-trials`,
+      "other-baseline-host-ab-trials",
     ]);
     for (let i = 1; i < trials.length; i++) {
       expect(trials[i].start).toBeGreaterThanOrEqual(
@@ -154,7 +197,11 @@ describe("pair benchmarks between named targets, for real", () => {
 
     // A second look changes nothing; no iperf3 server is left running anywhere.
     stack.pulumi("preview", "--expect-no-changes");
-    expect(sh("ps -eo stat=,pid=,comm= | awk '$1 !~ /^Z/ && $3 == \"iperf3\"'").trim()).toBe("");
+    expect(
+      sh(
+        'ps -eo stat=,pid=,comm= | awk \'$1 !~ /^Z/ && ($3 == "iperf3" || $3 == "lighttpd")\'',
+      ).trim(),
+    ).toBe("");
     stack.pulumi("destroy", "--yes", "--skip-preview");
     upStarted = false;
     expect(stack.resources()).toEqual([]);
