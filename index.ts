@@ -316,45 +316,43 @@ function describeServer({ srv, platforms }: Server) {
 // Results: every trial parsed, summarized per metric, compared with the same
 // server's bare metal, and archived in results/<stack>/<run id>/ (kept by destroy).
 function measure(s: Server) {
-  const records = pulumi.all(
-    s.runs.map(({ target, benchmark, run }) =>
-      run.trials.apply((trials): RunRecord => ({
-        server: target.server,
-        platform: target.platform,
-        guest: target.guest,
-        benchmark,
-        ...(run.client ? { client: run.client } : {}),
-        trials,
-      })),
-    ),
+  // One Output for all of the server's runs, not one per run: each costs memory
+  // a large farm feels (bench:scale).
+  const trials = pulumi.all(s.runs.map(({ run }) => run.trials));
+  const records = trials.apply((all) =>
+    all.map((t, i): RunRecord => ({
+      server: s.runs[i].target.server,
+      platform: s.runs[i].target.platform,
+      guest: s.runs[i].target.guest,
+      benchmark: s.runs[i].benchmark,
+      ...(s.runs[i].run.client ? { client: s.runs[i].run.client } : {}),
+      trials: t,
+    })),
   );
   const results = records.apply(assemble);
   const comparison = results.apply(compareToBaseline);
   /** Guests that ran a benchmark at once, as one (the 2009 paper's 8-VM aggregate). */
   const aggregates = results.apply((r) => aggregateConcurrent(r, s.concurrent));
-  return { results, comparison, aggregates };
+  return { trials, results, comparison, aggregates };
 }
 
 function archiveRun(s: Server, m: ReturnType<typeof measure>, description: pulumi.Output<unknown>) {
   if (s.runs.length === 0) return undefined;
   const targetInfos = pulumi.all(Object.fromEntries(s.targets.map((t) => [targetKey(t), t.info])));
   // Each trial's output exactly as the tool printed it, so `npm run parse` reads it back.
-  const rawOutputs = pulumi
-    .all(
-      s.runs.map(({ target, benchmark, run }) =>
-        run.trials.apply((trials) => [
-          ...trials.map(
-            (t) => [`raw/${targetKey(target)}/${benchmark}/trial-${t.index}.txt`, t.raw] as const,
-          ),
+  const rawOutputs = m.trials.apply((all) =>
+    Object.fromEntries(
+      all.flatMap((trials, i) => {
+        const { target, benchmark, run } = s.runs[i];
+        const dir = `raw/${targetKey(target)}/${benchmark}`;
+        return [
+          ...trials.map((t) => [`${dir}/trial-${t.index}.txt`, t.raw] as const),
           // The parameters the trials ran with: `npm run parse` reads them from beside the trials.
-          [
-            `raw/${targetKey(target)}/${benchmark}/parameters.json`,
-            JSON.stringify(run.params, null, 2) + "\n",
-          ] as const,
-        ]),
-      ),
-    )
-    .apply((lists) => Object.fromEntries(lists.flat()));
+          [`${dir}/parameters.json`, JSON.stringify(run.params, null, 2) + "\n"] as const,
+        ];
+      }),
+    ),
+  );
   const newest = pulumi
     .all(s.runs.map((r) => r.run.startedAt))
     .apply((ts) => [...ts].sort().pop() ?? "");
