@@ -159,6 +159,8 @@ const servers = config.servers.map((server) => {
     allReady: [...new Set([...targets.flatMap((t) => t.ready), ...(tools ? [tools] : [])])],
     /** The runs so far on this server; the next one starts after them. */
     previous: [] as pulumi.Resource[],
+    /** Settles once the runs made so far are registered: the next run is made then. */
+    made: Promise.resolve(),
     runs: [] as { target: Target; benchmark: string; run: Measured }[],
     concurrent: [] as ConcurrentGroup[],
   };
@@ -168,9 +170,31 @@ type Server = (typeof servers)[number];
 // One run at a time on each server, in config order, after every target there is
 // up; different servers measure in parallel. A concurrent benchmark starts all
 // guests of a platform together instead; a pair across two servers holds both.
+//
+// A server's runs of a benchmark (one per target) are made once its runs of the
+// benchmark before are registered (at `up`: have run), not all at the start. A
+// resource waiting on its dependencies holds the SDK's promises for each of its
+// outputs, about 160 KB, and runs are three fifths of a server's resources:
+// made at once, 64 servers' runs held 1.2 GiB of the program's heap (npm run
+// bench:scale). They wait for each other anyway, so nothing runs later for it.
 for (const b of config.benchmarks) {
   if (b.pairs) b.pairs.forEach((p) => pairRun(b, p));
-  else servers.forEach((s) => serverRuns(s, b));
+  else servers.forEach((s) => (s.made = afterMade([s], () => serverRuns(s, b))));
+}
+
+/** Runs `make` once the servers' runs so far are registered; settles when what it made is. */
+function afterMade(sides: Server[], make: () => void): Promise<void> {
+  return Promise.all(sides.map((s) => s.made))
+    .then(make)
+    .then(() => Promise.all(sides.flatMap((s) => s.previous.map(registered))))
+    .then(() => undefined);
+}
+
+/** Settles when the resource is registered (its URN known); rejects when that fails. */
+function registered(r: pulumi.Resource): Promise<string> {
+  // `promise()` is the SDK's own, left out of its typings: `apply` would never
+  // call back for a registration that failed, and the program would hang.
+  return (r.urn as unknown as { promise(): Promise<string> }).promise();
 }
 
 /** `b` on each of the server's targets: the server's own host runs a pair's client. */
@@ -264,6 +288,12 @@ function serverRuns(s: Server, b: BenchmarkConfig) {
  * for it and it for them, so neither measures anything else meanwhile.
  */
 function pairRun(b: BenchmarkConfig, p: { server: string; client: string }) {
+  const sides = pairSides(b, p);
+  const made = afterMade(sides.servers, () => pairRunNow(b, sides));
+  for (const s of sides.servers) s.made = made;
+}
+
+function pairSides(b: BenchmarkConfig, p: { server: string; client: string }) {
   // Config names a guest as configured (vm, vm-0); its objects are named for the stack.
   const find = (key: string) => {
     const [server, platform, guest] = key.split("/");
@@ -278,7 +308,11 @@ function pairRun(b: BenchmarkConfig, p: { server: string; client: string }) {
   };
   const { s: a, t: target } = find(p.server);
   const { s: c, t: client } = find(p.client);
-  const sides = a === c ? [a] : [a, c];
+  return { a, target, c, client, servers: a === c ? [a] : [a, c] };
+}
+
+function pairRunNow(b: BenchmarkConfig, p: ReturnType<typeof pairSides>) {
+  const { a, target, c, client, servers: sides } = p;
   const run = new BenchmarkRun(
     `${target.server}-${target.platform}-${target.guest}-${b.id}`,
     {
@@ -392,15 +426,28 @@ function archiveRun(s: Server, m: ReturnType<typeof measure>, description: pulum
 
 const perServer = servers.map((s) => {
   const description = describeServer(s);
-  const m = measure(s);
-  return { name: s.name, description, ...m, archive: archiveRun(s, m, description) };
+  // Once every run is made (see afterMade).
+  const measured = s.made.then(() => {
+    const m = measure(s);
+    return { ...m, archive: archiveRun(s, m, description) };
+  });
+  return { name: s.name, description, measured };
 });
 const byServer = <T>(pick: (p: (typeof perServer)[number]) => T) =>
   Object.fromEntries(perServer.map((p) => [p.name, pick(p)]));
+const measuredOf = <T>(p: (typeof perServer)[number], pick: (m: Measurement) => T) =>
+  pulumi.output(p.measured.then(pick));
+type Measurement = Awaited<(typeof perServer)[number]["measured"]>;
 
 export const testbed = byServer((p) => p.description);
-export const results = byServer((p) => p.results.apply((r) => r[p.name] ?? {}));
-export const comparison = byServer((p) => p.comparison.apply((c) => c[p.name] ?? {}));
-export const aggregates = byServer((p) => p.aggregates.apply((a) => a[p.name] ?? {}));
+export const results = byServer((p) =>
+  measuredOf(p, (m) => m.results.apply((r) => r[p.name] ?? {})),
+);
+export const comparison = byServer((p) =>
+  measuredOf(p, (m) => m.comparison.apply((c) => c[p.name] ?? {})),
+);
+export const aggregates = byServer((p) =>
+  measuredOf(p, (m) => m.aggregates.apply((a) => a[p.name] ?? {})),
+);
 /** server -> this run's folder in results/<stack>/. */
-export const archive = byServer((p) => p.archive);
+export const archive = byServer((p) => measuredOf(p, (m) => m.archive));

@@ -37,4 +37,7 @@ case "${1:-}" in
     fi
     ;;
 esac
+# The engine and the provider plugins (Go) collect at half their default heap
+# growth: at 64 servers 0.1 GiB less (npm run bench:scale). A GOGC set is kept.
+export GOGC="${GOGC:-50}"
 exec "$VTB_PULUMI_BIN/pulumi" "$@"
