@@ -14,7 +14,9 @@
 //     `pulumi up --replace` of every benchmark run. Wall time of each, time
 //     inside the benchmark processes (the trials' own clocks), their ratio.
 //  4. Fidelity: each metric's median through the harness against the plain
-//     script's, and the trials' spread (max - min, the larger of the two).
+//     script's, and the trials' spread (max - min, the larger of the two);
+//     over several rounds, the trials pooled and the sign of each round's
+//     difference counted (scripts/fidelity.ts).
 //
 // Writes the figures, the plain script and its outputs to
 // results/bench-harness/<timestamp>/, then destroys the stack (--keep leaves it).
@@ -30,6 +32,7 @@ import { outcome, Results } from "../components/measure/results";
 import { parseTrials } from "../components/measure/trials";
 import { median } from "../components/results/stats";
 import { defaultStackConfig, root, TestStack } from "../test/helpers/stack";
+import { judge, Judged, Measured, pool } from "./fidelity";
 import { resourceSteps, textTable } from "./figures";
 
 const { values } = parseArgs({
@@ -207,29 +210,14 @@ function runPlain(script: string, work: string, count: number): PlainRun {
 
 // ---- fidelity ----
 
-interface Row {
-  target: string;
-  benchmark: string;
-  metric: string;
-  unit: string;
-  trials: number;
-  harness: number;
-  plain: number;
-  /** |harness - plain| / |plain| */
-  difference: number;
-  /** The larger of the two runs' (max - min) / |median|. */
-  spread: number;
-  withinSpread: boolean | "one trial";
-}
-
-function fidelity(
+/** Each metric of each benchmark step, its trials through the harness and by the plain script. */
+function measured(
   benchSteps: Step[],
   plainOutputs: string[],
   results: Results,
   archive: string,
-): Row[] {
-  const rows: Row[] = [];
-  benchSteps.forEach((s, i) => {
+): Measured[] {
+  return benchSteps.flatMap((s, i) => {
     const { target, benchmark } = what(s);
     const [server, platform, guest] = target.split("/");
     const params = JSON.parse(
@@ -238,41 +226,15 @@ function fidelity(
     const plain = outcome(parseTrials(benchmarks[benchmark], plainOutputs[i], params));
     const harness = results[server]?.[platform]?.[guest]?.[benchmark];
     if (!harness) throw new Error(`no harness result for ${target} ${benchmark}`);
-    for (const [key, h] of Object.entries(harness.metrics)) {
-      const p = plain.metrics[key];
-      if (!p) {
-        rows.push({
-          target,
-          benchmark,
-          metric: key,
-          unit: h.unit,
-          trials: h.trials.length,
-          harness: h.median,
-          plain: NaN,
-          difference: NaN,
-          spread: h.spread,
-          withinSpread: false,
-        });
-        continue;
-      }
-      const difference = p.median === 0 ? 0 : Math.abs(h.median - p.median) / Math.abs(p.median);
-      const spread = Math.max(h.spread, p.spread);
-      const trials = Math.min(h.trials.length, p.trials.length);
-      rows.push({
-        target,
-        benchmark,
-        metric: key,
-        unit: h.unit,
-        trials,
-        harness: h.median,
-        plain: p.median,
-        difference,
-        spread,
-        withinSpread: trials < 2 ? "one trial" : difference <= spread,
-      });
-    }
+    return Object.entries(harness.metrics).map(([metric, h]) => ({
+      target,
+      benchmark,
+      metric,
+      unit: h.unit,
+      harness: h.trials,
+      plain: plain.metrics[metric]?.trials,
+    }));
   });
-  return rows;
 }
 
 // ---- printing ----
@@ -329,7 +291,8 @@ async function main(): Promise<void> {
       plain: { wallSeconds: number; trialSeconds: number };
       harness: { wallSeconds: number; trialSeconds: number; stepSeconds: number };
       ratio: number;
-      fidelity: Row[];
+      measured: Measured[];
+      fidelity: Judged[];
     }[] = [];
     for (let r = 1; r <= rounds; r++) {
       // The order alternates, so that a drift of the machine over a round does
@@ -376,12 +339,14 @@ async function main(): Promise<void> {
         plain = runPlainRound();
       }
       const { results, archive, ...harness } = harnessRun;
+      const m = measured(benchSteps, plain.outputs, results, archive);
       roundFigures.push({
         order: plainFirst ? "plain, then harness" : "harness, then plain",
         plain: { wallSeconds: plain.wallSeconds, trialSeconds: plain.trialSeconds },
         harness,
         ratio: harness.wallSeconds / plain.wallSeconds,
-        fidelity: fidelity(benchSteps, plain.outputs, results, archive),
+        measured: m,
+        fidelity: m.map(judge),
       });
     }
 
@@ -435,14 +400,25 @@ async function main(): Promise<void> {
       }),
       `no-op update: ${f1(noopFigures.wallSeconds)} s (target < 15 s), benchmarks run: ${noopFigures.benchmarksRun.length} (target 0); steps: ${JSON.stringify(noopFigures.changes)}`,
       "",
-      `fidelity (round ${rounds}): median through the harness vs the plain script; spread = (max - min) / median, the larger of the two`,
+      rounds === 1
+        ? "fidelity: median through the harness vs the plain script; spread = (max - min) / median, the larger of the two"
+        : `fidelity, the ${rounds} rounds' trials pooled: median through the harness vs the plain script; spread = (max - min) / median, the larger of the two; harness higher = rounds in which the harness's median was the higher`,
     );
-    const last = roundFigures[roundFigures.length - 1].fidelity;
+    const pooled = pool(roundFigures.map((x) => x.measured));
     out.push(
       textTable(
         [
-          ["target / benchmark / metric", "unit", "harness", "plain", "diff", "spread", "within"],
-          ...last.map((r) => [
+          [
+            "target / benchmark / metric",
+            "unit",
+            "harness",
+            "plain",
+            "diff",
+            "spread",
+            "within",
+            ...(rounds > 1 ? ["harness higher"] : []),
+          ],
+          ...pooled.map((r) => [
             `${r.target} ${r.benchmark} ${r.metric}`,
             r.unit,
             num(r.harness),
@@ -450,16 +426,23 @@ async function main(): Promise<void> {
             Number.isNaN(r.difference) ? "-" : pct(r.difference),
             pct(r.spread),
             r.withinSpread === true ? "yes" : r.withinSpread === false ? "NO" : r.withinSpread,
+            ...(rounds > 1 ? [`${r.harnessHigher}/${r.rounds}`] : []),
           ]),
         ],
         "left",
       ),
     );
-    const judged = last.filter((r) => r.withinSpread !== "one trial");
+    const judged = pooled.filter((r) => r.withinSpread !== "one trial");
+    const sameSign = pooled.filter((r) => r.harnessHigher === 0 || r.harnessHigher === r.rounds);
     out.push(
       "",
-      `fidelity: ${judged.filter((r) => r.withinSpread === true).length}/${judged.length} metrics within their spread` +
-        ` (${last.length - judged.length} from one trial, not judged)`,
+      `fidelity${rounds > 1 ? ", pooled" : ""}: ${judged.filter((r) => r.withinSpread === true).length}/${judged.length} metrics within their spread` +
+        ` (${pooled.length - judged.length} from one trial, not judged)`,
+      ...(rounds > 1
+        ? [
+            `the harness's median higher in every round for ${pooled.filter((r) => r.harnessHigher === r.rounds).length} metrics, lower in every round for ${pooled.filter((r) => r.harnessHigher === 0).length}, mixed for ${pooled.length - sameSign.length} (with no effect of the harness, about ${(100 * 2 ** (1 - rounds)).toFixed(0)}% of metrics keep one sign by chance)`,
+          ]
+        : []),
     );
     process.stdout.write(out.join("\n") + "\n");
     fs.writeFileSync(path.join(outDir, "figures.txt"), out.join("\n") + "\n");
@@ -473,7 +456,8 @@ async function main(): Promise<void> {
           loadAverage: os.loadavg(),
           cold: coldFigures,
           noop: noopFigures,
-          rounds: roundFigures,
+          rounds: roundFigures.map(({ measured: _, ...x }) => x),
+          pooled,
           steps: benchSteps.map((x) => x.step),
         },
         null,

@@ -1,0 +1,110 @@
+// Fidelity, for bench:harness: does measuring through the harness change what
+// is measured? A metric's median through the harness against the plain
+// script's, judged against the trials' own spread. Over several rounds the
+// trials are pooled (the rounds alternate which side runs first, so a machine
+// drifting over a round widens both sides' spread instead of favouring one),
+// and the sign of each round's difference is counted: an effect of the harness
+// shows as the same sign in every round, whichever side ran first.
+import { summarize } from "../components/results/stats";
+
+/** One metric as measured in one round, through the harness and by the plain script. */
+export interface Measured {
+  target: string;
+  benchmark: string;
+  metric: string;
+  unit: string;
+  harness: readonly number[];
+  /** Undefined when the plain script's output gave no such metric. */
+  plain?: readonly number[];
+}
+
+export interface Judged {
+  target: string;
+  benchmark: string;
+  metric: string;
+  unit: string;
+  /** The fewer of the two sides' trials. */
+  trials: number;
+  harness: number;
+  plain: number;
+  /** |harness - plain| / |plain| of the medians. */
+  difference: number;
+  /** The larger of the two sides' (max - min) / |median|. */
+  spread: number;
+  withinSpread: boolean | "one trial";
+}
+
+export interface Pooled extends Judged {
+  rounds: number;
+  /** Rounds in which the harness's median was above the plain script's. */
+  harnessHigher: number;
+}
+
+export function judge(m: Measured): Judged {
+  const h = summarize(m.harness);
+  const id = { target: m.target, benchmark: m.benchmark, metric: m.metric, unit: m.unit };
+  if (!m.plain || m.plain.length === 0) {
+    return {
+      ...id,
+      trials: m.harness.length,
+      harness: h.median,
+      plain: NaN,
+      difference: NaN,
+      spread: h.spread,
+      withinSpread: false,
+    };
+  }
+  const p = summarize(m.plain);
+  const difference = p.median === 0 ? 0 : Math.abs(h.median - p.median) / Math.abs(p.median);
+  const spread = Math.max(h.spread, p.spread);
+  const trials = Math.min(m.harness.length, m.plain.length);
+  return {
+    ...id,
+    trials,
+    harness: h.median,
+    plain: p.median,
+    difference,
+    spread,
+    withinSpread: trials < 2 ? "one trial" : difference <= spread,
+  };
+}
+
+// Targets and benchmark names hold no spaces.
+const keyOf = (m: Measured) => `${m.target} ${m.benchmark} ${m.metric}`;
+
+/**
+ * Every round's trials of a metric pooled into one judgement. A metric the
+ * plain script missed in any round is judged as missing; one that a round
+ * lacks altogether is an error (the rounds ran the same steps).
+ */
+export function pool(rounds: readonly (readonly Measured[])[]): Pooled[] {
+  if (rounds.length === 0) throw new Error("fidelity: no rounds to pool");
+  const keys = rounds[0].map(keyOf);
+  rounds.forEach((r, i) => {
+    const have = new Set(r.map(keyOf));
+    const missing = keys.filter((k) => !have.has(k));
+    if (missing.length > 0 || have.size !== keys.length) {
+      throw new Error(
+        `fidelity: round ${i + 1} measured other metrics than round 1` +
+          (missing.length > 0 ? ` (missing ${missing[0]})` : ""),
+      );
+    }
+  });
+  return rounds[0].map((first) => {
+    const k = keyOf(first);
+    const all = rounds.map((r) => r.find((m) => keyOf(m) === k)!);
+    const plainMissing = all.some((m) => !m.plain || m.plain.length === 0);
+    const judged = judge({
+      ...first,
+      harness: all.flatMap((m) => m.harness),
+      plain: plainMissing ? undefined : all.flatMap((m) => m.plain!),
+    });
+    const harnessHigher = plainMissing
+      ? 0
+      : all.filter((m) => {
+          const j = judge(m);
+          return j.harness > j.plain;
+        }).length;
+    return { ...judged, rounds: rounds.length, harnessHigher };
+  });
+}

@@ -1,0 +1,81 @@
+import { judge, Measured, pool } from "../../scripts/fidelity";
+
+const m = (harness: number[], plain: number[] | undefined, metric = "throughput"): Measured => ({
+  target: "local/lxc/ct",
+  benchmark: "openssl-speed",
+  metric,
+  unit: "kB/s",
+  harness,
+  plain,
+});
+
+describe("judge", () => {
+  it("is within spread when the medians differ by less than the wider side's spread", () => {
+    // harness median 100, spread 0.1; plain median 95, spread 10/95
+    const j = judge(m([95, 100, 105], [90, 95, 100]));
+    expect(j.harness).toBe(100);
+    expect(j.plain).toBe(95);
+    expect(j.difference).toBeCloseTo(5 / 95);
+    expect(j.spread).toBeCloseTo(10 / 95);
+    expect(j.withinSpread).toBe(true);
+  });
+
+  it("is outside when the medians differ by more than either spread", () => {
+    const j = judge(m([120, 121, 122], [100, 101, 102]));
+    expect(j.difference).toBeCloseTo(20 / 101);
+    expect(j.withinSpread).toBe(false);
+  });
+
+  it("does not judge one trial", () => {
+    expect(judge(m([120], [100])).withinSpread).toBe("one trial");
+  });
+
+  it("a metric the plain script lacks is not within, and has no difference", () => {
+    const j = judge(m([1, 2, 3], undefined));
+    expect(j.withinSpread).toBe(false);
+    expect(j.plain).toBeNaN();
+    expect(j.difference).toBeNaN();
+  });
+
+  it("refuses a trial that is not a number rather than judging it", () => {
+    expect(() => judge(m([1, NaN, 3], [1, 2, 3]))).toThrow(/not a finite number/);
+  });
+});
+
+describe("pool", () => {
+  it("pools every round's trials and counts the rounds the harness was higher", () => {
+    // Round 1: the harness higher (machine drifted up); round 2: lower.
+    const [p] = pool([
+      [m([110, 111, 112], [100, 101, 102])],
+      [m([100, 101, 102], [110, 111, 112])],
+    ]);
+    expect(p.rounds).toBe(2);
+    expect(p.harnessHigher).toBe(1);
+    expect(p.trials).toBe(6);
+    // The pooled trials are the same on both sides: no difference.
+    expect(p.difference).toBe(0);
+    expect(p.withinSpread).toBe(true);
+  });
+
+  it("keeps a consistent effect: higher in every round, outside the spread", () => {
+    const [p] = pool([
+      [m([120, 121, 122], [100, 101, 102])],
+      [m([121, 122, 123], [101, 102, 103])],
+    ]);
+    expect(p.harnessHigher).toBe(2);
+    expect(p.withinSpread).toBe(false);
+  });
+
+  it("judges a metric missing from the plain script in any round as missing", () => {
+    const [p] = pool([[m([1, 2, 3], [1, 2, 3])], [m([1, 2, 3], undefined)]]);
+    expect(p.withinSpread).toBe(false);
+    expect(p.plain).toBeNaN();
+  });
+
+  it("refuses rounds that measured different metrics, naming the missing one", () => {
+    expect(() => pool([[m([1], [1], "a"), m([1], [1], "b")], [m([1], [1], "a")]])).toThrow(
+      /round 2 .*missing local\/lxc\/ct openssl-speed b/,
+    );
+    expect(() => pool([])).toThrow(/no rounds/);
+  });
+});
