@@ -18,8 +18,9 @@
 //     over several rounds, the trials pooled and the sign of each round's
 //     difference counted (scripts/fidelity.ts).
 //
-// Writes the figures, the plain script and its outputs to
-// results/bench-harness/<timestamp>/, then destroys the stack (--keep leaves it).
+// Writes the figures, the plain script and its outputs, and each round as it is
+// measured (rounds.json), to results/bench-harness/<timestamp>/, then destroys
+// the stack (--keep leaves it).
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -348,6 +349,13 @@ async function main(): Promise<void> {
         measured: m,
         fidelity: m.map(judge),
       });
+      // Each round is on disk as soon as it is measured: a later failure
+      // (a round, the pooling, the printing) loses nothing measured.
+      fs.writeFileSync(
+        path.join(outDir, "rounds.json"),
+        JSON.stringify({ cold: coldFigures, noop: noopFigures, rounds: roundFigures }, null, 2) +
+          "\n",
+      );
     }
 
     // ---- figures ----
@@ -433,14 +441,22 @@ async function main(): Promise<void> {
       ),
     );
     const judged = pooled.filter((r) => r.withinSpread !== "one trial");
-    const sameSign = pooled.filter((r) => r.harnessHigher === 0 || r.harnessHigher === r.rounds);
+    // The sign is counted only where every round measured the metric.
+    const inAll = pooled.filter((r) => r.rounds === rounds);
+    const sameSign = inAll.filter((r) => r.harnessHigher === 0 || r.harnessHigher === r.rounds);
     out.push(
       "",
       `fidelity${rounds > 1 ? ", pooled" : ""}: ${judged.filter((r) => r.withinSpread === true).length}/${judged.length} metrics within their spread` +
         ` (${pooled.length - judged.length} from one trial, not judged)`,
       ...(rounds > 1
         ? [
-            `the harness's median higher in every round for ${pooled.filter((r) => r.harnessHigher === r.rounds).length} metrics, lower in every round for ${pooled.filter((r) => r.harnessHigher === 0).length}, mixed for ${pooled.length - sameSign.length} (with no effect of the harness, about ${(100 * 2 ** (1 - rounds)).toFixed(0)}% of metrics keep one sign by chance)`,
+            `of the ${inAll.length} metrics every round measured, the harness's median higher in every round for ${inAll.filter((r) => r.harnessHigher === r.rounds).length}, lower in every round for ${inAll.filter((r) => r.harnessHigher === 0).length}, mixed for ${inAll.length - sameSign.length} (with no effect of the harness, about ${(100 * 2 ** (1 - rounds)).toFixed(0)}% of metrics keep one sign by chance)` +
+              (inAll.length < pooled.length
+                ? `; ${pooled.length - inAll.length} measured in fewer rounds: ${pooled
+                    .filter((r) => r.rounds < rounds)
+                    .map((r) => `${r.target} ${r.benchmark} ${r.metric} (${r.rounds})`)
+                    .join(", ")}`
+                : ""),
           ]
         : []),
     );

@@ -74,28 +74,28 @@ const keyOf = (m: Measured) => `${m.target} ${m.benchmark} ${m.metric}`;
 
 /**
  * Every round's trials of a metric pooled into one judgement. A metric the
- * plain script missed in any round is judged as missing; one that a round
- * lacks altogether is an error (the rounds ran the same steps).
+ * plain script missed in any round that measured it is judged as missing. The
+ * rounds may measure different sets of metrics (bonnie++ leaves out a figure
+ * it measured too fast to time, "+++++"), so a metric is pooled over the rounds
+ * that have it, and `rounds` says how many those were.
  */
 export function pool(rounds: readonly (readonly Measured[])[]): Pooled[] {
   if (rounds.length === 0) throw new Error("fidelity: no rounds to pool");
-  const keys = rounds[0].map(keyOf);
-  rounds.forEach((r, i) => {
-    const have = new Set(r.map(keyOf));
-    const missing = keys.filter((k) => !have.has(k));
-    if (missing.length > 0 || have.size !== keys.length) {
-      throw new Error(
-        `fidelity: round ${i + 1} measured other metrics than round 1` +
-          (missing.length > 0 ? ` (missing ${missing[0]})` : ""),
-      );
+  const byKey = new Map<string, Measured[]>();
+  for (const r of rounds) {
+    for (const m of r) {
+      const k = keyOf(m);
+      const seen = byKey.get(k);
+      if (seen && seen[0].unit !== m.unit) {
+        throw new Error(`fidelity: ${k} in ${seen[0].unit} in one round, in ${m.unit} in another`);
+      }
+      byKey.set(k, [...(seen ?? []), m]);
     }
-  });
-  return rounds[0].map((first) => {
-    const k = keyOf(first);
-    const all = rounds.map((r) => r.find((m) => keyOf(m) === k)!);
+  }
+  return [...byKey.values()].map((all) => {
     const plainMissing = all.some((m) => !m.plain || m.plain.length === 0);
     const judged = judge({
-      ...first,
+      ...all[0],
       harness: all.flatMap((m) => m.harness),
       plain: plainMissing ? undefined : all.flatMap((m) => m.plain!),
     });
@@ -105,6 +105,6 @@ export function pool(rounds: readonly (readonly Measured[])[]): Pooled[] {
           const j = judge(m);
           return j.harness > j.plain;
         }).length;
-    return { ...judged, rounds: rounds.length, harnessHigher };
+    return { ...judged, rounds: all.length, harnessHigher };
   });
 }

@@ -72,9 +72,21 @@ describe("pool", () => {
     expect(p.plain).toBeNaN();
   });
 
-  it("refuses rounds that measured different metrics, naming the missing one", () => {
-    expect(() => pool([[m([1], [1], "a"), m([1], [1], "b")], [m([1], [1], "a")]])).toThrow(
-      /round 2 .*missing local\/lxc\/ct openssl-speed b/,
+  it("pools a metric over the rounds that measured it, and says how many", () => {
+    const pooled = pool([
+      [m([1, 2], [1, 2], "a"), m([5, 6], [5, 6], "b")],
+      [m([3, 4], [3, 4], "a"), m([7, 8], [7, 8], "c")],
+    ]);
+    expect(pooled.map((p) => [p.metric, p.rounds, p.trials])).toEqual([
+      ["a", 2, 4],
+      ["b", 1, 2],
+      ["c", 1, 2],
+    ]);
+  });
+
+  it("refuses a metric whose unit changed between rounds, and no rounds at all", () => {
+    expect(() => pool([[m([1], [1], "a")], [{ ...m([1], [1], "a"), unit: "MB/s" }]])).toThrow(
+      /local\/lxc\/ct openssl-speed a in kB\/s in one round, in MB\/s in another/,
     );
     expect(() => pool([])).toThrow(/no rounds/);
   });
