@@ -37,7 +37,14 @@ else
 fi
 cat >"$ct/config" <<CFG
 # Written by virt-testbed; removed on pulumi destroy.
-lxc.include = /usr/share/lxc/config/debian.common.conf
+# common.conf comes with the lxc package; the Debian lines after it are those
+# of debian.common.conf, which only lxc-templates ships (not every host has it).
+lxc.include = /usr/share/lxc/config/common.conf
+lxc.tty.dir =
+lxc.cgroup.devices.allow = c 254:0 rm
+lxc.cgroup.devices.allow = c 10:200 rwm
+lxc.cgroup.devices.allow = c 10:228 rwm
+lxc.cgroup.devices.allow = c 10:232 rwm
 lxc.arch = linux64
 lxc.uts.name = $NAME
 lxc.rootfs.path = overlay:$ROOTFS:$ct/upper
