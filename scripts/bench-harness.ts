@@ -450,7 +450,7 @@ async function main(): Promise<void> {
         ` (${pooled.length - judged.length} from one trial, not judged)`,
       ...(rounds > 1
         ? [
-            `of the ${inAll.length} metrics every round measured, the harness's median higher in every round for ${inAll.filter((r) => r.harnessHigher === r.rounds).length}, lower in every round for ${inAll.filter((r) => r.harnessHigher === 0).length}, mixed for ${inAll.length - sameSign.length} (with no effect of the harness, about ${(100 * 2 ** (1 - rounds)).toFixed(0)}% of metrics keep one sign by chance)` +
+            `of the ${inAll.length} metrics both sides measured in every round, the harness's median higher in every round for ${inAll.filter((r) => r.harnessHigher === r.rounds).length}, lower in every round for ${inAll.filter((r) => r.harnessHigher === 0).length}, mixed for ${inAll.length - sameSign.length} (with no effect of the harness, about ${(100 * 2 ** (1 - rounds)).toFixed(0)}% of metrics keep one sign by chance)` +
               (inAll.length < pooled.length
                 ? `; ${pooled.length - inAll.length} measured in fewer rounds: ${pooled
                     .filter((r) => r.rounds < rounds)

@@ -73,11 +73,12 @@ export function judge(m: Measured): Judged {
 const keyOf = (m: Measured) => `${m.target} ${m.benchmark} ${m.metric}`;
 
 /**
- * Every round's trials of a metric pooled into one judgement. A metric the
- * plain script missed in any round that measured it is judged as missing. The
- * rounds may measure different sets of metrics (bonnie++ leaves out a figure
- * it measured too fast to time, "+++++"), so a metric is pooled over the rounds
- * that have it, and `rounds` says how many those were.
+ * Every round's trials of a metric pooled into one judgement. The rounds, and
+ * the two sides of a round, may measure different sets of metrics (bonnie++
+ * leaves out a figure it measured too fast to time, "+++++"), so each side's
+ * trials are pooled over the rounds that have them; a metric the plain script
+ * never measured is judged as missing. `rounds` counts the rounds with trials
+ * on both sides, the ones `harnessHigher` is counted over.
  */
 export function pool(rounds: readonly (readonly Measured[])[]): Pooled[] {
   if (rounds.length === 0) throw new Error("fidelity: no rounds to pool");
@@ -93,18 +94,18 @@ export function pool(rounds: readonly (readonly Measured[])[]): Pooled[] {
     }
   }
   return [...byKey.values()].map((all) => {
-    const plainMissing = all.some((m) => !m.plain || m.plain.length === 0);
+    const plain = all.flatMap((m) => m.plain ?? []);
     const judged = judge({
       ...all[0],
       harness: all.flatMap((m) => m.harness),
-      plain: plainMissing ? undefined : all.flatMap((m) => m.plain!),
+      plain: plain.length > 0 ? plain : undefined,
     });
-    const harnessHigher = plainMissing
-      ? 0
-      : all.filter((m) => {
-          const j = judge(m);
-          return j.harness > j.plain;
-        }).length;
-    return { ...judged, rounds: all.length, harnessHigher };
+    // Only a round with trials on both sides has a sign.
+    const both = all.filter((m) => m.plain && m.plain.length > 0);
+    const harnessHigher = both.filter((m) => {
+      const j = judge(m);
+      return j.harness > j.plain;
+    }).length;
+    return { ...judged, rounds: both.length, harnessHigher };
   });
 }

@@ -66,10 +66,16 @@ describe("pool", () => {
     expect(p.withinSpread).toBe(false);
   });
 
-  it("judges a metric missing from the plain script in any round as missing", () => {
-    const [p] = pool([[m([1, 2, 3], [1, 2, 3])], [m([1, 2, 3], undefined)]]);
-    expect(p.withinSpread).toBe(false);
-    expect(p.plain).toBeNaN();
+  it("pools the plain trials of the rounds that have them; none at all is missing", () => {
+    const [p] = pool([[m([1, 2, 3], [4, 5, 6])], [m([1, 2, 3], undefined)]]);
+    expect(p.plain).toBe(5);
+    expect(p.trials).toBe(3);
+    expect(p.rounds).toBe(1);
+    expect(p.harnessHigher).toBe(0);
+    const [q] = pool([[m([1, 2, 3], undefined)], [m([1, 2, 3], [])]]);
+    expect(q.withinSpread).toBe(false);
+    expect(q.plain).toBeNaN();
+    expect(q.rounds).toBe(0);
   });
 
   it("pools a metric over the rounds that measured it, and says how many", () => {
