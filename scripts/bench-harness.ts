@@ -441,7 +441,7 @@ async function main(): Promise<void> {
       ),
     );
     const judged = pooled.filter((r) => r.withinSpread !== "one trial");
-    // The sign is counted only where every round measured the metric.
+    // The sign is counted only where both sides measured the metric in every round.
     const inAll = pooled.filter((r) => r.rounds === rounds);
     const sameSign = inAll.filter((r) => r.harnessHigher === 0 || r.harnessHigher === r.rounds);
     out.push(
