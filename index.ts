@@ -20,7 +20,6 @@ import { createPlatform } from "./components/platforms";
 import { skipPromiseDebugStacks } from "./components/promise-stacks";
 import { skipSdkDebugLogs } from "./components/sdk-debug-logs";
 import { ResultsArchive } from "./components/results/archive";
-import { packageList, script } from "./components/scripts";
 import { PhysicalServer } from "./components/server";
 
 // The SDK's per-promise debug traces cost half the program's time at scale;
@@ -102,18 +101,11 @@ const servers = config.servers.map((server) => {
   const tools =
     onServer.length === 0
       ? undefined
-      : srv.command(
+      : srv.installPackages(
           `${server.name}-benchmark-tools`,
           {
             step: `server ${server.name}: install benchmark tools`,
-            create: script(`${__dirname}/components/platforms`, "packages-install.sh"),
-            delete: script(`${__dirname}/components/platforms`, "packages-remove.sh"),
-            environment: {
-              PACKAGES: packageList([
-                ...new Set(onServer.flatMap((b) => benchmarks[b.id].packages)),
-              ]),
-            },
-            timeoutSeconds: 1800,
+            packages: [...new Set(onServer.flatMap((b) => benchmarks[b.id].packages))],
           },
           { parent: srv },
         );

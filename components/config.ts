@@ -184,6 +184,11 @@ export const serverSchema = z
     /** Fail the update when the gathered facts do not match the profile. */
     strictProfile: z.boolean().default(false),
     platforms: z.array(platformSchema).default([{ type: "baseline" }]),
+    /**
+     * How long a package install or removal waits for the package manager's
+     * lock (unattended-upgrades, an admin's apt, another stack) before it fails.
+     */
+    packageLockTimeoutSeconds: z.number().int().min(0).max(7200).default(600),
     /** VM guests' SSH is forwarded to 127.0.0.1 ports from here up, one per guest. */
     guestSshPortBase: z.number().int().min(1024).max(65000).default(22200),
     probe: z

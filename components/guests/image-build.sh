@@ -14,6 +14,12 @@ report() {
   echo "built: $(cat "$dir/complete")"
 }
 if [ -f "$dir/complete" ]; then report; exit 0; fi
+# One build per key at a time (two stacks, or two logical servers on one
+# machine): the second waits for the first and reuses its image.
+mkdir -p "$(dirname "$dir")"
+exec 9>"$dir.lock"
+flock -w 3000 9 || { echo "another build of $dir held $dir.lock for 50 minutes" >&2; exit 1; }
+if [ -f "$dir/complete" ]; then report; exit 0; fi
 for t in mmdebstrap mkfs.ext4 qemu-img; do
   command -v "$t" >/dev/null || { echo "$t not found: install mmdebstrap, e2fsprogs and qemu-utils" >&2; exit 1; }
 done

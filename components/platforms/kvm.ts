@@ -1,7 +1,8 @@
 import * as libvirt from "@pulumi/libvirt";
 import * as pulumi from "@pulumi/pulumi";
 import { Command } from "../command";
-import { packageList, script } from "../scripts";
+import { script } from "../scripts";
+import { hostStateOwner, hostStateScript } from "../server/host-state";
 import { Platform, PlatformArgs, PlatformInfo } from "./platform";
 
 export const kvmPackages = [
@@ -29,24 +30,19 @@ export class Kvm extends Platform {
     super("Kvm", name, opts);
     if (args.config.type !== "kvm") throw new Error("Kvm needs a kvm platform config");
     const srv = args.server;
-    const packages = srv.command(
+    const packages = srv.installPackages(
       `${name}-packages`,
-      {
-        step: `server ${srv.config.name}: kvm: install packages`,
-        create: script(__dirname, "packages-install.sh"),
-        delete: script(__dirname, "packages-remove.sh"),
-        environment: { PACKAGES: packageList(kvmPackages) },
-        timeoutSeconds: 1800,
-      },
+      { step: `server ${srv.config.name}: kvm: install packages`, packages: kvmPackages },
       { parent: this },
     );
     this.ready = srv.command(
       `${name}-libvirtd`,
       {
         step: `server ${srv.config.name}: kvm: start libvirtd`,
-        create: script(__dirname, "libvirtd.sh"),
-        delete: script(__dirname, "libvirtd-stop.sh"),
-        timeoutSeconds: 120,
+        create: hostStateScript + script(__dirname, "libvirtd.sh"),
+        delete: hostStateScript + script(__dirname, "libvirtd-stop.sh"),
+        environment: { VTB_OWNER: hostStateOwner(`${name}-libvirtd`) },
+        timeoutSeconds: 720,
       },
       { parent: this, dependsOn: [packages] },
     );

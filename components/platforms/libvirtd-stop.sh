@@ -1,15 +1,25 @@
 #!/usr/bin/env bash
-# Stops the daemons libvirtd.sh started (listed in $CREATE_STDOUT), nothing else.
+# Drops this owner's use of libvirtd (libvirtd.sh); once no owner uses it and
+# no domain is defined (an admin's, say), stops the daemons a step of ours
+# started, nothing else.
 set -euo pipefail
-started="$(printf '%s\n' "${CREATE_STDOUT:-}" | sed -n 's/^started: *//p' | tail -n1)"
-# Other stacks on this host may still have guests here (ours are deleted before
-# this step): then the daemon stays for them.
+vtb_host_lock 600
+holds="$(vtb_holds libvirtd)"
+rm -f "$holds/$VTB_OWNER"
+users="$(find "$holds" -mindepth 1 -maxdepth 1 -type f ! -name .started -printf '%f ' )"
+started="$(tr '\n' ' ' <"$holds/.started" 2>/dev/null || true)"
+started="$(printf '%s\n' "${CREATE_STDOUT:-}" | sed -n 's/^started: *//p' | tail -n1) $started"
+if [ -n "$users" ]; then
+  echo "kept: libvirtd ($(wc -w <<<"$users") other users on this host)"
+  exit 0
+fi
 others="$(virsh -q -c qemu:///system list --all --name 2>/dev/null | tr '\n' ' ' | sed 's/ *$//' || true)"
-if [ -n "$started" ] && [ -n "$others" ]; then
+if [ -n "${started// /}" ] && [ -n "$others" ]; then
   echo "kept: $started (domains still defined: $others)"
   exit 0
 fi
-for d in $started; do
+rm -f "$holds/.started"
+for d in $(tr ' ' '\n' <<<"$started" | sort -u); do
   case "$d" in
     systemd:*) systemctl stop "${d#systemd:}" ;;
     libvirtd | virtlogd)

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Makes sure libvirtd answers on qemu:///system, starting it (and virtlogd) if
-# needed; prints "started: ..." so libvirtd-stop.sh stops only what this started.
+# needed, and records this owner as one of its users (host-state.sh,
+# prepended): libvirtd-stop.sh stops what a step of ours started once its last
+# user is gone, nothing else.
 set -euo pipefail
+vtb_host_lock 600
+holds="$(vtb_holds libvirtd)"
 started=""
 if [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
   systemctl is-active -q libvirtd || { systemctl start libvirtd >&2; started="systemd:libvirtd"; }
@@ -13,7 +17,10 @@ for _ in $(seq 1 60); do
   virsh -c qemu:///system version >/dev/null 2>&1 && break
   sleep 0.5
 done
-virsh -c qemu:///system version >/dev/null || { echo "libvirtd does not answer on qemu:///system" >&2; exit 1; }
+virsh -c qemu:///system version >/dev/null || vtb_die "libvirtd does not answer on qemu:///system"
+# Whoever started a daemon, it stays up while any owner uses it.
+[ -z "$started" ] || echo "${started# }" >>"$holds/.started"
+touch "$holds/$VTB_OWNER"
 echo "libvirt: $(virsh -c qemu:///system version --daemon | sed -n 's/^Running against daemon: *//p')"
 echo "qemu: $(virsh -c qemu:///system version | sed -n 's/^Running hypervisor: *//p')"
 echo "started: ${started# }"

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Command } from "../command";
-import { packageList, script } from "../scripts";
+import { script } from "../scripts";
 import { Platform, PlatformArgs, PlatformInfo } from "./platform";
 
 /** LXC system containers: OS-level virtualization, the mainline successor of OpenVZ. */
@@ -11,15 +11,9 @@ export class Lxc extends Platform {
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("Lxc", name, opts);
     const srv = args.server;
-    const packages = srv.command(
+    const packages = srv.installPackages(
       `${name}-packages`,
-      {
-        step: `server ${srv.config.name}: lxc: install packages`,
-        create: script(__dirname, "packages-install.sh"),
-        delete: script(__dirname, "packages-remove.sh"),
-        environment: { PACKAGES: packageList(["lxc", "mmdebstrap"]) },
-        timeoutSeconds: 1800,
-      },
+      { step: `server ${srv.config.name}: lxc: install packages`, packages: ["lxc", "mmdebstrap"] },
       { parent: this },
     );
     this.ready = srv.command(

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Command } from "../command";
-import { packageList, script } from "../scripts";
+import { script } from "../scripts";
 import { Platform, PlatformArgs, PlatformInfo } from "./platform";
 
 /**
@@ -23,14 +23,11 @@ export class Xen extends Platform {
       );
     }
     const cfg = args.config;
-    const packages = srv.command(
+    const packages = srv.installPackages(
       `${name}-packages`,
       {
         step: `server ${srv.config.name}: xen: install packages`,
-        create: script(__dirname, "packages-install.sh"),
-        delete: script(__dirname, "packages-remove.sh"),
-        environment: { PACKAGES: packageList(["xen-system-amd64", "xen-tools"]) },
-        timeoutSeconds: 1800,
+        packages: ["xen-system-amd64", "xen-tools"],
       },
       { parent: this },
     );

@@ -2,8 +2,10 @@ import * as pulumi from "@pulumi/pulumi";
 import * as crypto from "crypto";
 import { Command, CommandArgs, SshConnectionInput } from "../command";
 import { ServerConfig } from "../config";
+import { packageList, script } from "../scripts";
 import { accelProbeScript, AccelProbe, parseAccelProbe } from "./accel";
 import { factsScript, Facts, parseFacts } from "./facts";
+import { hostStateOwner, hostStateScript } from "./host-state";
 import { checkProfile, ProfileCheck } from "./profiles";
 
 export interface PhysicalServerArgs {
@@ -124,6 +126,39 @@ export class PhysicalServer extends pulumi.ComponentResource {
     });
 
     this.registerOutputs({ facts: this.facts, accel: this.accel, profileCheck: this.profileCheck });
+  }
+
+  /**
+   * A step that installs Debian packages on this server and, on delete, purges
+   * those it installed itself that no other owner on the host still holds
+   * (host-state.sh): another stack, or another logical server that is the
+   * same machine. Waits for the package manager's lock, and says so.
+   */
+  installPackages(
+    name: string,
+    args: { step: string; packages: readonly string[] },
+    opts: { parent: pulumi.Resource },
+  ): Command {
+    const wait = this.config.packageLockTimeoutSeconds;
+    const cmd = this.command(
+      name,
+      {
+        step: args.step,
+        create: hostStateScript + script(__dirname, "packages-install.sh"),
+        delete: hostStateScript + script(__dirname, "packages-remove.sh"),
+        environment: {
+          PACKAGES: packageList(args.packages),
+          VTB_PACKAGE_LOCK_TIMEOUT: String(wait),
+          VTB_OWNER: hostStateOwner(name),
+        },
+        timeoutSeconds: wait + 1800,
+      },
+      { ...opts, dependsOn: [this.workspace] },
+    );
+    cmd.stdout.apply((out) => {
+      for (const w of out.match(/^waited: .*$/gm) ?? []) pulumi.log.warn(`${args.step}: ${w}`, cmd);
+    });
+    return cmd;
   }
 
   /** A step that runs on this server (locally or over its SSH connection). */

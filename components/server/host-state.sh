@@ -1,0 +1,89 @@
+# Host state that several owners share: packages and daemons a stack's step
+# installs or starts, where another stack, another logical server on the same
+# machine or an admin may use them too. Prepended to the scripts that need it.
+#
+# Changes happen under one host-wide lock; each owner ($VTB_OWNER, a digest of
+# project, stack and step) records what it holds, so nothing is removed while
+# another owner still holds it. The records live in a root-owned directory
+# that is checked before use: no other local user can plant or change one.
+
+VTB_HOST_STATE=/var/lib/virt-testbed/host
+
+vtb_die() {
+  echo "$*" >&2
+  exit 1
+}
+
+# A directory only root can change: created 0700, or refused naming the path.
+vtb_owned_dir() {
+  local d="$1" mode
+  [ -L "$d" ] && vtb_die "$d is a symbolic link: refusing to use it (remove it)"
+  [ -d "$d" ] || mkdir -m 0700 "$d" || vtb_die "cannot create $d"
+  [ "$(stat -c %u "$d")" = 0 ] || vtb_die "$d is not owned by root: refusing to use it (remove it)"
+  mode="$(stat -c %a "$d")"
+  (((8#$mode & 8#022) == 0)) || vtb_die "$d is writable by others (mode $mode): refusing to use it (remove it)"
+}
+
+# Takes the host-wide lock (for the rest of the script), waiting up to $1 s.
+vtb_host_lock() {
+  local t0=$SECONDS
+  [[ ${VTB_OWNER:-} =~ ^[0-9a-f]{16,64}$ ]] || vtb_die "VTB_OWNER is not set to a digest: ${VTB_OWNER:-(unset)}"
+  vtb_owned_dir /var/lib/virt-testbed
+  vtb_owned_dir "$VTB_HOST_STATE"
+  exec 8>"$VTB_HOST_STATE/lock"
+  if ! flock -n 8; then
+    echo "waiting up to $1 s for another virt-testbed step on this host ($VTB_HOST_STATE/lock)" >&2
+    flock -w "$1" 8 || vtb_die "another virt-testbed step held $VTB_HOST_STATE/lock for $1 s; try again when it is done"
+    echo "waited: $((SECONDS - t0)) s for another virt-testbed step on this host"
+  fi
+}
+
+# The records of one kind of holding ("packages", "libvirtd"), one file per owner.
+vtb_holds() {
+  vtb_owned_dir "$VTB_HOST_STATE/$1"
+  echo "$VTB_HOST_STATE/$1"
+}
+
+# "pid (command)" of a process holding one of apt's or dpkg's locks, if any.
+# apt takes fcntl locks, which /proc/locks lists by device and inode.
+vtb_apt_lock_holder() {
+  local f dev ino pid
+  for f in /var/lib/dpkg/lock-frontend /var/lib/dpkg/lock /var/lib/apt/lists/lock /var/cache/apt/archives/lock; do
+    [ -e "$f" ] || continue
+    dev="$(stat -c %d "$f")"
+    ino="$(stat -c %i "$f")"
+    dev="$(printf '%02x:%02x' $(((dev >> 8) & 0xfff)) $(((dev & 0xff) | ((dev >> 12) & 0xfff00))))"
+    pid="$(awk -v id="$dev:$ino" '$2 != "->" && $6 == id { print $5; exit }' /proc/locks)"
+    if [ -n "$pid" ]; then
+      echo "$pid ($(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | cut -c1-120 | sed 's/ *$//')) on $f"
+      return 0
+    fi
+  done
+  return 0
+}
+
+# Runs apt-get with its arguments once no one else holds the package manager's
+# locks, waiting until $VTB_APT_DEADLINE (a $SECONDS value); says that it waited,
+# and fails naming the holder when the time runs out.
+vtb_apt() {
+  local holder said="" t0=$SECONDS rc
+  while :; do
+    holder="$(vtb_apt_lock_holder)"
+    if [ -n "$holder" ]; then
+      if [ "$SECONDS" -ge "$VTB_APT_DEADLINE" ]; then
+        vtb_die "the package manager's lock is still held by pid $holder after $((SECONDS - t0)) s (set the server's packageLockTimeoutSeconds to wait longer)"
+      fi
+      [ -n "$said" ] || echo "waiting up to $((VTB_APT_DEADLINE - SECONDS)) s for the package manager's lock, held by pid $holder" >&2
+      said="$holder"
+      sleep 2
+      continue
+    fi
+    rc=0
+    # apt waits for dpkg's lock itself too, in case someone takes it right now.
+    DEBIAN_FRONTEND=noninteractive apt-get -o "DPkg::Lock::Timeout=$((VTB_APT_DEADLINE > SECONDS ? VTB_APT_DEADLINE - SECONDS : 0))" "$@" >&2 || rc=$?
+    # Lost a race for a lock apt does not wait for (the lists' lock): wait again.
+    if [ "$rc" -ne 0 ] && [ -n "$(vtb_apt_lock_holder)" ] && [ "$SECONDS" -lt "$VTB_APT_DEADLINE" ]; then continue; fi
+    [ -z "$said" ] || echo "waited: $((SECONDS - t0)) s for the package manager's lock (held by pid $said)"
+    return "$rc"
+  done
+}
