@@ -41,35 +41,79 @@ function runRecord(stdout: string, stderr: string, code: number | null, started:
   };
 }
 
-/**
- * A pulumi killed mid-update (SIGKILL) leaves the dynamic provider running:
- * calls `gone` once the engine's address (the provider's argument) stops
- * answering, so a step is stopped rather than left running on unseen (a
- * benchmark would overlap the next update's). Returns the way to stop watching.
+/*
+ * A pulumi killed mid-update (SIGKILL) leaves the dynamic provider running.
+ * One watch on the engine's address (the provider's argument) per process:
+ * once it stops answering, every running step is stopped rather than left
+ * running on unseen (a benchmark would overlap the next update's), and the
+ * provider's process exits, so nothing of ours outlives the engine.
  */
-function watchEngine(gone: () => void): () => void {
-  const engine = process.argv.slice(2).find((a) => /^127\.0\.0\.1:\d+$/.test(a));
-  if (!engine) return () => {};
-  const [host, port] = engine.split(":");
-  let fired = false;
+const inProvider = () => /dynamic-provider/.test(require.main?.filename ?? "");
+const engineAddress = () => process.argv.slice(2).find((a) => /^127\.0\.0\.1:\d+$/.test(a));
+const engines = new Map<string, { gone: boolean; listeners: Set<() => void> }>();
+let runningSteps = 0;
+
+function engine(address: string) {
+  const known = engines.get(address);
+  if (known) return known;
+  const watched = { gone: false, listeners: new Set<() => void>() };
+  engines.set(address, watched);
+  const [host, port] = address.split(":");
   const timer = setInterval(() => {
     const probe = net.connect(Number(port), host);
     probe.once("connect", () => probe.destroy());
     probe.once("error", () => {
-      if (fired) return;
-      fired = true;
-      gone();
+      if (watched.gone) return;
+      watched.gone = true;
+      clearInterval(timer);
+      watched.listeners.forEach((l) => l());
+      if (!inProvider()) return;
+      // Steps report back and end the process (engineGoneError); a remote one
+      // needs its kill sent first. Whatever is left then, the process goes.
+      setTimeout(() => process.exit(1), runningSteps === 0 ? 0 : 20_000);
     });
   }, 2000);
-  return () => clearInterval(timer);
+  timer.unref();
+  return watched;
+}
+if (inProvider() && engineAddress()) engine(engineAddress()!);
+
+/** Calls `gone` once the engine is gone. Returns the way to stop watching. */
+function watchEngine(gone: () => void): () => void {
+  const address = engineAddress();
+  if (!address) return () => {};
+  const e = engine(address);
+  runningSteps++;
+  if (e.gone) setImmediate(gone);
+  else e.listeners.add(gone);
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    runningSteps--;
+    e.listeners.delete(gone);
+  };
 }
 
 function engineGoneError(step: string): Error {
-  // Nothing is left for the dynamic provider's process to do for a dead engine.
-  if (/dynamic-provider/.test(require.main?.filename ?? "")) {
-    setTimeout(() => process.exit(1), 100);
-  }
+  // Nothing is left for the dynamic provider's process to do for a dead engine
+  // once its last step is stopped.
+  if (inProvider() && runningSteps === 0) setTimeout(() => process.exit(1), 100);
   return new Error(`${step}: stopped: the pulumi engine that started it is gone`);
+}
+
+/**
+ * A shell command that kills a process and all its descendants, found before
+ * any is killed (so none is orphaned out of reach first). The same on this
+ * machine and on a server over SSH.
+ */
+export function killTree(pid: number): string {
+  if (!Number.isInteger(pid) || pid <= 1) throw new Error(`not a process to kill: ${pid}`);
+  return (
+    `ps -e -o pid=,ppid= | awk -v root=${pid} '{ parent[$1] = $2 } END { n = 1; q[1] = root; ` +
+    `for (i = 1; i <= n; i++) for (p in parent) if (parent[p] == q[i]) q[++n] = p; ` +
+    `for (i = 1; i <= n; i++) print q[i] }' | xargs -r kill -KILL 2>/dev/null; true`
+  );
 }
 
 /** Runs a bash script; rejects with a message naming the step on failure or timeout. */
@@ -96,9 +140,11 @@ export function runScript(
     child.stderr.on("data", (d: Buffer) => {
       if (stderr.length < limit) stderr += d.toString();
     });
-    // The whole process group: a script's children must not outlive it.
+    // The script and everything under it: a step's children must not outlive
+    // it, even those in a process group of their own (`timeout` makes one).
     const killGroup = () => {
       if (child.pid === undefined) return;
+      cp.spawnSync("bash", ["-c", killTree(child.pid)], { stdio: "ignore" });
       try {
         process.kill(-child.pid, "SIGKILL");
       } catch {
@@ -151,8 +197,8 @@ export function exportLines(env: Record<string, string>): string {
 /**
  * Runs a bash script over SSH. The script and its environment go over stdin,
  * never on a command line; the remote `timeout` kills the script's process
- * group when time is up, or when the engine is gone (a TERM signal over the
- * channel), so nothing outlives the step on the server.
+ * group when time is up, and a second channel its whole tree when the engine
+ * is gone, so nothing outlives the step on the server.
  */
 const pidTag = "vtb-remote-pid ";
 const pidLine = new RegExp(`^${pidTag}(\\d+)\\n`);
@@ -231,12 +277,12 @@ export function runRemoteScript(
               }
             });
             // sshd refuses signal requests for root sessions ("session signalling
-            // requires privilege separation"): a second channel runs the kill. The
-            // remote `timeout` passes TERM on to the script's whole process group.
+            // requires privilege separation"): a second channel kills the step's
+            // whole tree, as a local step's is killed.
             let engineGone = false;
             const unwatch = watchEngine(() => {
               engineGone = true;
-              if (pid) c.exec(`kill -TERM ${pid}`, (_e, k) => k?.resume());
+              if (pid) c.exec(killTree(Number(pid)), (_e, k) => k?.resume());
               setTimeout(() => ch.close(), 15_000).unref();
             });
             ch.on("close", (code: number | null) => {

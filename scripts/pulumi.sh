@@ -32,7 +32,10 @@ case "${1:-}" in
       grep -rqs --include='*.json' '"type": "libvirt:' "${PULUMI_BACKEND_URL#file://}/.pulumi/stacks" &&
       ! virsh -c qemu:///system version >/dev/null 2>&1; then
       echo "pulumi.sh: the state holds libvirt objects and libvirtd does not answer; starting it" >&2
-      bash "$VTB_ROOT/components/platforms/libvirtd.sh" >&2 ||
+      pidof virtlogd >/dev/null || virtlogd -d </dev/null >/dev/null 2>&1 || true
+      pidof libvirtd >/dev/null || libvirtd -d </dev/null >/dev/null 2>&1 || true
+      for _ in $(seq 1 60); do virsh -c qemu:///system version >/dev/null 2>&1 && break; sleep 0.5; done
+      virsh -c qemu:///system version >/dev/null 2>&1 ||
         echo "pulumi.sh: could not start libvirtd; libvirt steps will fail to connect" >&2
     fi
     ;;
@@ -40,4 +43,11 @@ esac
 # The engine and the provider plugins (Go) collect at half their default heap
 # growth: at 64 servers 0.1 GiB less (npm run bench:scale). A GOGC set is kept.
 export GOGC="${GOGC:-50}"
+# Nothing the CLI starts outlives it: everything it starts inherits this mark,
+# and reap.sh stops what is still running once the CLI (this pid, after the
+# exec) is gone. Detached, so a signal to our process group does not reach it.
+VTB_PULUMI_SESSION="$$.$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')"
+export VTB_PULUMI_SESSION
+mkdir -p "$VTB_CACHE/logs"
+setsid bash "$VTB_ROOT/scripts/reap.sh" "$$" "$VTB_PULUMI_SESSION" </dev/null >>"$VTB_CACHE/logs/reap.log" 2>&1 &
 exec "$VTB_PULUMI_BIN/pulumi" "$@"

@@ -28,6 +28,21 @@ describe("runScript", () => {
     expect(left).not.toContain(marker);
   });
 
+  it("kills what the script started in a process group of its own, as `timeout` makes one", async () => {
+    const marker = `vtb-tree-${process.pid}-${Date.now()}`;
+    await expect(
+      runScript(
+        `timeout 300 bash -c 'exec -a ${marker} sleep 300' & sleep 300`,
+        {},
+        1,
+        "grouped step",
+      ),
+    ).rejects.toThrow(/^grouped step: timed out after 1s/);
+    await new Promise((r) => setTimeout(r, 200));
+    const left = execFileSync("ps", ["-eo", "stat=,args="]).toString().split("\n");
+    expect(left.filter((l) => !l.startsWith("Z") && l.includes(marker))).toEqual([]);
+  });
+
   it("stops the script when the pulumi engine that started it is gone (SIGKILLed)", async () => {
     // The engine's address is the provider's argument; here a listener stands in for it.
     const engine = net.createServer().listen(0, "127.0.0.1");
@@ -36,7 +51,12 @@ describe("runScript", () => {
     process.argv.push(address);
     const marker = `vtb-orphan-${process.pid}-${Date.now()}`;
     try {
-      const run = runScript(`exec -a ${marker} sleep 300`, {}, 600, "long step");
+      const run = runScript(
+        `timeout 600 bash -c 'exec -a ${marker} sleep 300' & exec -a ${marker} sleep 300`,
+        {},
+        600,
+        "long step",
+      );
       await new Promise((r) => setTimeout(r, 2500));
       expect(execFileSync("ps", ["-eo", "args"]).toString()).toContain(marker);
       const t0 = Date.now();

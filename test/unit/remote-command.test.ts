@@ -61,15 +61,16 @@ describe("runRemoteScript", () => {
         .split("\n")
         .filter((l) => !l.startsWith("Z") && l.includes(marker));
     try {
+      // One of them in a process group of its own, as `timeout` makes one.
       const run = runRemoteScript(
         conn,
-        `(exec -a ${marker} sleep 300) & exec -a ${marker} sleep 300`,
+        `timeout 600 bash -c 'exec -a ${marker} sleep 300' & exec -a ${marker} sleep 300`,
         {},
         600,
         "long remote step",
       );
       await new Promise((r) => setTimeout(r, 2500));
-      expect(live()).toHaveLength(2);
+      expect(live()).toHaveLength(3);
       const t0 = Date.now();
       engine.close();
       await expect(run).rejects.toThrow(
