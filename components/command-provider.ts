@@ -53,6 +53,17 @@ const engineAddress = () => process.argv.slice(2).find((a) => /^127\.0\.0\.1:\d+
 const engines = new Map<string, { gone: boolean; listeners: Set<() => void> }>();
 let runningSteps = 0;
 
+/** Stops every running step; the provider's process exits once they are stopped. */
+function stopAll(watched: { gone: boolean; listeners: Set<() => void> }): void {
+  if (watched.gone) return;
+  watched.gone = true;
+  watched.listeners.forEach((l) => l());
+  if (!inProvider()) return;
+  // Steps report back and end the process (engineGoneError); a remote one
+  // needs its kill sent first. Whatever is left then, the process goes.
+  setTimeout(() => process.exit(1), runningSteps === 0 ? 0 : 20_000);
+}
+
 function engine(address: string) {
   const known = engines.get(address);
   if (known) return known;
@@ -63,20 +74,18 @@ function engine(address: string) {
     const probe = net.connect(Number(port), host);
     probe.once("connect", () => probe.destroy());
     probe.once("error", () => {
-      if (watched.gone) return;
-      watched.gone = true;
       clearInterval(timer);
-      watched.listeners.forEach((l) => l());
-      if (!inProvider()) return;
-      // Steps report back and end the process (engineGoneError); a remote one
-      // needs its kill sent first. Whatever is left then, the process goes.
-      setTimeout(() => process.exit(1), runningSteps === 0 ? 0 : 20_000);
+      stopAll(watched);
     });
   }, 2000);
   timer.unref();
   return watched;
 }
-if (inProvider() && engineAddress()) engine(engineAddress()!);
+if (inProvider() && engineAddress()) {
+  const watched = engine(engineAddress()!);
+  // SIGTERM (scripts/reap.sh, once the CLI is gone): stop the steps, then go.
+  process.on("SIGTERM", () => stopAll(watched));
+}
 
 /** Calls `gone` once the engine is gone. Returns the way to stop watching. */
 function watchEngine(gone: () => void): () => void {

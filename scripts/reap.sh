@@ -25,22 +25,21 @@ ours() {
     esac
   done
 }
-# The dynamic provider stops its running steps and exits by itself within
-# seconds of the engine's going (a remote step's kill takes longest).
-for _ in $(seq 1 25); do
-  [ -n "$(ours)" ] || exit 0
-  sleep 1
-done
+# They exit by themselves once the engine is gone, but not all do, nor at
+# once: then SIGTERM, on which the dynamic provider stops its running steps
+# (a remote step's kill takes longest) and exits; SIGKILL for what is left.
+sleep 3
 left="$(ours | tr '\n' ' ')"
 [ -n "$left" ] || exit 0
 echo "$(date -u +%FT%TZ) pulumi $pid is gone; stopping what it left running: $left"
 for p in $left; do echo "  $p: $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | cut -c1-200)"; done
 # shellcheck disable=SC2086
 kill -TERM $left 2>/dev/null
-for _ in $(seq 1 10); do
+for _ in $(seq 1 50); do
   [ -n "$(ours)" ] || exit 0
   sleep 0.5
 done
 left="$(ours | tr '\n' ' ')"
+echo "  still running after 25 s, killed: $left"
 # shellcheck disable=SC2086
-[ -z "$left" ] || kill -KILL $left 2>/dev/null
+kill -KILL $left 2>/dev/null
