@@ -153,7 +153,7 @@ export class PhysicalServer extends pulumi.ComponentResource {
         },
         timeoutSeconds: wait + 1800,
       },
-      { ...opts, dependsOn: [this.workspace] },
+      opts,
     );
     cmd.stdout.apply((out) => {
       for (const w of out.match(/^waited: .*$/gm) ?? []) pulumi.log.warn(`${args.step}: ${w}`, cmd);

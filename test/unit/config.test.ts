@@ -1062,6 +1062,7 @@ describe("testbed config", () => {
       strictProfile: false,
       platforms: [{ type: "baseline" }],
       guestSshPortBase: 22200,
+      packageLockTimeoutSeconds: 600,
       probe: { kvmTimeoutSeconds: 20, tcgTimeoutSeconds: 120 },
     });
   });
