@@ -1,7 +1,7 @@
 # (after listen.sh) Starts ab's web server in the background: a lighttpd of its own, bound to
 # VTB_AB_SERVER:VTB_AB_PORT, serving one static file of VTB_AB_FILE_KIB KiB,
-# with its configuration and file in /tmp/vtb-ab-server-ADDR-PORT (the
-# system's lighttpd, its configuration and its default site are not touched).
+# with its configuration and file in a directory of this run's own (mktemp -d;
+# the system's lighttpd, its configuration and its default site are not touched).
 # Prints a PID (and only that) on stdout: `kill PID` stops the server and
 # removes the directory.
 #
@@ -26,9 +26,10 @@ if listening "$addr" "$port"; then
   exit 1
 fi
 
-work="/tmp/vtb-ab-server-$addr-$port"
-rm -rf "$work"
-mkdir -p "$work/htdocs"
+# Root's own directory (mktemp -d): a fixed name under /tmp could be made first
+# by another local user, who would then own the configuration lighttpd reads as root.
+work=$(mktemp -d -t vtb-ab-server.XXXXXXXXXX)
+mkdir "$work/htdocs"
 # The server drops root for www-data, which must be able to read the file.
 chmod 755 "$work" "$work/htdocs"
 head -c "$((kib * 1024))" /dev/urandom >"$work/htdocs/bench.bin"
@@ -45,32 +46,5 @@ server.max-fds = 8192
 mimetype.assign = (".bin" => "application/octet-stream")
 CONF
 
-# lighttpd runs under a small shell that removes the directory when lighttpd
-# ends or is told to (`kill PID` sends it TERM), so a run leaves nothing behind.
-# In a script's background job the shell does not fork again for setsid or nohup,
-# so $! is that shell's own PID. Without server.errorlog lighttpd logs to its
-# stderr, into a file the shell opens as root.
-# shellcheck disable=SC2016 # expanded by the inner shell
-setsid nohup bash -c '
-  lighttpd -D -f "$1/lighttpd.conf" </dev/null >"$1/error.log" 2>&1 &
-  server=$!
-  trap "kill $server 2>/dev/null; wait $server; rm -rf \"$1\"; exit 0" TERM
-  wait "$server"
-  rm -rf "$1"
-' ab-server "$work" </dev/null >/dev/null 2>&1 &
-pid=$!
-for _ in $(seq 1 100); do
-  if ! kill -0 "$pid" 2>/dev/null; then
-    echo "ab-server: lighttpd exited at start" >&2
-    exit 1
-  fi
-  if listening "$addr" "$port"; then
-    echo "$pid"
-    exit 0
-  fi
-  sleep 0.1
-done
-echo "ab-server: lighttpd does not listen on $addr:$port after 10 s:" >&2
-tail -n 5 "$work/error.log" >&2 2>/dev/null
-kill "$pid" 2>/dev/null || true
-exit 1
+# Without server.errorlog lighttpd logs to its stderr, into DIR/log (listen.sh).
+serve ab-server "$addr" "$port" "$work" lighttpd -D -f "$work/lighttpd.conf"

@@ -1,14 +1,16 @@
-#!/usr/bin/env bash
-# One trial of bonnie++: prints what is known of its version as "# " lines, then the
-# CSV line that `bonnie++ -q` writes to stdout, for bonnie.parse (bonnie.ts). The
-# human-readable report goes to stderr, as bonnie++ prints it.
+# (after safe-dir.sh) One trial of bonnie++: prints what is known of its version
+# as "# " lines, then the CSV line that `bonnie++ -q` writes to stdout, for
+# bonnie.parse (bonnie.ts). The human-readable report goes to stderr, as bonnie++
+# prints it.
 #
 # Parameters (environment, validated by bonnie.ts before they get here):
 #   VTB_BONNIE_SIZE_MIB  dataset size in MiB (-s); bonnie++ wants at least twice the RAM
 #   VTB_BONNIE_RAM_MIB   RAM in MiB (-r): passed explicitly, since a container sees the
 #                        host's RAM and bonnie++ would size its dataset from that
 #   VTB_BONNIE_FILES     file tests (-n), in multiples of 1024 files; "0" skips them
-#   VTB_BONNIE_DIR       where to write: created if missing; the run uses a fresh
+#   VTB_BONNIE_DIR       where to write: created if missing, and refused unless it and
+#                        every directory above it are root's alone (safe_dir: bonnie++
+#                        writes and deletes as root there); the run uses a fresh
 #                        directory inside it, removed at exit, and then the directory
 #                        itself if that left it empty (so nothing that was there is lost)
 set -euo pipefail
@@ -29,7 +31,7 @@ dir=${VTB_BONNIE_DIR:?VTB_BONNIE_DIR is required}
   exit 2
 }
 
-mkdir -p -- "$dir"
+safe_dir bonnie "$dir"
 work=$(mktemp -d -- "$dir/bonnie.XXXXXX")
 cleanup() {
   rm -rf -- "$work"

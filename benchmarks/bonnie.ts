@@ -28,12 +28,17 @@ export const bonnieParameters = z
       .string()
       .regex(/^\d{1,6}(:\d{1,12}){0,4}$/, 'bonnie++ -n: e.g. "0", "16" or "16:4096:1024:8"')
       .default("0"),
-    /** A directory on the file system under test; the script makes and removes a run directory inside it. */
+    /**
+     * A directory on the file system under test; the script makes and removes a run
+     * directory inside it. It and every directory above it must be root's alone
+     * (bonnie.sh refuses anything else, /tmp and /var/tmp included: another local user
+     * could swap the run directory there for a symlink).
+     */
     directory: z
       .string()
       .regex(/^\/[A-Za-z0-9._/-]+$/, "an absolute path of letters, digits, '.', '_', '-' and '/'")
       .refine((d) => !d.split("/").includes(".."), "no '..' in the path")
-      .default("/var/tmp/vtb-bonnie"),
+      .default("/var/lib/virt-testbed/bonnie"),
   })
   .strict()
   .refine((p) => p.sizeMiB >= 2 * p.ramMiB, {
@@ -213,7 +218,7 @@ export const bonnie: BenchmarkModule<typeof bonnieParameters> = {
   packages: ["bonnie++"],
   parameters: bonnieParameters,
   quick: { sizeMiB: 512, ramMiB: 256, files: "0" },
-  script: script(__dirname, "bonnie.sh"),
+  script: script(__dirname, "safe-dir.sh") + script(__dirname, "bonnie.sh"),
   environment: (params) => {
     const p = bonnieParameters.parse(params);
     return {

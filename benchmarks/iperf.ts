@@ -45,9 +45,10 @@ const directionsOf = (p: IperfParameters): Direction[] =>
 
 /**
  * Starts the server of either tool in the background, bound to the configured
- * address and port, and prints its PID; run it with the module's `environment`
- * (VTB_IPERF_TOOL picks the tool). Safe to run twice: a server it started that
- * still runs is reused. Stop it with `kill PID`.
+ * address and port, and prints a PID; run it with the module's `environment`
+ * (VTB_IPERF_TOOL picks the tool). `kill PID` stops it. Each start is a run of
+ * its own (its log in a `mktemp -d` directory, no PID file under a fixed name):
+ * a server that still listens there is refused, never reused.
  */
 export const serverScript = script(__dirname, "listen.sh") + script(__dirname, "iperf-server.sh");
 

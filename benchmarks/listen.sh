@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Shared by the pair benchmarks' server scripts (ab-server.sh, iperf-server.sh),
-# which follow it in one script: where a server listens, checked and watched.
+# which follow it in one script: where a server listens, checked and watched, and
+# the server itself, started in a directory of its run's own and stopped by PID.
 
 # endpoint WHO ADDR PORT: exits 2, naming WHO, unless ADDR is an IPv4 address
 # and PORT a TCP port (ab.ts and iperf.ts validate them first; this is the
@@ -18,4 +19,51 @@ listening() {
   IFS=. read -r a b c d <<<"$1"
   want=$(printf '%02X%02X%02X%02X:%04X' "$d" "$c" "$b" "$a" "$2")
   awk -v w="$want" '$2 == w && $4 == "0A" { found = 1 } END { exit !found }' /proc/net/tcp
+}
+
+# serve WHO ADDR PORT DIR COMMAND...: starts COMMAND in the background, detached
+# (setsid, nohup) so it outlives the SSH session that started it, its output in
+# DIR/log, under a small shell that removes DIR when it ends or is told to (sent
+# TERM, it stops it first). Once something listens on ADDR:PORT, prints that
+# shell's PID, and only that, and exits 0: `kill PID` stops the server and
+# removes DIR. A server that does not start is reported with the end of its log,
+# DIR removed, and exits 1.
+# DIR is the caller's own `mktemp -d`, never a fixed path under /tmp: another
+# local user could make that first and own what root then writes and runs.
+serve() {
+  local who=$1 addr=$2 port=$3 dir=$4 pid
+  shift 4
+  # In a script's background job the shell does not fork again for setsid or
+  # nohup, so $! is that small shell's own PID.
+  # shellcheck disable=SC2016 # expanded by the inner shell
+  setsid nohup bash -c '
+    dir=$1
+    shift
+    "$@" </dev/null >"$dir/log" 2>&1 &
+    server=$!
+    stop() { kill "$server" 2>/dev/null; wait "$server"; rm -rf "$dir"; exit 0; }
+    trap stop TERM
+    wait "$server"
+    # Ended on its own: DIR goes too, but not at start, when serve shows its log.
+    if [ -e "$dir/started" ]; then rm -rf "$dir"; fi
+  ' serve "$dir" "$@" </dev/null >/dev/null 2>&1 &
+  pid=$!
+  for _ in $(seq 1 100); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "$who: $1 exited at start:" >&2
+      tail -n 5 "$dir/log" >&2 || true
+      rm -rf "$dir"
+      exit 1
+    fi
+    if listening "$addr" "$port"; then
+      touch "$dir/started"
+      echo "$pid"
+      exit 0
+    fi
+    sleep 0.1
+  done
+  echo "$who: $1 does not listen on $addr:$port after 10 s:" >&2
+  tail -n 5 "$dir/log" >&2 || true
+  kill "$pid" 2>/dev/null || true # its shell stops the server and removes DIR
+  exit 1
 }

@@ -1,17 +1,20 @@
-#!/usr/bin/env bash
-# Runs byte-unixbench (UnixBench 5.1.3 or 6.0.0) once and prints its text
-# report, and only that, on stdout; parsed by parseUnixbench (unixbench.ts).
+# (after safe-dir.sh) Runs byte-unixbench (UnixBench 5.1.3 or 6.0.0) once and
+# prints its text report, and only that, on stdout; parsed by parseUnixbench
+# (unixbench.ts).
 #
 # UnixBench is in no package registry, so the source is the user's: UB_URL
 # (downloaded with curl and checked against UB_SHA256 before anything is
-# extracted or built) or UB_PATH (a tarball or a directory on this machine).
-# It is unpacked and built (make) once under UB_WORKDIR, keyed by the tarball's
-# checksum (or the directory's path), and reused by later runs.
+# extracted or built, at every run, not only after the download) or UB_PATH (a
+# tarball or a directory on this machine). It is unpacked and built (make) once
+# under UB_WORKDIR, keyed by the tarball's checksum (or the directory's path),
+# and reused by later runs. UB_WORKDIR is root's alone (safe_dir), or the run is
+# refused: what is built there runs as root.
 #
 # Env: UB_URL + UB_SHA256, or UB_PATH; UB_COPIES ("1 4"; empty: UnixBench's
 # default, 1 and the number of CPUs); UB_ITERATIONS (empty: UnixBench's default
 # of 10, 3 for the slow tests); UB_TESTS ("index", or test names such as
-# "dhry2reg whetstone-double syscall"); UB_WORKDIR (optional).
+# "dhry2reg whetstone-double syscall"); UB_WORKDIR (optional, default
+# /var/cache/virt-testbed/unixbench).
 #
 # Note: UnixBench 5.1.3 (the last release tarball before 6.0.0) runs the
 # "system" tests with at most 16 copies ('maxCopies' => 16 in Run): on a machine
@@ -24,8 +27,8 @@ fail() {
   echo "unixbench: $*" >&2
   exit 1
 }
-base="${UB_WORKDIR:-/var/tmp/virt-testbed/unixbench}"
-mkdir -p "$base"
+base="${UB_WORKDIR:-/var/cache/virt-testbed/unixbench}"
+safe_dir unixbench "$base"
 
 if [ -n "${UB_URL:-}" ]; then
   want=$(printf %s "${UB_SHA256:-}" | tr 'A-F' 'a-f')
@@ -34,12 +37,13 @@ if [ -n "${UB_URL:-}" ]; then
   if [ ! -f "$src" ]; then
     command -v curl >/dev/null || fail "curl not found: install curl"
     curl -fsSL --retry 3 -o "$src.part" "$UB_URL" >&2 || fail "cannot download $UB_URL"
-    got=$(sha256sum "$src.part" | cut -d' ' -f1)
-    if [ "$got" != "$want" ]; then
-      rm -f "$src.part"
-      fail "checksum mismatch for $UB_URL: expected $want, got $got; refusing to use it"
-    fi
     mv "$src.part" "$src"
+  fi
+  # Checked at every use: a tarball kept from an earlier run is no exception.
+  got=$(sha256sum "$src" | cut -d' ' -f1)
+  if [ "$got" != "$want" ]; then
+    rm -f "$src"
+    fail "checksum mismatch for $UB_URL ($src): expected $want, got $got; refusing to use it"
   fi
   key="$want"
 elif [ -n "${UB_PATH:-}" ]; then

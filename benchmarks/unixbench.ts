@@ -1,6 +1,5 @@
-import * as fs from "fs";
-import * as path from "path";
 import { z } from "zod";
+import { script } from "../components/scripts";
 import { BenchmarkModule, BenchmarkResult, Metric, ParseError, num, validated } from "./types";
 
 /**
@@ -11,9 +10,10 @@ import { BenchmarkModule, BenchmarkResult, Metric, ParseError, num, validated } 
  * number of parallel copies.
  *
  * It is in no package registry, so the user gives the source: a URL with its
- * SHA-256 (the script refuses a download that does not match) or a path on the
- * target. UnixBench 5.1.3 runs the system tests with at most 16 copies; see
- * unixbench.sh.
+ * SHA-256 (the script refuses a tarball that does not match, at every run, a
+ * cached one too) or a path on the target. It is built once, and kept, in a
+ * directory the script makes root's alone (/var/cache/virt-testbed/unixbench).
+ * UnixBench 5.1.3 runs the system tests with at most 16 copies; see unixbench.sh.
  */
 const ID = "unixbench";
 
@@ -306,7 +306,7 @@ export const unixbench: BenchmarkModule<typeof unixbenchParameters> = {
   packages: ["build-essential", "make", "perl", "curl", "ca-certificates"],
   parameters: unixbenchParameters,
   quick: { tests: ["dhry2reg", "whetstone-double", "syscall"], iterations: 1 },
-  script: fs.readFileSync(path.join(__dirname, "unixbench.sh"), "utf8"),
+  script: script(__dirname, "safe-dir.sh") + script(__dirname, "unixbench.sh"),
   environment(params) {
     const source = requireSource(params);
     return {

@@ -2,19 +2,23 @@
 # Runs one benchmark's script VTB_TRIALS times, one after the other, inside the
 # target, each trial within VTB_TRIAL_TIMEOUT seconds. Marks every trial so the
 # output can be split: "@@@ trial N" ... "@@@ end N rc=RC seconds=S".
-# Always exits 0: a failed trial is a result to report, not a failed step.
+# Always exits 0: a failed trial is a result to report, not a failed step (only
+# a runner that cannot make its one temporary file fails, with mktemp's message).
 # A trial reads nothing: stdin may be the rest of this script (bash -s).
+# Each trial's stderr goes to a file of this run's own (mktemp), not to a name
+# under /tmp another local user could make first, then read or rewrite.
+err="$(mktemp -t vtb-trial-stderr.XXXXXXXXXX)" || exit 1
+trap 'rm -f "$err"' EXIT
 for i in $(seq 1 "$VTB_TRIALS"); do
   echo "@@@ trial $i"
   start="$(date +%s.%N)"
-  timeout --kill-after=10 "$VTB_TRIAL_TIMEOUT" bash -c "$VTB_BENCH_SCRIPT" </dev/null 2>"/tmp/vtb-trial-stderr.$$"
+  timeout --kill-after=10 "$VTB_TRIAL_TIMEOUT" bash -c "$VTB_BENCH_SCRIPT" </dev/null 2>"$err"
   rc=$?
   end="$(date +%s.%N)"
   if [ "$rc" -ne 0 ]; then
     echo "@@@ stderr $i"
-    tail -n 20 "/tmp/vtb-trial-stderr.$$"
+    tail -n 20 "$err"
   fi
-  rm -f "/tmp/vtb-trial-stderr.$$"
   echo "@@@ end $i rc=$rc seconds=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }')"
 done
 exit 0

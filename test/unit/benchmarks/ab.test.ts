@@ -1,9 +1,12 @@
-import { spawnSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { ab, abParameters, parseAb, serverScript } from "../../../benchmarks/ab";
 import { BenchmarkResult, ParseError } from "../../../benchmarks/types";
 import { fuzzParser } from "../../helpers/fuzz";
+import { asNobody, nobodyInBackground, nobodyUid, rootOnlyDir } from "../../helpers/hostile";
+import { freePort } from "../../helpers/sshd";
 
 const dir = path.join(__dirname, "..", "..", "fixtures", "benchmarks", "ab");
 const fixture = (name: string) => fs.readFileSync(path.join(dir, name), "utf8");
@@ -236,7 +239,7 @@ describe("ab module", () => {
     expect(ab.script).toMatch(/args=\(-r -n "\$requests" -c "\$concurrency"\)/);
     expect(ab.script).toContain('"http://$server:$port/bench.bin"');
     expect(serverScript).toContain('server.bind = "$addr"');
-    expect(serverScript).toContain('lighttpd -D -f "$1/lighttpd.conf"');
+    expect(serverScript).toContain('lighttpd -D -f "$work/lighttpd.conf"');
   });
 
   it("has its server script refuse an address, port or size it cannot take, naming it", () => {
@@ -276,4 +279,69 @@ describe("ab module", () => {
     expect(abParameters.safeParse({ path: "/x" }).success).toBe(false);
     expect(() => ab.environment({ ...params(), requests: -1 })).toThrow();
   });
+
+  it("runs lighttpd from a directory of its own, not the fixed one another user made first", async () => {
+    const port = await freePort();
+    // The directory the script used to remove, make again and fill, then start lighttpd from as root.
+    const fixed = `/tmp/vtb-ab-server-127.0.0.1-${port}`;
+    const safe = rootOnlyDir("vtb-ab-test-");
+    const marker = path.join(safe, "ran-as-root");
+    const planted = `include_shell "touch ${marker}"\nserver.port = ${port}\n`;
+    fs.rmSync(fixed, { recursive: true, force: true });
+    // Another local user makes it first, with a configuration that runs a command,
+    // and keeps making it again while the server starts (the old window between
+    // the script's rm -rf and its mkdir).
+    const plant =
+      'mkdir -p "$1" && printf "$2" >"$1/conf.new" && mv -f "$1/conf.new" "$1/lighttpd.conf"';
+    asNobody(plant, fixed, planted);
+    const racer = nobodyInBackground(`while :; do ${plant} 2>/dev/null; done`, fixed, planted);
+    let pid = "";
+    try {
+      const r = spawnSync("bash", ["-c", serverScript], {
+        env: {
+          ...process.env,
+          VTB_AB_SERVER: "127.0.0.1",
+          VTB_AB_PORT: String(port),
+          VTB_AB_FILE_KIB: "4",
+        },
+        encoding: "utf8",
+      });
+      racer.stop();
+      pid = r.stdout.trim();
+      expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: "" });
+      expect(pid).toMatch(/^\d+$/);
+      // lighttpd reads a configuration in root's own directory, not the planted one.
+      const lighttpd = execFileSync("pgrep", ["-P", pid], { encoding: "utf8" }).trim();
+      const argv = fs.readFileSync(`/proc/${lighttpd}/cmdline`, "utf8").split("\0");
+      expect(argv.slice(0, 3)).toEqual(["lighttpd", "-D", "-f"]);
+      const work = path.dirname(argv[3]);
+      expect(work).not.toBe(fixed);
+      expect(path.dirname(work)).toBe(os.tmpdir());
+      const st = fs.statSync(work);
+      expect({ uid: st.uid, groupOrOtherWrite: st.mode & 0o022 }).toEqual({
+        uid: 0,
+        groupOrOtherWrite: 0,
+      });
+      expect(fs.readFileSync(argv[3], "utf8")).toContain(`server.document-root = "${work}/htdocs"`);
+      // Nothing the other user planted ran, and the script left their directory alone.
+      expect(fs.existsSync(marker)).toBe(false);
+      expect(fs.statSync(fixed).uid).toBe(nobodyUid);
+      // (conf.new: the racer's own, when it was stopped between its two steps)
+      expect(fs.readdirSync(fixed).filter((f) => f !== "conf.new")).toEqual(["lighttpd.conf"]);
+      expect(fs.readFileSync(path.join(fixed, "lighttpd.conf"), "utf8")).toContain(marker);
+      // `kill PID` stops the server and removes its directory.
+      process.kill(Number(pid));
+      pid = "";
+      for (let i = 0; i < 50 && fs.existsSync(work); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(fs.existsSync(work)).toBe(false);
+      expect(fs.existsSync(`/proc/${lighttpd}`)).toBe(false);
+    } finally {
+      racer.stop();
+      if (pid) process.kill(Number(pid));
+      fs.rmSync(fixed, { recursive: true, force: true });
+      fs.rmSync(safe, { recursive: true, force: true });
+    }
+  }, 30_000);
 });

@@ -1,10 +1,10 @@
-import { execFileSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { bonnie, bonnieParameters, parseBonnie } from "../../../benchmarks/bonnie";
 import { BenchmarkResult, ParseError } from "../../../benchmarks/types";
 import { fuzzParser } from "../../helpers/fuzz";
+import { asNobody, nobodyUid, rootOnlyDir } from "../../helpers/hostile";
 
 const dir = path.join(__dirname, "..", "..", "fixtures", "benchmarks", "bonnie");
 const fixture = (name: string) => fs.readFileSync(path.join(dir, name), "utf8");
@@ -198,7 +198,7 @@ describe("bonnie module", () => {
       sizeMiB: 1024,
       ramMiB: 512,
       files: "0",
-      directory: "/var/tmp/vtb-bonnie",
+      directory: "/var/lib/virt-testbed/bonnie",
     });
     const quick = bonnieParameters.parse(bonnie.quick);
     expect(quick.files).toBe("0");
@@ -206,7 +206,7 @@ describe("bonnie module", () => {
       VTB_BONNIE_SIZE_MIB: "512",
       VTB_BONNIE_RAM_MIB: "256",
       VTB_BONNIE_FILES: "0",
-      VTB_BONNIE_DIR: "/var/tmp/vtb-bonnie",
+      VTB_BONNIE_DIR: "/var/lib/virt-testbed/bonnie",
     });
   });
 
@@ -228,7 +228,8 @@ describe("bonnie module", () => {
 
   it("runs bonnie++ -q with -s, -r, -n and -u root in a run directory it removes", () => {
     // A stand-in bonnie++ that prints its arguments, so the script's call can be checked.
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "vtb-bonnie-"));
+    // (Not under /tmp: the script refuses a directory others can write to.)
+    const tmp = rootOnlyDir("vtb-bonnie-");
     try {
       const bin = path.join(tmp, "bin");
       fs.mkdirSync(bin);
@@ -256,6 +257,65 @@ describe("bonnie module", () => {
       );
       expect(fs.existsSync(target)).toBe(false);
     } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses a directory another local user can swap, and bonnie++ never runs", () => {
+    const tmp = rootOnlyDir("vtb-bonnie-");
+    const bin = path.join(tmp, "bin");
+    const marker = path.join(tmp, "bonnie-ran");
+    fs.mkdirSync(bin);
+    // A stand-in bonnie++ that says it ran, and where it was told to write.
+    fs.writeFileSync(
+      path.join(bin, "bonnie++"),
+      `#!/bin/sh\ncase "$1" in -h) exit 1;; esac\necho "$3" >>${marker}\n`,
+      { mode: 0o755 },
+    );
+    // Root's directory, which another user would have bonnie++ write into and empty.
+    const victim = path.join(tmp, "victim");
+    fs.mkdirSync(victim);
+    // The old default, made first by another user: a symlink to root's directory.
+    const old = "/var/tmp/vtb-bonnie";
+    fs.rmSync(old, { recursive: true, force: true });
+    asNobody('ln -s "$1" "$2"', victim, old);
+    // A directory of theirs inside one of root's, and a symlink.
+    const theirs = path.join(tmp, "theirs");
+    fs.mkdirSync(theirs);
+    fs.chownSync(theirs, nobodyUid, 0);
+    fs.symlinkSync(victim, path.join(tmp, "link"));
+    try {
+      for (const [directory, why] of [
+        [old, "/var/tmp is writable by others than its owner (mode 1777)"],
+        [`${theirs}/bonnie`, `${theirs} is owned by uid ${nobodyUid}, not root`],
+        [`${tmp}/link`, `${tmp}/link is a symlink`],
+      ]) {
+        const r = spawnSync("bash", ["-c", bonnie.script], {
+          env: {
+            PATH: `${bin}:/usr/bin:/bin`,
+            ...bonnie.environment(
+              bonnieParameters.parse({ sizeMiB: 64, ramMiB: 32, files: "1", directory }),
+            ),
+          },
+          encoding: "utf8",
+        });
+        expect({
+          status: r.status,
+          stderr: r.stderr.trim().split("\n").pop(),
+          stdout: r.stdout,
+        }).toEqual({
+          status: 1,
+          stderr: `bonnie: refusing ${directory}: ${why}`,
+          stdout: "",
+        });
+      }
+      expect(fs.existsSync(marker)).toBe(false);
+      expect(fs.readdirSync(victim)).toEqual([]);
+      // Nothing was made inside their directory either.
+      expect(fs.readdirSync(theirs)).toEqual([]);
+      expect(fs.readlinkSync(old)).toBe(victim);
+    } finally {
+      fs.rmSync(old, { force: true });
       fs.rmSync(tmp, { recursive: true, force: true });
     }
   });

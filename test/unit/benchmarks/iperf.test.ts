@@ -6,6 +6,8 @@ import * as path from "path";
 import { iperf, iperfParameters, parseIperf, serverScript } from "../../../benchmarks/iperf";
 import { BenchmarkResult, ParseError } from "../../../benchmarks/types";
 import { fuzzParser } from "../../helpers/fuzz";
+import { asNobody, nobodyInBackground, rootOnlyDir } from "../../helpers/hostile";
+import { freePort } from "../../helpers/sshd";
 
 const dir = path.join(__dirname, "..", "..", "fixtures", "benchmarks", "iperf");
 const fixture = (name: string) => fs.readFileSync(path.join(dir, name), "utf8");
@@ -295,4 +297,108 @@ describe("iperf module", () => {
       fs.rmSync(bin, { recursive: true, force: true });
     }
   });
+
+  // The script used to keep its PID file and log at fixed names under /tmp, and
+  // to print the PID it found in that file again when that process listened.
+  const oldPidfile = (port: number) => `/tmp/vtb-iperf3-server-127.0.0.1-${port}.pid`;
+  const startServer = (port: number) =>
+    spawnSync("bash", ["-c", serverScript], {
+      env: {
+        ...process.env,
+        VTB_IPERF_TOOL: "iperf3",
+        VTB_IPERF_SERVER: "127.0.0.1",
+        VTB_IPERF_PORT: String(port),
+      },
+      encoding: "utf8",
+    });
+  // Something listens on 127.0.0.1:PORT (read as listen.sh does, without connecting).
+  const listens = (port: number) =>
+    fs
+      .readFileSync("/proc/net/tcp", "utf8")
+      .split("\n")
+      .some((l) => {
+        const f = l.trim().split(/\s+/);
+        return (
+          f[1] === `0100007F:${port.toString(16).toUpperCase().padStart(4, "0")}` && f[3] === "0A"
+        );
+      });
+  const until = async (done: () => boolean) => {
+    for (let i = 0; i < 50 && !done(); i++) await new Promise((r) => setTimeout(r, 100));
+  };
+
+  it("never takes another user's server for its own through a PID file", async () => {
+    const port = await freePort();
+    const pidfile = oldPidfile(port);
+    // Another local user runs an iperf3 server on the port and writes its PID where
+    // the script looked for the one it started earlier.
+    const theirs = nobodyInBackground(
+      'echo $$ >"$1"; exec iperf3 -s -B 127.0.0.1 -p "$2"',
+      pidfile,
+      String(port),
+    );
+    try {
+      await until(() => fs.existsSync(pidfile) && fs.readFileSync(pidfile, "utf8") !== "");
+      const theirPid = fs.readFileSync(pidfile, "utf8").trim();
+      await until(() => listens(port));
+      expect(listens(port)).toBe(true);
+      const r = startServer(port);
+      // Refused, naming why; not "started", with their PID for the orchestration to kill.
+      expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({
+        status: 1,
+        stdout: "",
+        stderr: `iperf-server: something else already listens on 127.0.0.1:${port}\n`,
+      });
+      expect(fs.readFileSync(pidfile, "utf8").trim()).toBe(theirPid);
+      expect(fs.existsSync(`/proc/${theirPid}`)).toBe(true);
+    } finally {
+      theirs.stop();
+      fs.rmSync(pidfile, { force: true });
+    }
+  }, 30_000);
+
+  it("keeps its log in a directory of its own, and does not follow a symlink planted at the old name", async () => {
+    const port = await freePort();
+    const pidfile = oldPidfile(port);
+    const log = pidfile.replace(/\.pid$/, ".log");
+    const safe = rootOnlyDir("vtb-iperf-test-");
+    const victim = path.join(safe, "victim");
+    fs.writeFileSync(victim, "root's own file\n");
+    // Another local user points the old log name at a file of root's, and leaves a
+    // PID file naming a process that is not an iperf server.
+    asNobody('ln -s "$1" "$2" && echo 1 >"$3"', victim, log, pidfile);
+    let pid = "";
+    try {
+      const r = startServer(port);
+      pid = r.stdout.trim();
+      expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: "" });
+      expect(pid).toMatch(/^\d+$/);
+      expect(fs.readFileSync(victim, "utf8")).toBe("root's own file\n");
+      // The planted files are as they were: neither used nor removed.
+      expect(fs.readlinkSync(log)).toBe(victim);
+      expect(fs.readFileSync(pidfile, "utf8")).toBe("1\n");
+      // The server's output goes into a directory root alone can write to.
+      const server = execFileSync("pgrep", ["-P", pid], { encoding: "utf8" }).trim();
+      expect(fs.readFileSync(`/proc/${server}/comm`, "utf8")).toBe("iperf3\n");
+      const out = fs.readlinkSync(`/proc/${server}/fd/1`);
+      const run = path.dirname(out);
+      expect(out).toBe(path.join(run, "log"));
+      expect(path.dirname(run)).toBe(os.tmpdir());
+      const st = fs.statSync(run);
+      expect({ uid: st.uid, mode: st.mode & 0o777 }).toEqual({ uid: 0, mode: 0o700 });
+      // A second start on that port (another stack) is refused, not handed this server.
+      const again = startServer(port);
+      expect({ status: again.status, stdout: again.stdout }).toEqual({ status: 1, stdout: "" });
+      // `kill PID` stops the server and removes its directory.
+      process.kill(Number(pid));
+      pid = "";
+      await until(() => !fs.existsSync(run));
+      expect(fs.existsSync(run)).toBe(false);
+      expect(fs.existsSync(`/proc/${server}`)).toBe(false);
+    } finally {
+      if (pid) process.kill(Number(pid));
+      fs.rmSync(log, { force: true });
+      fs.rmSync(pidfile, { force: true });
+      fs.rmSync(safe, { recursive: true, force: true });
+    }
+  }, 30_000);
 });

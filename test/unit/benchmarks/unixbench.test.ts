@@ -1,7 +1,11 @@
+import { execFileSync, spawnSync } from "child_process";
+import * as crypto from "crypto";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { ParseError } from "../../../benchmarks/types";
 import { fuzzParser } from "../../helpers/fuzz";
+import { asNobody, rootOnlyDir } from "../../helpers/hostile";
 import {
   parseUnixbench,
   requireSource,
@@ -225,5 +229,145 @@ describe("unixbench module", () => {
 
   it("refuses test names that are not words", () => {
     expect(() => params({ tests: ["index; rm -rf /"] })).toThrow();
+  });
+});
+
+// unixbench.sh run for real against a UnixBench tree of a few lines (Run,
+// Makefile, src/), packed as a tarball: its make writes a marker, so whether a
+// tarball was built, as root, shows.
+describe("unixbench.sh and the tarballs another local user plants", () => {
+  let tmp = "";
+  let safe = "";
+  let marker = "";
+  // A UnixBench tarball whose build (make, as root) runs `rule`; its path and checksum.
+  const tarball = (name: string, rule: string) => {
+    const tree = path.join(tmp, name, "UnixBench");
+    fs.mkdirSync(path.join(tree, "src"), { recursive: true });
+    fs.writeFileSync(path.join(tree, "Makefile"), `all:\n\t${rule}\n`);
+    fs.writeFileSync(
+      path.join(tree, "Run"),
+      '#!/bin/sh\necho "report of $(pwd)" >"$UB_RESULTDIR/report"\n',
+      { mode: 0o755 },
+    );
+    const tar = path.join(tmp, `${name}.tar`);
+    execFileSync("tar", ["-cf", tar, "-C", path.dirname(tree), "UnixBench"]);
+    const sha256 = crypto.createHash("sha256").update(fs.readFileSync(tar)).digest("hex");
+    return { tar, sha256 };
+  };
+  const run = (env: Record<string, string>) =>
+    spawnSync("bash", ["-c", unixbench.script], {
+      env: { ...process.env, UB_WORKDIR: "", UB_TESTS: "dhry2reg", ...env },
+      encoding: "utf8",
+    });
+  const lastLine = (text: string) => text.trim().split("\n").pop();
+  let evil: { tar: string; sha256: string };
+  let good: { tar: string; sha256: string };
+
+  beforeAll(() => {
+    // Readable by nobody, who copies the tarballs from here.
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "vtb-unixbench-test-"));
+    fs.chmodSync(tmp, 0o755);
+    safe = rootOnlyDir("vtb-unixbench-test-");
+    marker = path.join(safe, "built-as-root");
+    evil = tarball("evil", `id -u >${marker}`);
+    good = tarball("good", "touch built");
+  });
+  afterAll(() => {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    fs.rmSync(safe, { recursive: true, force: true });
+  });
+
+  it("refuses a work directory another user made, before reading anything in it", () => {
+    // Another user's directory under /tmp, and one of theirs in a directory of root's.
+    const theirs = asNobody(
+      'd=$(mktemp -d) && cp "$1" "$d/$2.tar" && echo "$d"',
+      evil.tar,
+      evil.sha256,
+    ).trim();
+    const inRoots = path.join(safe, "work");
+    fs.mkdirSync(inRoots);
+    fs.chownSync(inRoots, Number(asNobody("id -u")), 0);
+    asNobody('cp "$1" "$2/$3.tar"', evil.tar, inRoots, evil.sha256);
+    try {
+      for (const [workdir, why] of [
+        [theirs, "/tmp is writable by others than its owner (mode 1777)"],
+        [inRoots, `${inRoots} is owned by uid ${asNobody("id -u").trim()}, not root`],
+      ]) {
+        const r = run({
+          UB_WORKDIR: workdir,
+          UB_URL: "file:///nonexistent/unixbench.tar",
+          UB_SHA256: evil.sha256,
+        });
+        expect({ status: r.status, stderr: lastLine(r.stderr), stdout: r.stdout }).toEqual({
+          status: 1,
+          stderr: `unixbench: refusing ${workdir}: ${why}`,
+          stdout: "",
+        });
+        expect(fs.existsSync(marker)).toBe(false);
+      }
+    } finally {
+      fs.rmSync(theirs, { recursive: true, force: true });
+    }
+  });
+
+  it("does not look at the old default under /var/tmp, which anyone can make first", () => {
+    // The old default, which nothing uses now: another user makes it, with a
+    // tarball under the name the script looked for.
+    const old = "/var/tmp/virt-testbed";
+    fs.rmSync(old, { recursive: true, force: true });
+    // The default cache, made by the script if missing (and then removed again here).
+    const made = ["/var/cache/virt-testbed", "/var/cache/virt-testbed/unixbench"].filter(
+      (d) => !fs.existsSync(d),
+    );
+    asNobody(
+      'mkdir -p "$1/unixbench" && cp "$2" "$1/unixbench/$3.tar"',
+      old,
+      evil.tar,
+      evil.sha256,
+    );
+    try {
+      const r = run({ UB_URL: "file:///nonexistent/unixbench.tar", UB_SHA256: evil.sha256 });
+      // So the script goes for the download, which fails here.
+      expect({ status: r.status, stderr: lastLine(r.stderr) }).toEqual({
+        status: 1,
+        stderr: "unixbench: cannot download file:///nonexistent/unixbench.tar",
+      });
+      expect(fs.existsSync(marker)).toBe(false);
+      const cache = fs.statSync("/var/cache/virt-testbed/unixbench");
+      expect({ uid: cache.uid, groupOrOtherWrite: cache.mode & 0o022 }).toEqual({
+        uid: 0,
+        groupOrOtherWrite: 0,
+      });
+    } finally {
+      fs.rmSync(old, { recursive: true, force: true });
+      for (const d of made.reverse()) if (fs.existsSync(d)) fs.rmdirSync(d);
+    }
+  });
+
+  it("checks a cached tarball's checksum at every run, not only after the download", () => {
+    const workdir = path.join(safe, "cache", "unixbench");
+    const env = { UB_WORKDIR: workdir, UB_URL: `file://${good.tar}`, UB_SHA256: good.sha256 };
+    const cached = path.join(workdir, `${good.sha256}.tar`);
+    // Downloaded, checked, built in the directory it made, and run.
+    const first = run(env);
+    expect({ status: first.status, stdout: first.stdout }).toEqual({
+      status: 0,
+      stdout: `report of ${workdir}/${good.sha256}/UnixBench\n`,
+    });
+    expect(fs.existsSync(path.join(workdir, good.sha256, "UnixBench", "built"))).toBe(true);
+    // The cached tarball is not the one downloaded any more (and not built yet).
+    fs.copyFileSync(evil.tar, cached);
+    fs.rmSync(path.join(workdir, good.sha256), { recursive: true });
+    const second = run(env);
+    expect({ status: second.status, stderr: lastLine(second.stderr) }).toEqual({
+      status: 1,
+      stderr:
+        `unixbench: checksum mismatch for file://${good.tar} (${cached}): ` +
+        `expected ${good.sha256}, got ${evil.sha256}; refusing to use it`,
+    });
+    expect(fs.existsSync(marker)).toBe(false);
+    // It was removed: the next run downloads it again.
+    expect(fs.existsSync(cached)).toBe(false);
+    expect(run(env).status).toBe(0);
   });
 });
