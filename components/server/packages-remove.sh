@@ -1,26 +1,48 @@
 #!/usr/bin/env bash
-# Purges the packages this owner installed (packages-install.sh) that no other
-# owner on this host still needs or installed; keeps everything if purging
-# them would take any other package with them.
+# Purges the packages this owner installed (packages-install.sh, or handed to
+# it by an owner that left before it) that no other owner on this host still
+# needs. What another owner needs is handed to that owner instead, so the last
+# one to leave purges it. Keeps everything if purging would take any other
+# package with it (say, one an admin installed that depends on it).
 set -euo pipefail
 VTB_APT_DEADLINE=$((SECONDS + ${VTB_PACKAGE_LOCK_TIMEOUT:-600}))
 vtb_host_lock "${VTB_PACKAGE_LOCK_TIMEOUT:-600}"
 holds="$(vtb_holds packages)"
-mine="$(printf '%s\n' "${CREATE_STDOUT:-}" | sed -n 's/^installed: *//p' | tail -n1)"
+field() { sed -n "s/^$1: *//p" "${@:2}" | tr '\n' ' '; }
+mine=" $(printf '%s\n' "${CREATE_STDOUT:-}" | field installed) $(field installed "$holds/$VTB_OWNER" 2>/dev/null || true) "
 rm -f "$holds/$VTB_OWNER"
-others=" $(cat "$holds"/* 2>/dev/null | sed -n 's/^\(needs\|installed\): *//p' | tr '\n' ' ') "
+heir="$(find "$holds" -mindepth 1 -maxdepth 1 -type f -printf '%f\n' | sort | head -n1)"
+others=" $(if [ -n "$heir" ]; then cat "$holds"/*; fi | sed -n 's/^\(needs\|installed\): *//p' | tr '\n' ' ') "
 purge=()
 kept=()
-for p in $mine; do
+for p in $(tr ' ' '\n' <<<"$mine" | sed '/^$/d' | sort -u); do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || continue
   if [[ $others == *" $p "* ]]; then kept+=("$p"); else purge+=("$p"); fi
 done
-[ ${#kept[@]} -eq 0 ] || echo "kept: ${kept[*]} (other stacks on this host hold them)"
-[ ${#purge[@]} -gt 0 ] || exit 0
-extra="$(apt-get purge -s "${purge[@]}" | sed -n 's/^Purg \([^ ]*\).*/\1/p' | grep -vxF -f <(printf '%s\n' "${purge[@]}") || true)"
-if [ -n "$extra" ]; then
-  echo "kept: ${purge[*]} (purging them would also remove: $(paste -sd" " <<<"$extra"))"
-  exit 0
+if [ ${#purge[@]} -gt 0 ]; then
+  extra="$(apt-get purge -s "${purge[@]}" | sed -n 's/^Purg \([^ ]*\).*/\1/p' | grep -vxF -f <(printf '%s\n' "${purge[@]}") || true)"
+  if [ -n "$extra" ]; then
+    echo "kept: ${purge[*]} (purging them would also remove: $(paste -sd' ' <<<"$extra"))"
+    kept+=("${purge[@]}")
+    purge=()
+  fi
 fi
+# Each kept package goes to an owner that needs it (else to any owner): the
+# last one to leave purges it, if no one needs it by then.
+for p in "${kept[@]}"; do
+  to=""
+  if [ -n "$heir" ]; then
+    to="$(find "$holds" -mindepth 1 -maxdepth 1 -type f | sort |
+      xargs awk -v p="$p" '/^needs:/ { for (i = 2; i <= NF; i++) if ($i == p) { print FILENAME; exit } }')"
+    to="${to:-$holds/$heir}"
+  fi
+  if [ -n "$to" ]; then
+    sed -i "s/^installed:.*/& $p/" "$to"
+    echo "kept: $p (held on this host by another owner, which purges it when it leaves)"
+  else
+    echo "kept: $p"
+  fi
+done
+[ ${#purge[@]} -gt 0 ] || exit 0
 vtb_apt purge -y -qq "${purge[@]}"
 echo "purged: ${purge[*]}"
