@@ -53,13 +53,20 @@ else
   [ "$(id -u)" -eq 0 ] || die "not root: cannot install missing Debian packages: ${missing[*]} (run as root, or install them yourself)"
   command -v apt-get >/dev/null || die "apt-get is missing: install these packages yourself: ${missing[*]}"
   say "installing: ${missing[*]}"
-  apt-get update -qq || die "apt-get update failed: is the Debian mirror reachable?"
+  # apt's lock may be held (unattended-upgrades, an admin, a stack's step):
+  # wait for it as a stack's install does, saying so (components/server/host-state.sh).
+  # shellcheck source=components/server/host-state.sh
+  source "$VTB_ROOT/components/server/host-state.sh"
+  VTB_APT_DEADLINE=$((SECONDS + ${VTB_PACKAGE_LOCK_TIMEOUT:-600}))
+  exec 7>"$VTB_CACHE/apt.log"
+  VTB_APT_OUT=7
+  vtb_apt update -qq || die "apt-get update failed (log: $VTB_CACHE/apt.log): is the Debian mirror reachable?"
   # No daemon starts as a side effect of installing: the testbed starts what it needs itself.
   policy=/usr/sbin/policy-rc.d
   placed_policy=0
   if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && placed_policy=1; fi
   rc=0
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$VTB_CACHE/apt.log" 2>&1 || rc=$?
+  vtb_apt install -y -qq --no-install-recommends "${missing[@]}" || rc=$?
   if [ "$placed_policy" = 1 ]; then rm -f "$policy"; fi
   [ $rc -eq 0 ] || die "apt-get install failed (log: $VTB_CACHE/apt.log): ${missing[*]}"
 fi

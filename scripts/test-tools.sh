@@ -21,6 +21,11 @@ for p in $PACKAGES; do
 done
 if [ -z "$missing" ] && [ -f "/var/lib/virt-testbed/host/packages/$VTB_OWNER" ]; then exit 0; fi
 [ "$(id -u)" -eq 0 ] || { echo "test-tools: not root: cannot install the tools the tests run:$missing" >&2; exit 1; }
+# apt's own output to a log; waiting for its lock, and failing, are said here.
+log="${VTB_CACHE:-$HOME/.cache/virt-testbed}/test-tools-apt.log"
+mkdir -p "$(dirname "$log")"
+exec 7>"$log"
+export VTB_APT_OUT=7
 echo "[test-tools] installing:${missing:- nothing, recording what the tests hold}" >&2
 out="$(bash -c "$(cat components/server/host-state.sh components/server/packages-install.sh)")"
 printf '%s\n' "$out" | sed 's/^/[test-tools] /' >&2

@@ -64,7 +64,8 @@ vtb_apt_lock_holder() {
 
 # Runs apt-get with its arguments once no one else holds the package manager's
 # locks, waiting until $VTB_APT_DEADLINE (a $SECONDS value); says that it waited,
-# and fails naming the holder when the time runs out.
+# and fails naming the holder when the time runs out. apt's own output goes to
+# stderr, or to the file descriptor $VTB_APT_OUT.
 vtb_apt() {
   local holder said="" t0=$SECONDS rc
   while :; do
@@ -80,7 +81,8 @@ vtb_apt() {
     fi
     rc=0
     # apt waits for dpkg's lock itself too, in case someone takes it right now.
-    DEBIAN_FRONTEND=noninteractive apt-get -o "DPkg::Lock::Timeout=$((VTB_APT_DEADLINE > SECONDS ? VTB_APT_DEADLINE - SECONDS : 0))" "$@" >&2 || rc=$?
+    DEBIAN_FRONTEND=noninteractive apt-get -o "DPkg::Lock::Timeout=$((VTB_APT_DEADLINE > SECONDS ? VTB_APT_DEADLINE - SECONDS : 0))" "$@" \
+      >&"${VTB_APT_OUT:-2}" 2>&"${VTB_APT_OUT:-2}" || rc=$?
     # Lost a race for a lock apt does not wait for (the lists' lock): wait again.
     if [ "$rc" -ne 0 ] && [ -n "$(vtb_apt_lock_holder)" ] && [ "$SECONDS" -lt "$VTB_APT_DEADLINE" ]; then continue; fi
     [ -z "$said" ] || echo "waited: $((SECONDS - t0)) s for the package manager's lock (held by pid $said)"
