@@ -3,12 +3,15 @@
 # rootfs, with cgroup v1/v2 limits and a veth whose other end lives in a
 # network namespace of its own (host side 10.199.0.1, container 10.199.0.2),
 # so traffic to it never touches the host's own network.
-# Env: NAME LXCPATH ROOTFS NETNS VETH_CT VETH_NS CPU_SHARES [CPUSET] [MEM_MIB]
+# Env: NAME LXCPATH ROOTFS NETNS VETH_CT VETH_NS CPU_SHARES [CPUSET] [MEM_MIB] VTB_OWNER
+# (after host-state.sh)
 set -euo pipefail
 cd /
 ct="$LXCPATH/$NAME"
 lx() { "$1" -P "$LXCPATH" -n "$NAME" "${@:2}"; }
-# Leftovers of an interrupted run under the same name go first.
+# Leftovers of this stack's interrupted run under the same name go first;
+# another stack's container, or one we did not make, is refused (vtb_claim).
+vtb_claim lxc "$NAME" "$([ -e "$ct" ] && echo exists)"
 if [ -f "$ct/config" ]; then lx lxc-stop -k >/dev/null 2>&1 || true; lx lxc-destroy >/dev/null 2>&1 || true; fi
 ip netns del "$NETNS" 2>/dev/null || true
 ip link del "$VETH_CT" 2>/dev/null || true

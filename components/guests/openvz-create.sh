@@ -2,6 +2,8 @@
 # Creates and starts one OpenVZ container with vzctl, with CPU units and a
 # memory limit, on venet with a private address. Env: CTID NAME TEMPLATE CPU_UNITS [CPUS] [MEM_MIB] CT_IP
 set -euo pipefail
+# (after host-state.sh) Ours from an interrupted run goes first; another's is refused.
+vtb_claim openvz "$CTID" "$(vzctl status "$CTID" 2>/dev/null | grep -qw exist && echo exists)"
 vzctl stop "$CTID" --fast >/dev/null 2>&1 || true
 vzctl destroy "$CTID" >/dev/null 2>&1 || true
 vzctl create "$CTID" --ostemplate "$TEMPLATE" --hostname "$NAME" >&2

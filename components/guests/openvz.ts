@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Target } from "../measure/target";
 import { OpenVz } from "../platforms";
 import { script } from "../scripts";
+import { hostStateOwner, hostStateScript } from "../server/host-state";
 import { PhysicalServer } from "../server";
 import { GuestInfo } from "./lxc";
 import { guestObjectName } from "./naming";
@@ -35,9 +36,10 @@ export class OpenVzGuest extends pulumi.ComponentResource {
       `${name}-container`,
       {
         step: `server ${args.server.config.name}: openvz guest ${n} (CTID ${args.ctid})`,
-        create: script(__dirname, "openvz-create.sh"),
-        delete: script(__dirname, "openvz-destroy.sh"),
+        create: hostStateScript + script(__dirname, "openvz-create.sh"),
+        delete: hostStateScript + script(__dirname, "openvz-destroy.sh"),
         environment: {
+          VTB_OWNER: hostStateOwner(name),
           CTID: String(args.ctid),
           NAME: n,
           TEMPLATE: args.template,

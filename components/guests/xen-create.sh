@@ -4,7 +4,7 @@
 # NIC model), on the bridge vtbxen0 (10.198.0.1/24, no uplink) with a static
 # address, so the server reaches it and nothing else does.
 # Env: NAME MODE VCPUS MEM_MIB DISK_BACKING PARTITION SIZE_GIB DISK_BUS BASE KERNEL INITRD
-#      NIC_MODEL MAC GUEST_IP SSH_KEY_B64
+#      NIC_MODEL MAC GUEST_IP SSH_KEY_B64 VTB_OWNER (after host-state.sh)
 set -euo pipefail
 dir=/var/lib/virt-testbed/xen
 mkdir -p "$dir"
@@ -15,6 +15,8 @@ if ! ip link show vtbxen0 >/dev/null 2>&1; then
   ip link set vtbxen0 up
   created="bridge:vtbxen0"
 fi
+# Ours from an interrupted run goes first; another's is refused (vtb_claim).
+vtb_claim xen "$NAME" "$( { xl domid "$NAME" >/dev/null 2>&1 || [ -e "$dir/$NAME.cfg" ]; } && echo exists)"
 xl destroy "$NAME" >/dev/null 2>&1 || true
 if [ "$DISK_BACKING" = partition ]; then
   target="$PARTITION"; fmt=raw

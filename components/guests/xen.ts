@@ -3,6 +3,7 @@ import { Command, SshConnectionInput } from "../command";
 import { Target } from "../measure/target";
 import { Xen } from "../platforms";
 import { script } from "../scripts";
+import { hostStateOwner, hostStateScript } from "../server/host-state";
 import { PhysicalServer } from "../server";
 import { GuestImage } from "./image";
 import { GuestKey } from "./key";
@@ -46,9 +47,10 @@ export class XenGuest extends pulumi.ComponentResource {
       `${name}-domain`,
       {
         step: `server ${args.server.config.name}: xen guest ${n}`,
-        create: script(__dirname, "xen-create.sh"),
-        delete: script(__dirname, "xen-destroy.sh"),
+        create: hostStateScript + script(__dirname, "xen-create.sh"),
+        delete: hostStateScript + script(__dirname, "xen-destroy.sh"),
         environment: {
+          VTB_OWNER: hostStateOwner(name),
           NAME: n,
           MODE: args.mode === "para" ? "pv" : "hvm",
           VCPUS: String(args.vcpus),

@@ -10,8 +10,9 @@ started=""
 if [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
   systemctl is-active -q libvirtd || { systemctl start libvirtd >&2; started="systemd:libvirtd"; }
 else
-  pidof virtlogd >/dev/null || { virtlogd -d </dev/null >/dev/null 2>&1; started="$started virtlogd"; }
-  pidof libvirtd >/dev/null || { libvirtd -d </dev/null >/dev/null 2>&1; started="$started libvirtd"; }
+  # Not with the host lock's descriptor (8): a daemon would hold the lock for life.
+  pidof virtlogd >/dev/null || { virtlogd -d </dev/null >/dev/null 2>&1 8>&-; started="$started virtlogd"; }
+  pidof libvirtd >/dev/null || { libvirtd -d </dev/null >/dev/null 2>&1 8>&-; started="$started libvirtd"; }
 fi
 for _ in $(seq 1 60); do
   virsh -c qemu:///system version >/dev/null 2>&1 && break

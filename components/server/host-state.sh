@@ -25,6 +25,8 @@ vtb_owned_dir() {
 }
 
 # Takes the host-wide lock (for the rest of the script), waiting up to $1 s.
+# It is held through descriptor 8: a daemon the script starts must not
+# inherit it (`8>&-`), or it would hold the lock for as long as it runs.
 vtb_host_lock() {
   local t0=$SECONDS
   [[ ${VTB_OWNER:-} =~ ^[0-9a-f]{16,64}$ ]] || vtb_die "VTB_OWNER is not set to a digest: ${VTB_OWNER:-(unset)}"
@@ -88,4 +90,37 @@ vtb_apt() {
     [ -z "$said" ] || echo "waited: $((SECONDS - t0)) s for the package manager's lock (held by pid $said)"
     return "$rc"
   done
+}
+
+# Claims the host object KIND NAME (a container, a domain) for $VTB_OWNER
+# before a create script touches it. An object of that name that another
+# owner claimed, or that exists without a claim (an admin's, or another
+# tool's), is refused, never destroyed as "leftovers"; ours, left by an
+# interrupted run, may be replaced. $3 is "exists" if the object is there.
+vtb_claim() {
+  local f
+  [[ ${VTB_OWNER:-} =~ ^[0-9a-f]{16,64}$ ]] || vtb_die "VTB_OWNER is not set to a digest: ${VTB_OWNER:-(unset)}"
+  vtb_owned_dir /var/lib/virt-testbed
+  vtb_owned_dir "$VTB_HOST_STATE"
+  f="$(vtb_holds objects)/$1-$2"
+  (
+    flock -w 60 9 || vtb_die "cannot take $VTB_HOST_STATE/lock to claim $1 $2"
+    if [ -f "$f" ] && [ "$(cat "$f")" != "$VTB_OWNER" ]; then
+      vtb_die "$1 $2 belongs to another stack on this host: refusing to touch it (rename this guest, or destroy the other stack first)"
+    fi
+    if [ ! -f "$f" ] && [ "${3:-}" = exists ]; then
+      vtb_die "$1 $2 exists on this host but was not made by this stack: refusing to replace it (remove it by hand if it is a leftover)"
+    fi
+    echo "$VTB_OWNER" >"$f"
+  ) 9>"$VTB_HOST_STATE/lock" || exit 1
+}
+
+# True if KIND NAME may be destroyed by $VTB_OWNER: claimed by it, or by no
+# one (made before claims were kept). Drops the claim once the caller is done.
+vtb_mine() {
+  local f="$VTB_HOST_STATE/objects/$1-$2"
+  [ ! -f "$f" ] || [ "$(cat "$f")" = "${VTB_OWNER:-}" ]
+}
+vtb_unclaim() {
+  if vtb_mine "$1" "$2"; then rm -f "$VTB_HOST_STATE/objects/$1-$2"; fi
 }

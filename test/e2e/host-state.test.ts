@@ -160,4 +160,82 @@ describe("package installs on a shared host", () => {
       fs.rmSync(base, { recursive: true, force: true });
     }
   });
+
+  it("never replace or destroy a container another stack made, or one no stack made", () => {
+    const guests = path.join(__dirname, "..", "..", "components", "guests");
+    const create = hostStateScript + script(guests, "lxc-create.sh");
+    const destroy = hostStateScript + script(guests, "lxc-destroy.sh");
+    const lxcpath = fs.mkdtempSync("/var/lib/vtb-hs-lxc-");
+    const name = `vtb-hs-test-${process.pid}`;
+    const claim = path.join("/var/lib/virt-testbed/host/objects", `lxc-${name}`);
+    const env = (owner: string) => ({
+      NAME: name,
+      LXCPATH: lxcpath,
+      NETNS: `vtb-hs-${process.pid}`,
+      VETH_CT: "vtbhsct",
+      VETH_NS: "vtbhsns",
+      VTB_OWNER: owner,
+    });
+    try {
+      // Another stack's container of the same name (say, a stack `Testbed` beside `testbed`).
+      fs.mkdirSync(path.join(lxcpath, name));
+      fs.writeFileSync(path.join(lxcpath, name, "config"), "theirs\n");
+      fs.mkdirSync(path.dirname(claim), { recursive: true });
+      fs.writeFileSync(claim, `${owners[1]}\n`);
+      const c = run(create, env(owners[0]));
+      expect(c.status).not.toBe(0);
+      expect(c.stderr).toContain(`lxc ${name} belongs to another stack on this host: refusing`);
+      const d = run(destroy, env(owners[0]));
+      expect(d.stdout).toContain(`kept: ${name} (another stack's container of the same name)`);
+      expect(fs.readFileSync(path.join(lxcpath, name, "config"), "utf8")).toBe("theirs\n");
+      // One no stack claimed: an admin's, or another tool's.
+      fs.rmSync(claim);
+      const u = run(create, env(owners[0]));
+      expect(u.stderr).toContain(`lxc ${name} exists on this host but was not made by this stack`);
+      expect(fs.readFileSync(path.join(lxcpath, name, "config"), "utf8")).toBe("theirs\n");
+      expect(fs.existsSync(claim)).toBe(false);
+    } finally {
+      fs.rmSync(lxcpath, { recursive: true, force: true });
+      fs.rmSync(claim, { force: true });
+    }
+  });
+
+  it("start libvirtd for the first user, keep it for the next, and never hand it the host lock", () => {
+    const platforms = path.join(__dirname, "..", "..", "components", "platforms");
+    const start = hostStateScript + script(platforms, "libvirtd.sh");
+    const stop = hostStateScript + script(platforms, "libvirtd-stop.sh");
+    // Which live processes have the host lock open: none, once no step runs.
+    const lockHolders = () =>
+      fs
+        .readdirSync("/proc")
+        .filter((p) => /^\d+$/.test(p))
+        .filter((p) => {
+          try {
+            return fs
+              .readdirSync(`/proc/${p}/fd`)
+              .some(
+                (fd) =>
+                  fs.readlinkSync(`/proc/${p}/fd/${fd}`) === "/var/lib/virt-testbed/host/lock",
+              );
+          } catch {
+            return false;
+          }
+        });
+    const a = run(start, { VTB_OWNER: owners[0] });
+    expect({ status: a.status, err: a.status === 0 ? "" : a.stderr }).toEqual({
+      status: 0,
+      err: "",
+    });
+    const b = run(start, { VTB_OWNER: owners[1] });
+    expect(b.stdout).toMatch(/^started: $/m);
+    expect(lockHolders()).toEqual([]);
+    const sa = run(stop, { VTB_OWNER: owners[0], CREATE_STDOUT: a.stdout });
+    expect(sa.stdout).toMatch(/^kept: libvirtd \(1 other users on this host\)$/m);
+    const sb = run(stop, { VTB_OWNER: owners[1], CREATE_STDOUT: b.stdout });
+    expect(sb.status).toBe(0);
+    // Stopped only if the first one started it (it may have been running before the test).
+    const started = /^started: (.+)$/m.exec(a.stdout)?.[1] ?? "";
+    if (started.includes("libvirtd")) expect(sb.stdout).toMatch(/^stopped: libvirtd$/m);
+    else expect(sb.stdout).not.toMatch(/stopped/);
+  });
 });
