@@ -7,6 +7,7 @@ import {
   Metric,
   ParseError,
   num,
+  roundedFrom,
   validated,
 } from "./types";
 
@@ -91,7 +92,13 @@ function percentileTable(body: string[]): Map<string, number> {
     const m = /^\s*(\d+)%\s+(\d+)( \(longest request\))?\s*$/.exec(line);
     if (!m) throw new ParseError(ID, `percentile table: cannot read ${JSON.stringify(line)}`);
     if (rows.has(m[1])) throw new ParseError(ID, `percentile table: ${m[1]}% twice`);
-    rows.set(m[1], num(ID, m[2], `${m[1]}% percentile`));
+    const ms = num(ID, m[2], `${m[1]}% percentile`);
+    // ab reads each row off the same sorted times: a row below the one before is not ab's.
+    const [before, was] = [...rows].pop() ?? [];
+    if (was !== undefined && ms < was) {
+      throw new ParseError(ID, `percentile table: ${m[1]}% ${ms} ms is below ${before}% ${was} ms`);
+    }
+    rows.set(m[1], ms);
   }
   const got = [...rows.keys()];
   if (got.join(",") !== percentiles.join(",")) {
@@ -101,6 +108,51 @@ function percentileTable(body: string[]): Map<string, number> {
     );
   }
   return rows;
+}
+
+/** A printed figure and the interval of run times (s) it allows, rounding included. */
+interface Figure {
+  label: string;
+  printed: string;
+  low: number;
+  high: number;
+}
+
+/** The run times `seconds(v)` gives for every v the printed figure can round from. */
+function figure(label: string, printed: string, seconds: (v: number) => number): Figure {
+  num(ID, printed, label);
+  const ends = roundedFrom(printed).map(seconds);
+  return { label, printed, low: Math.min(...ends), high: Math.max(...ends) };
+}
+
+/** Whether some one run time is within every figure's interval. */
+const overlap = (figures: Figure[]) =>
+  Math.max(...figures.map((f) => f.low)) <= Math.min(...figures.map((f) => f.high)) * (1 + 1e-9);
+
+/**
+ * ab prints the one run time several ways: "Time taken for tests" (%.3f), and
+ * done / time (requests/s, %.2f), concurrency * time * 1000 / done and
+ * time * 1000 / done (the two times per request, %.3f), bytes / 1024 / time
+ * (transfer rate, %.2f). Each printed figure, with its own rounding, allows an
+ * interval of run times; they must overlap, or a figure was changed (a digit,
+ * a line of another run): a ParseError naming the figure that does not fit
+ * (when one alone does not) and one it disagrees with.
+ */
+function checkRunTime(figures: Figure[], context: string): void {
+  if (overlap(figures)) return;
+  const odd = figures.find((f) => overlap(figures.filter((g) => g !== f)));
+  // Intervals overlap as a whole when they do in pairs: some pair is apart.
+  const [a, b] = odd
+    ? [odd, figures.find((g) => g !== odd && !overlap([odd, g]))!]
+    : [
+        figures.reduce((x, y) => (y.low > x.low ? y : x)),
+        figures.reduce((x, y) => (y.high < x.high ? y : x)),
+      ];
+  throw new ParseError(
+    ID,
+    `${a.label} ${a.printed} disagrees with ${b.label} ${b.printed} ` +
+      `(${context}, each figure as rounded when printed)`,
+  );
 }
 
 /** Parses ab.sh output: `ab -V`, then ab's report of one run. */
@@ -164,6 +216,54 @@ export function parseAb(raw: string, params: AbParameters): BenchmarkResult {
     );
   }
 
+  const timeTaken = required(
+    body,
+    /^Time taken for tests:\s+(\d+\.\d+) seconds\s*$/,
+    "Time taken for tests",
+  );
+  const total = num(
+    ID,
+    required(body, /^Total transferred:\s+(\d+) bytes\s*$/, "Total transferred"),
+    "Total transferred",
+  );
+  const rps = required(
+    body,
+    new RegExp(String.raw`^Requests per second:\s+${decimal} \[#/sec\] \(mean\)\s*$`),
+    "Requests per second",
+  );
+  const perRequest = required(
+    body,
+    new RegExp(String.raw`^Time per request:\s+${decimal} \[ms\] \(mean\)\s*$`),
+    "Time per request ... (mean)",
+  );
+  const perRequestAll = required(
+    body,
+    new RegExp(
+      String.raw`^Time per request:\s+${decimal} \[ms\] \(mean, across all concurrent requests\)\s*$`,
+    ),
+    "Time per request ... (mean, across all concurrent requests)",
+  );
+  const transferRate = required(
+    body,
+    new RegExp(String.raw`^Transfer rate:\s+${decimal} \[Kbytes/sec\] received\s*$`),
+    "Transfer rate",
+  );
+  const c = params.concurrency;
+  checkRunTime(
+    [
+      figure("Time taken for tests", timeTaken, (t) => t),
+      figure("Requests per second", rps, (r) => complete / r),
+      figure("Time per request", perRequest, (ms) => (ms * complete) / c / 1000),
+      figure(
+        "Time per request (across all concurrent requests)",
+        perRequestAll,
+        (ms) => (ms * complete) / 1000,
+      ),
+      ...(total > 0 ? [figure("Transfer rate", transferRate, (k) => total / 1024 / k)] : []),
+    ],
+    `${complete} complete requests, concurrency ${c}, ${total} bytes transferred`,
+  );
+
   const metric = (
     name: string,
     value: string,
@@ -172,51 +272,13 @@ export function parseAb(raw: string, params: AbParameters): BenchmarkResult {
     labels: Record<string, string> = {},
   ): Metric => ({ name, value: num(ID, value, name), unit, direction, labels });
   const metrics: Metric[] = [
-    metric(
-      "requests_per_second",
-      required(
-        body,
-        new RegExp(String.raw`^Requests per second:\s+${decimal} \[#/sec\] \(mean\)\s*$`),
-        "Requests per second",
-      ),
-      "requests/s",
-      "higher",
-    ),
+    metric("requests_per_second", rps, "requests/s", "higher"),
     // Mean time of one request, as a client waits for it.
-    metric(
-      "time_per_request",
-      required(
-        body,
-        new RegExp(String.raw`^Time per request:\s+${decimal} \[ms\] \(mean\)\s*$`),
-        "Time per request ... (mean)",
-      ),
-      "ms",
-      "lower",
-    ),
+    metric("time_per_request", perRequest, "ms", "lower"),
     // The run's time divided by all requests: the inverse of the request rate.
-    metric(
-      "time_per_request_across_concurrent",
-      required(
-        body,
-        new RegExp(
-          String.raw`^Time per request:\s+${decimal} \[ms\] \(mean, across all concurrent requests\)\s*$`,
-        ),
-        "Time per request ... (mean, across all concurrent requests)",
-      ),
-      "ms",
-      "lower",
-    ),
+    metric("time_per_request_across_concurrent", perRequestAll, "ms", "lower"),
     // ab's Kbytes are 1024 bytes.
-    metric(
-      "transfer_rate",
-      required(
-        body,
-        new RegExp(String.raw`^Transfer rate:\s+${decimal} \[Kbytes/sec\] received\s*$`),
-        "Transfer rate",
-      ),
-      "KiB/s",
-      "higher",
-    ),
+    metric("transfer_rate", transferRate, "KiB/s", "higher"),
     metric(
       "failed_requests",
       required(body, /^Failed requests:\s+(\d+)\s*$/, "Failed requests"),
@@ -231,7 +293,16 @@ export function parseAb(raw: string, params: AbParameters): BenchmarkResult {
       "lower",
     ),
   ];
-  for (const [p, ms] of percentileTable(body)) {
+  const table = percentileTable(body);
+  // The longest request is printed twice: as the connection times' total max and as 100%.
+  const longest = required(body, /^Total:\s+(?:\S+\s+)*?(\d+)\s*$/, "Total (Connection Times)");
+  if (Number(longest) !== table.get("100")) {
+    throw new ParseError(
+      ID,
+      `Total max ${longest} ms (Connection Times) disagrees with 100% ${table.get("100")} ms (longest request)`,
+    );
+  }
+  for (const [p, ms] of table) {
     metrics.push({
       name: "latency",
       value: ms,

@@ -1,12 +1,25 @@
 import { z } from "zod";
 import { script } from "../components/scripts";
-import { BenchmarkModule, BenchmarkResult, Metric, ParseError, num, validated } from "./types";
+import {
+  BenchmarkModule,
+  BenchmarkResult,
+  Metric,
+  ParseError,
+  num,
+  roundedFrom,
+  validated,
+} from "./types";
 
 const ID = "openssl-speed";
 
+// A name, not an option: "-engine" or "-" would be read by `openssl speed` as one.
 const symmetricName = z
   .string()
-  .regex(/^[a-z0-9-]+$/, "an OpenSSL cipher or digest name: lowercase letters, digits and '-'");
+  .regex(
+    /^[a-z0-9]+(-[a-z0-9]+)*$/,
+    "an OpenSSL cipher or digest name such as aes-128-cbc or sha256: lowercase letters " +
+      "and digits, in parts joined by single '-' (not an option such as -engine)",
+  );
 // The public-key tests whose tables have sign/s and verify/s columns.
 const publicKeyName = z
   .string()
@@ -172,6 +185,29 @@ function signRow(line: string): { algorithm: string; rest: string } | undefined 
   return undefined;
 }
 
+/**
+ * openssl prints each time per operation as 1 / its rate ("%8.6fs" or "%8.4fs",
+ * then "%8.1f"): with each one's rounding, the two must still meet, or one of
+ * them was changed (a digit, a row of another run). A ParseError names both.
+ */
+function checkTimesAndRates(section: string, columns: string[], values: string[]): void {
+  const times = columns.filter((c) => !c.endsWith("/s"));
+  const rates = columns.filter((c) => c.endsWith("/s"));
+  times.forEach((column, k) => {
+    const time = values[columns.indexOf(column)];
+    const rate = values[columns.indexOf(rates[k])];
+    const [tLow, tHigh] = roundedFrom(time.replace(/s$/, ""));
+    const [rLow, rHigh] = roundedFrom(rate);
+    if (1 / rHigh > tHigh * (1 + 1e-9) || tLow > (1 / rLow) * (1 + 1e-9)) {
+      throw new ParseError(
+        ID,
+        `${section}: ${rates[k]} ${rate} disagrees with ${column} ${time} ` +
+          `(openssl prints the time as 1 / the rate, each rounded)`,
+      );
+    }
+  });
+}
+
 function signTable(section: string, expected: string, body: string[]): Metric[] {
   let columns: string[] | undefined; // of the table we are in, if it is a sign/verify table
   const found: Metric[] = [];
@@ -202,6 +238,7 @@ function signTable(section: string, expected: string, body: string[]): Metric[] 
     if (row.algorithm !== expected) {
       throw new ParseError(ID, `${section}: row for ${row.algorithm}, expected ${expected}`);
     }
+    checkTimesAndRates(section, columns, values);
     for (const [column, name] of [
       ["sign/s", "sign_rate"],
       ["verify/s", "verify_rate"],

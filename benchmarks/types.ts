@@ -80,3 +80,13 @@ export function num(benchmark: string, text: string | undefined, what: string): 
   }
   return parseFloat(text);
 }
+
+/**
+ * The values a decimal printed as `printed` (e.g. by "%.3f": "0.113") can have
+ * been rounded from: half a unit of its last digit either side, never below 0.
+ * Cross-checks of figures a tool prints redundantly allow this much, no more.
+ */
+export function roundedFrom(printed: string): [number, number] {
+  const half = 0.5 * 10 ** -(printed.split(".")[1]?.length ?? 0);
+  return [Math.max(0, Number(printed) - half), Number(printed) + half];
+}

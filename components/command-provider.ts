@@ -125,14 +125,61 @@ export function killTree(pid: number): string {
   );
 }
 
-/** Runs a bash script; rejects with a message naming the step on failure or timeout. */
+/**
+ * The most a step's stdout may be: 256 MiB, the same for local and remote steps.
+ * The stdout is the step's record (a run's every trial, parsed and archived from
+ * it) and goes into the stack's state, so it has a bound; it is a generous one:
+ * the largest trial the schemas allow, iperf3's JSON with `duration: 600,
+ * parallel: 8`, is about 16 MB, so 3 repeats of it are 48 MB and 15 fit, and
+ * the bound stays well below Pulumi's 400 MiB limit on a message between the
+ * engine and a provider. A step that prints more fails, naming itself and how
+ * much it printed: a cut output would silently lose what comes last (trials).
+ */
+export const outputLimitBytes = 256 * 1024 * 1024;
+/** stderr is only read for messages (its last lines): its first 8 MiB are kept, and the rest said to be cut. */
+const stderrLimitBytes = 8 * 1024 * 1024;
+
+const size = (n: number) => `${n} bytes (${(n / 2 ** 20).toFixed(1)} MiB)`;
+
+/**
+ * What a step prints on one stream, kept up to `limit` bytes and counted past
+ * it. Decoded once, at the end, so a character split between chunks stays whole.
+ */
+class Captured {
+  private chunks: Buffer[] = [];
+  bytes = 0;
+  constructor(private readonly limit: number) {}
+  add(d: Buffer): void {
+    const room = Math.max(0, this.limit - this.bytes);
+    if (room > 0) this.chunks.push(d.length <= room ? d : d.subarray(0, room));
+    this.bytes += d.length;
+  }
+  text(): string {
+    const kept = Buffer.concat(this.chunks).toString();
+    // A stream cut here says so (and a step whose stdout is cut fails).
+    return this.bytes > this.limit
+      ? `${kept}\n[${this.bytes - this.limit} more bytes not kept]`
+      : kept;
+  }
+  /** Why the step fails when its stdout is over the limit, else undefined. */
+  tooLong(step: string, where = ""): Error | undefined {
+    if (this.bytes <= this.limit) return undefined;
+    return new Error(
+      `${step}: printed ${size(this.bytes)} on stdout${where}, more than the ` +
+        `${size(this.limit)} a step may print: its output would be cut, losing its end ` +
+        "(trials), so the step fails; run fewer or shorter trials",
+    );
+  }
+}
+
+/** Runs a bash script; rejects with a message naming the step on failure, timeout or too much output. */
 export function runScript(
   script: string,
   env: Record<string, string>,
   timeoutSeconds: number,
   step: string,
+  limitBytes = outputLimitBytes,
 ): Promise<ScriptRun> {
-  const limit = 8 * 1024 * 1024;
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = cp.spawn("bash", ["-c", script], {
@@ -140,15 +187,11 @@ export function runScript(
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
     });
-    let stdout = "";
-    let stderr = "";
+    const out = new Captured(limitBytes);
+    const err = new Captured(stderrLimitBytes);
     let timedOut = false;
-    child.stdout.on("data", (d: Buffer) => {
-      if (stdout.length < limit) stdout += d.toString();
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      if (stderr.length < limit) stderr += d.toString();
-    });
+    child.stdout.on("data", (d: Buffer) => out.add(d));
+    child.stderr.on("data", (d: Buffer) => err.add(d));
     // The script and everything under it: a step's children must not outlive
     // it, even those in a process group of their own (`timeout` makes one).
     const killGroup = () => {
@@ -179,14 +222,16 @@ export function runScript(
       clearTimeout(timer);
       unwatch();
       if (engineGone) return reject(engineGoneError(step));
-      const run = runRecord(stdout, stderr, code, started);
+      const [stdout, stderr] = [out.text(), err.text()];
       if (timedOut) {
         reject(new Error(`${step}: timed out after ${timeoutSeconds}s\n${tail(stderr)}`));
       } else if (code !== 0) {
         const why = code === null ? `killed by ${signal}` : `exited with code ${code}`;
         reject(new Error(`${step}: ${why}\n${tail(stderr) || tail(stdout)}`));
       } else {
-        resolve(run);
+        const tooLong = out.tooLong(step);
+        if (tooLong) reject(tooLong);
+        else resolve(runRecord(stdout, stderr, code, started));
       }
     });
   });
@@ -218,6 +263,7 @@ export function runRemoteScript(
   env: Record<string, string>,
   timeoutSeconds: number,
   step: string,
+  limitBytes = outputLimitBytes,
 ): Promise<ScriptRun> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Client } = require("ssh2") as typeof import("ssh2");
@@ -273,17 +319,20 @@ export function runRemoteScript(
           `echo "${pidTag}$$" >&2; exec timeout --kill-after=10 ${Math.max(1, Math.floor(timeoutSeconds))} bash -s`,
           (e, ch) => {
             if (e) return reject(new Error(`${step}: ssh ${where}: ${e.message}`));
-            let stdout = "";
-            let stderr = "";
+            const out = new Captured(limitBytes);
+            const err = new Captured(stderrLimitBytes);
             let pid: string | undefined;
-            ch.on("data", (d: Buffer) => (stdout += d.toString()));
+            // stderr until its first line (the pid) is whole; then undefined.
+            let head: string | undefined = "";
+            ch.on("data", (d: Buffer) => out.add(d));
             ch.stderr.on("data", (d: Buffer) => {
-              stderr += d.toString();
-              const m = pid === undefined ? pidLine.exec(stderr) : null;
-              if (m) {
-                pid = m[1];
-                stderr = stderr.slice(m[0].length);
-              }
+              if (head === undefined) return err.add(d);
+              head += d.toString();
+              const m = pidLine.exec(head);
+              if (!m && !head.includes("\n")) return;
+              pid = m?.[1];
+              err.add(Buffer.from(head.slice(m ? m[0].length : 0)));
+              head = undefined;
             });
             // sshd refuses signal requests for root sessions ("session signalling
             // requires privilege separation"): a second channel kills the step's
@@ -297,7 +346,9 @@ export function runRemoteScript(
             ch.on("close", (code: number | null) => {
               unwatch();
               if (engineGone) return reject(engineGoneError(step));
-              const run = runRecord(stdout, stderr, code, started);
+              if (head) err.add(Buffer.from(head));
+              const [stdout, stderr] = [out.text(), err.text()];
+              const tooLong = out.tooLong(step, ` on ${where}`);
               if (code === 124 || code === 137) {
                 reject(
                   new Error(
@@ -310,8 +361,10 @@ export function runRemoteScript(
                     `${step}: exited with code ${code} on ${where}\n${tail(stderr) || tail(stdout)}`,
                   ),
                 );
+              } else if (tooLong) {
+                reject(tooLong);
               } else {
-                resolve(run);
+                resolve(runRecord(stdout, stderr, code, started));
               }
             });
             ch.end(exportLines(env) + script);

@@ -6,7 +6,7 @@ import {
   definitionOf,
   Measured,
   notRun,
-  rerunPattern,
+  rerunPatternFor,
   runner,
   trialEnvironment,
   trialsFrom,
@@ -78,7 +78,7 @@ export class ConcurrentRun {
         connection: args.serverConnection,
         triggers: [definitionOf([m.id, groupScript, defined, targets.map(targetKey)])],
         timeoutSeconds: commandTimeout(args.repeats, args.trialTimeoutSeconds),
-        rerunIfStdoutMatches: rerunPattern,
+        rerunIfStdoutMatches: rerunPatternFor(args.repeats),
         failSoftly: true,
       },
       {
@@ -116,6 +116,7 @@ export class ConcurrentRun {
           `${targetKey(t)}: ${m.id}`,
           this.command,
           report,
+          args.repeats,
         );
       }),
     }));

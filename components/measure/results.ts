@@ -9,8 +9,13 @@ export interface MetricResult extends Summary {
 }
 
 export interface BenchmarkOutcome {
-  /** ok: every trial parsed; partial: some failed; failed: none gave a number. */
+  /**
+   * ok: every trial asked for parsed; partial: some failed or are missing from
+   * the output; failed: none gave a number.
+   */
   status: "ok" | "partial" | "failed";
+  /** When not ok: how many trials gave no number, how many of them are missing, and why. */
+  message?: string;
   toolVersion: string;
   trials: { index: number; exitCode: number; seconds: number; error?: string }[];
   metrics: Record<string, MetricResult>;
@@ -42,8 +47,33 @@ export function metricKey(m: Pick<Metric, "name" | "labels">): string {
     : `${m.name}[${labels.map(([k, v]) => `${k}=${v}`).join(",")}]`;
 }
 
+/** Why a run is not ok: "1 of 3 trials gave no result (1 missing): trial 3: ...", each reason once. */
+function shortfall(trials: Trial[], bad: Trial[]): string {
+  if (trials.length === 0) return "no trial in the run's output";
+  const missing = bad.filter((t) => t.missing).length;
+  const counts = [
+    ...(missing > 0 ? [`${missing} missing`] : []),
+    ...(bad.length > missing ? [`${bad.length - missing} failed`] : []),
+  ];
+  const reasons = new Map<string, number[]>();
+  for (const t of bad) {
+    const why = t.error ?? "no result";
+    reasons.set(why, [...(reasons.get(why) ?? []), t.index]);
+  }
+  const why = [...reasons].map(
+    ([e, ix]) => `trial${ix.length > 1 ? "s" : ""} ${ix.join(", ")}: ${e}`,
+  );
+  return `${bad.length} of ${trials.length} trials gave no result (${counts.join(", ")}): ${why.join("; ")}`;
+}
+
+/**
+ * A run's trials summarized. `trials` holds one per repeat asked for (parseTrials
+ * and trialsFrom make a failed one for each the output lacks): so a run short of
+ * trials is partial or failed, never ok.
+ */
 export function outcome(trials: Trial[]): BenchmarkOutcome {
   const good = trials.filter((t) => t.result !== undefined);
+  const bad = trials.filter((t) => t.result === undefined);
   const values = new Map<string, { metric: Metric; values: number[] }>();
   for (const t of good) {
     for (const m of t.result!.metrics) {
@@ -63,7 +93,8 @@ export function outcome(trials: Trial[]): BenchmarkOutcome {
     };
   }
   return {
-    status: good.length === 0 ? "failed" : good.length < trials.length ? "partial" : "ok",
+    status: good.length === 0 ? "failed" : bad.length > 0 ? "partial" : "ok",
+    ...(good.length === 0 || bad.length > 0 ? { message: shortfall(trials, bad) } : {}),
     toolVersion: good[0]?.result?.toolVersion ?? "unknown",
     trials: trials.map((t) => ({
       index: t.index,

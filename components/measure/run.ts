@@ -41,6 +41,14 @@ const pairScript = withWayIn("pair.sh");
 export const notRun = "echo '@@@ not run'";
 /** A recorded run whose output matches this ran a failed trial (or none): the next update reruns it. */
 export const rerunPattern = "^@@@ end \\d+ rc=[1-9]|^@@@ not run|^@@@ guest-failed";
+/**
+ * The same, and a run whose output lacks trials: no end line for the last of its
+ * `repeats` (anywhere after the start of the output), or a trial started but never
+ * ended. Such a run lost trials (a cut output), so it is not done either.
+ */
+export const rerunPatternFor = (repeats: number) =>
+  `${rerunPattern}|(?<![\\s\\S])(?![\\s\\S]*^@@@ end ${repeats} rc=)` +
+  "|^@@@ trial (\\d+)$(?![\\s\\S]*^@@@ end \\1 rc=)";
 
 /** What a run's trials are and how the runner repeats them. */
 export function trialEnvironment(
@@ -66,9 +74,11 @@ export const commandTimeout = (repeats: number, trialTimeoutSeconds: number) =>
   repeats * (trialTimeoutSeconds + 30) + 120;
 
 /**
- * A run's trials from its recorded output; a run that did not happen (`why`)
- * is one failed trial saying why. Failures are reported on `resource`, unless
- * `report` is false (the same failure already reported for another guest).
+ * A run's trials from its recorded output, one for each of the `repeats` asked
+ * for (a trial the output lacks is a failed one); a run that did not happen
+ * (`why`) is a failed trial for each, saying why (one without `repeats`).
+ * Failures are reported on `resource`, unless `report` is false (the same
+ * failure already reported for another guest).
  */
 export function trialsFrom(
   m: BenchmarkModule,
@@ -78,9 +88,10 @@ export function trialsFrom(
   step: string,
   resource: pulumi.Resource,
   report = true,
+  repeats?: number,
 ): Trial[] {
   if (!why) {
-    const trials = parseTrials(m, out, params);
+    const trials = parseTrials(m, out, params, repeats);
     // A failed trial is a result (kept, with its output): a warning, not a failed update.
     for (const t of trials.filter((t) => t.error)) {
       pulumi.log.warn(`${step}: trial ${t.index} failed: ${t.error}`, resource);
@@ -88,7 +99,13 @@ export function trialsFrom(
     return trials;
   }
   if (report) reportFailure(`${step}: ${why}`, resource);
-  return [{ index: 1, exitCode: -1, seconds: 0, raw: "", error: why }];
+  return Array.from({ length: repeats ?? 1 }, (_, i) => ({
+    index: i + 1,
+    exitCode: -1,
+    seconds: 0,
+    raw: "",
+    error: why,
+  }));
 }
 
 function whyNotRun(
@@ -181,7 +198,7 @@ export class BenchmarkRun implements Measured {
         connection: pair ? args.serverConnection : target.connection,
         triggers: [definition],
         timeoutSeconds: commandTimeout(args.repeats, args.trialTimeoutSeconds),
-        rerunIfStdoutMatches: rerunPattern,
+        rerunIfStdoutMatches: rerunPatternFor(args.repeats),
         // A hang past the timeout or a lost connection fails this run, not the runs after it.
         failSoftly: true,
       },
@@ -195,7 +212,16 @@ export class BenchmarkRun implements Measured {
     this.trials = pulumi
       .all([this.command.stdout, this.command.failure, failure ?? ""])
       .apply(([out, failed, notUp]) =>
-        trialsFrom(m, out, notUp ? `not run: ${notUp}` : failed, params, step, this.command),
+        trialsFrom(
+          m,
+          out,
+          notUp ? `not run: ${notUp}` : failed,
+          params,
+          step,
+          this.command,
+          true,
+          args.repeats,
+        ),
       );
     this.startedAt = this.command.startedAt;
   }

@@ -16,6 +16,29 @@ describe("runScript", () => {
     );
   });
 
+  it("fails a step whose stdout is over the limit, naming the step and the size, never cutting it", async () => {
+    const big = "head -c 3000 /dev/zero | tr '\\0' x";
+    await expect(runScript(big, {}, 10, "local/baseline/host: iperf3", 2999)).rejects.toThrow(
+      /^local\/baseline\/host: iperf3: printed 3000 bytes \(0\.0 MiB\) on stdout, more than the 2999 bytes \(0\.0 MiB\) a step may print: its output would be cut/,
+    );
+    expect((await runScript(big, {}, 10, "at the limit", 3000)).stdout).toBe("x".repeat(3000));
+    // A long stderr is no failure: it is only read for messages, and its cut is said.
+    const noisy = await runScript("head -c 9000000 /dev/zero >&2; echo done", {}, 30, "noisy");
+    expect(noisy.stdout).toBe("done\n");
+    expect(noisy.stderr).toMatch(/\n\[611392 more bytes not kept\]$/);
+  });
+
+  it("keeps a character whole when the pipe splits it between two reads", async () => {
+    // 3-byte characters over 64 KiB pipe reads: some fall across two of them.
+    const run = await runScript(
+      "for i in $(seq 4); do printf '€%.0s' $(seq 20000); done",
+      {},
+      30,
+      "utf8",
+    );
+    expect(run.stdout).toBe("€".repeat(80000));
+  });
+
   it("kills the whole process group on timeout", async () => {
     const marker = `vtb-timeout-${process.pid}-${Date.now()}`;
     const started = Date.now();

@@ -33,6 +33,27 @@ describe("runRemoteScript", () => {
     );
   });
 
+  it("fails a step whose stdout is over the limit, as a local step does", async () => {
+    const big = "head -c 3000 /dev/zero | tr '\\0' x";
+    await expect(runRemoteScript(conn, big, {}, 20, "remote big", 2999)).rejects.toThrow(
+      new RegExp(
+        `^remote big: printed 3000 bytes \\(0\\.0 MiB\\) on stdout on .*@127\\.0\\.0\\.1:${sshd.port}, ` +
+          "more than the 2999 bytes \\(0\\.0 MiB\\) a step may print",
+      ),
+    );
+    const run = await runRemoteScript(
+      conn,
+      `${big}; echo oops >&2`,
+      {},
+      20,
+      "remote at limit",
+      3000,
+    );
+    expect(run.stdout).toBe("x".repeat(3000));
+    // The remote pid line is taken off stderr, and nothing else.
+    expect(run.stderr).toBe("oops\n");
+  });
+
   it("stops the remote script at its timeout, leaving no process behind", async () => {
     const marker = `vtb-remote-timeout-${Date.now()}`;
     await expect(

@@ -118,6 +118,101 @@ describe("parseAb on recorded output", () => {
   });
 });
 
+describe("parseAb cross-checks the figures ab prints of one run time", () => {
+  const name = "ab-2.3-lighttpd-1.4.69-bookworm-loopback.txt";
+  const raw = fixture(name);
+  const p = fixtures[name];
+  const reject = (text: string, message: RegExp) => {
+    expect(text).not.toBe(raw);
+    expect(() => parseAb(text, p)).toThrow(ParseError);
+    expect(() => parseAb(text, p)).toThrow(message);
+  };
+
+  it("rejects a figure changed in one digit, naming it and one it disagrees with", () => {
+    // Time taken 0.113 s for 2000 requests: 17621 to 17778 requests/s.
+    reject(
+      raw.replace("17725.94", "97725.94"),
+      /^ab: Requests per second 97725\.94 disagrees with Time taken for tests 0\.113 \(2000 complete requests, concurrency 10, 20938000 bytes transferred/,
+    );
+    reject(
+      raw.replace("0.113 seconds", "0.123 seconds"),
+      /Time taken for tests 0\.123 disagrees with Requests per second 17725\.94/,
+    );
+    reject(
+      raw.replace("0.564 [ms] (mean)", "0.664 [ms] (mean)"),
+      /Time per request 0\.664 disagrees with Time taken for tests 0\.113/,
+    );
+    reject(
+      raw.replace("0.056 [ms] (mean, across", "0.066 [ms] (mean, across"),
+      /Time per request \(across all concurrent requests\) 0\.066 disagrees with Time taken/,
+    );
+    reject(
+      raw.replace("181223.49", "181923.49"),
+      /Transfer rate 181923\.49 disagrees with Time taken for tests 0\.113/,
+    );
+    // The rate agrees with the time; the bytes it is of were changed.
+    reject(
+      raw.replace("20938000 bytes", "21938000 bytes"),
+      /Transfer rate 181223\.49 disagrees with .*21938000 bytes transferred/,
+    );
+    // Within what "0.113 seconds" allows (17621 to 17778/s), not what the other figures do.
+    reject(raw.replace("17725.94", "17625.94"), /Requests per second 17625\.94 disagrees with/);
+  });
+
+  it("rejects a longest request that is not the connection times' total max", () => {
+    reject(
+      raw.replace(/^ 100%.*$/m, " 100%      2 (longest request)"),
+      /^ab: Total max 1 ms \(Connection Times\) disagrees with 100% 2 ms \(longest request\)$/,
+    );
+    reject(
+      raw.replace(/^(Total: .*)1$/m, "$13"),
+      /Total max 3 ms \(Connection Times\) disagrees with 100% 1 ms/,
+    );
+  });
+
+  it("takes every run ab can print, whatever its rounding", () => {
+    // ab's own formulas and printf formats (support/ab.c, output_results).
+    const printed = (t: number, done: number, c: number, bytes: number) =>
+      raw
+        .replace(/^Concurrency Level:.*$/m, `Concurrency Level:      ${c}`)
+        .replace(/^Time taken for tests:.*$/m, `Time taken for tests:   ${t.toFixed(3)} seconds`)
+        .replace(/^Complete requests:.*$/m, `Complete requests:      ${done}`)
+        .replace(/^Total transferred:.*$/m, `Total transferred:      ${bytes} bytes`)
+        .replace(
+          /^Requests per second:.*$/m,
+          `Requests per second:    ${(done / t).toFixed(2)} [#/sec] (mean)`,
+        )
+        .replace(
+          /^Time per request:.*\(mean\)$/m,
+          `Time per request:       ${((c * t * 1000) / done).toFixed(3)} [ms] (mean)`,
+        )
+        .replace(
+          /^Time per request:.*\(mean, across.*$/m,
+          `Time per request:       ${((t * 1000) / done).toFixed(3)} [ms] (mean, across all concurrent requests)`,
+        )
+        .replace(
+          /^Transfer rate:.*$/m,
+          `Transfer rate:          ${(bytes / 1024 / t).toFixed(2)} [Kbytes/sec] received`,
+        );
+    let runs = 0;
+    for (let t = 0.0004; t < 5000; t *= 1.37) {
+      for (const [done, c] of [
+        [1, 1],
+        [7, 3],
+        [2000, 10],
+        [99_999, 1000],
+        [1_000_000, 1],
+      ]) {
+        const bytes = done * 10_469 - (runs % 97);
+        const q = params({ requests: done, concurrency: c });
+        expect(() => parseAb(printed(t, done, c, bytes), q)).not.toThrow();
+        runs++;
+      }
+    }
+    expect(runs).toBeGreaterThan(200);
+  });
+});
+
 describe("parseAb rejects what ab.sh does not print on success", () => {
   const name = "ab-2.3-lighttpd-1.4.69-bookworm-loopback.txt";
   const raw = fixture(name);
@@ -166,6 +261,11 @@ describe("parseAb rejects what ab.sh does not print on success", () => {
     reject(raw.replace(/^ {2}90%.*\n/m, ""), /percentile table: rows 50, 66, 75, 80, 95/);
     reject(raw.replace(/^ {2}66% .*$/m, "  66%   one"), /percentile table: cannot read/);
     reject(raw.replace(/^Percentage of the requests.*\n/m, ""), /no percentile table/);
+    // The rows are read off the same sorted times: none is below the one before.
+    reject(
+      raw.replace(/^ {2}80%.*$/m, "  80%      0"),
+      /percentile table: 80% 0 ms is below 75% 1 ms/,
+    );
   });
 
   it("rejects a summary line twice", () => {

@@ -9,6 +9,7 @@ import {
   parseOpensslSpeed,
 } from "../../../benchmarks/openssl-speed";
 import { BenchmarkResult, ParseError } from "../../../benchmarks/types";
+import { parseTestbedConfig } from "../../../components/config";
 import { fuzzParser } from "../../helpers/fuzz";
 
 const dir = path.join(__dirname, "..", "..", "fixtures", "benchmarks", "openssl-speed");
@@ -167,6 +168,83 @@ describe("parseOpensslSpeed on recorded output", () => {
   });
 });
 
+describe("parseOpensslSpeed cross-checks each time per operation against its rate", () => {
+  const reject = (name: keyof typeof fixtures, from: string, to: string, message: RegExp) => {
+    const text = fixture(name).replace(from, to);
+    expect(text).not.toBe(fixture(name));
+    expect(() => parseOpensslSpeed(text, fixtures[name])).toThrow(ParseError);
+    expect(() => parseOpensslSpeed(text, fixtures[name])).toThrow(message);
+  };
+
+  it("rejects a rate or a time changed in one digit, naming both", () => {
+    reject(
+      "openssl-3.0-bookworm.txt",
+      "  1335.0",
+      "  9335.0",
+      /^openssl-speed: pk rsa2048: sign\/s 9335\.0 disagrees with sign 0\.000749s \(openssl prints the time as 1 \/ the rate/,
+    );
+    reject(
+      "openssl-3.0-bookworm.txt",
+      "0.000749s",
+      "0.000759s",
+      /pk rsa2048: sign\/s 1335\.0 disagrees with sign 0\.000759s/,
+    );
+    reject(
+      "openssl-3.0-bookworm.txt",
+      "  26003.0",
+      "  28003.0",
+      /pk rsa2048: verify\/s 28003\.0 disagrees with verify 0\.000038s/,
+    );
+    const others = "openssl-3.0-bookworm-gcm-chacha-dsa-ecdsa-eddsa.txt";
+    reject(
+      others,
+      "   2174.0",
+      "   2874.0",
+      /pk dsa2048: verify\/s 2874\.0 disagrees with verify 0\.000460s/,
+    );
+    // "0.0000s" is a time under 0.00005 s: a rate under 20000/s cannot print it.
+    reject(
+      others,
+      "  25027.0",
+      "  15027.0",
+      /pk ecdsap256: sign\/s 15027\.0 disagrees with sign 0\.0000s/,
+    );
+    reject(
+      others,
+      "  10953.0",
+      "  30953.0",
+      /pk ed25519: sign\/s 30953\.0 disagrees with sign 0\.0001s/,
+    );
+    // OpenSSL 3.2's encrypt and decrypt columns are checked as sign and verify are.
+    reject(
+      "openssl-3.2.0-alpha1-source-build-bookworm.txt",
+      "  29059.0",
+      "  39059.0",
+      /pk rsa2048: encr\.\/s 39059\.0 disagrees with encrypt 0\.000034s/,
+    );
+  });
+
+  it("takes every row openssl can print, whatever its rounding", () => {
+    // apps/speed.c: "%8.6fs" (rsa, dsa) or "%8.4fs" (ecdsa, EdDSA) for 1 / rate, "%8.1f" for the rate.
+    const raw = fixture("openssl-3.0-bookworm-gcm-chacha-dsa-ecdsa-eddsa.txt");
+    const p = fixtures["openssl-3.0-bookworm-gcm-chacha-dsa-ecdsa-eddsa.txt"];
+    let rows = 0;
+    for (let sign = 0.37; sign < 2e6; sign *= 1.41) {
+      const verify = sign * 2.71;
+      const row = (decimals: number) =>
+        `${(1 / sign).toFixed(decimals)}s ${(1 / verify).toFixed(decimals)}s ${sign.toFixed(1)} ${verify.toFixed(1)}`;
+      const text = raw
+        .replace(/^dsa 2048 bits .*$/m, `dsa 2048 bits ${row(6)}`)
+        .replace(/^( 256 bits ecdsa \(nistp256\)) .*$/m, `$1 ${row(4)}`);
+      const r = parseOpensslSpeed(text, p);
+      expect(value(r, "sign_rate", { algorithm: "dsa2048" })).toBe(Number(sign.toFixed(1)));
+      expect(value(r, "verify_rate", { algorithm: "ecdsap256" })).toBe(Number(verify.toFixed(1)));
+      rows++;
+    }
+    expect(rows).toBeGreaterThan(40);
+  });
+});
+
 describe("normalizeAlgorithm", () => {
   it("gives one lowercase-dash name for the forms of different OpenSSL versions", () => {
     expect(normalizeAlgorithm("AES-128-CBC")).toBe("aes-128-cbc"); // 3.x EVP
@@ -299,6 +377,35 @@ describe("opensslSpeed module", () => {
     expect(opensslSpeedParameters.safeParse({ seconds: 0 }).success).toBe(false);
     expect(opensslSpeedParameters.safeParse({ second: 1 }).success).toBe(false);
     expect(() => opensslSpeed.environment({ ...params(), ciphers: ["a b"] })).toThrow();
+  });
+
+  it("refuses an option or anything not shaped as an algorithm name, naming the field", () => {
+    for (const bad of ["-engine", "-evp", "-", "-aes-128-cbc", "aes-", "aes--128", "sha256-"]) {
+      const r = opensslSpeedParameters.safeParse({ ciphers: ["sha256", bad] });
+      expect(r.success).toBe(false);
+      expect(r.error!.issues).toEqual([
+        expect.objectContaining({
+          path: ["ciphers", 1],
+          message: expect.stringMatching(/^an OpenSSL cipher or digest name .*not an option/),
+        }),
+      ]);
+    }
+    for (const bad of ["-rsa2048", "-engine"]) {
+      const r = opensslSpeedParameters.safeParse({ publicKey: [bad] });
+      expect(r.error?.issues.map((i) => i.path)).toEqual([["publicKey", 0]]);
+    }
+    for (const good of ["aes-128-cbc", "sha256", "sha3-256", "chacha20-poly1305", "des-ede3-cbc"]) {
+      expect(opensslSpeedParameters.safeParse({ ciphers: [good] }).success).toBe(true);
+    }
+    // In a stack's config, the message names the key.
+    expect(() =>
+      parseTestbedConfig({
+        servers: [{ name: "local", connection: { type: "local" } }],
+        benchmarks: [{ id: "openssl-speed", parameters: { ciphers: ["-engine"] } }],
+      }),
+    ).toThrow(
+      /testbed:benchmarks\[0\]\.parameters\.ciphers\[0\]: an OpenSSL cipher or digest name/,
+    );
   });
 
   it("runs openssl speed with -elapsed, -seconds and -evp, one algorithm at a time", () => {

@@ -8,7 +8,9 @@ import {
   metricKey,
   outcome,
 } from "../../../components/measure/results";
-import { parseTrials, secondsInTrials } from "../../../components/measure/trials";
+import { parseTrials, secondsInTrials, Trial } from "../../../components/measure/trials";
+import { rerunPatternFor, runner, trialsFrom } from "../../../components/measure/run";
+import { runScript } from "../../../components/command";
 
 const raw = fs.readFileSync(
   path.join(
@@ -56,6 +58,139 @@ describe("parseTrials", () => {
     expect(trials.map((t) => t.error === undefined)).toEqual([true, false, false]);
     expect(trials[1].error).toMatch(/timed out/);
     expect(trials[2].error).toMatch(/^openssl-speed: /);
+  });
+});
+
+describe("trials counted against the repeats asked for", () => {
+  const three = runnerOutput([{ out: raw }, { out: raw }, { out: raw }]);
+  const summary = (trials: Trial[]) => {
+    const o = outcome(trials);
+    return { status: o.status, message: o.message };
+  };
+
+  it("is ok with every trial there and parsed", () => {
+    expect(summary(parseTrials(opensslSpeed, three, params, 3))).toEqual({
+      status: "ok",
+      message: undefined,
+    });
+  });
+
+  it("is not ok when the output lacks a trial's markers, and says which and how many", () => {
+    // Trial 2's block gone, as a run output missing a trial marker has it.
+    const lacking = three.replace(/^@@@ trial 2\n[\s\S]*?^@@@ end 2 .*\n/m, "");
+    expect(lacking).not.toContain("@@@ trial 2");
+    const trials = parseTrials(opensslSpeed, lacking, params, 3);
+    expect(trials.map((t) => [t.index, t.result !== undefined])).toEqual([
+      [1, true],
+      [2, false],
+      [3, true],
+    ]);
+    expect(summary(trials)).toEqual({
+      status: "partial",
+      message:
+        '1 of 3 trials gave no result (1 missing): trial 2: missing from the run\'s output (no "@@@ trial" line for it)',
+    });
+    // The last trial gone: nothing in the output says it was asked for but the repeats.
+    const short = runnerOutput([{ out: raw }, { out: raw }]);
+    expect(summary(parseTrials(opensslSpeed, short, params, 3)).message).toMatch(
+      /^1 of 3 trials gave no result \(1 missing\): trial 3: missing/,
+    );
+    expect(summary(parseTrials(opensslSpeed, "", params, 3))).toEqual({
+      status: "failed",
+      message: expect.stringMatching(
+        /^3 of 3 trials gave no result \(3 missing\): trials 1, 2, 3: missing/,
+      ),
+    });
+  });
+
+  it("is not ok when the output was cut inside a trial, with or without the repeats", () => {
+    const cut = three.slice(0, three.lastIndexOf("@@@ end 3"));
+    for (const repeats of [3, undefined]) {
+      const trials = parseTrials(opensslSpeed, cut, params, repeats);
+      expect(trials).toHaveLength(3);
+      expect(trials[2].error).toMatch(
+        /^cut: its output stops after \d+ characters, before "@@@ end 3"$/,
+      );
+      expect(trials[2].raw).toBe(raw.endsWith("\n") ? raw : `${raw}\n`);
+      expect(summary(trials).status).toBe("partial");
+      expect(summary(trials).message).toMatch(
+        /^1 of 3 trials gave no result \(1 missing\): trial 3: cut/,
+      );
+    }
+  });
+
+  it("counts a trial twice or past the repeats as failed, never as one more result", () => {
+    const twice = `${three}\n${runnerOutput([{ out: raw }])}`;
+    const trials = parseTrials(opensslSpeed, twice, params, 3);
+    expect(trials.map((t) => [t.index, t.error ?? "ok"])).toEqual([
+      [1, "seen twice in the run's output: it is not one run's"],
+      [2, "ok"],
+      [3, "ok"],
+    ]);
+    expect(
+      outcome(trials).metrics["throughput[algorithm=aes-128-cbc,blockBytes=16]"].trials,
+    ).toHaveLength(2);
+    expect(summary(trials).status).toBe("partial");
+    expect(summary(parseTrials(opensslSpeed, three, params, 2)).message).toBe(
+      "1 of 3 trials gave no result (1 failed): trial 3: not asked for (trials 1 to 2)",
+    );
+  });
+
+  it("makes a run that did not happen one failed trial per repeat, saying why once", () => {
+    const trials = trialsFrom(
+      opensslSpeed,
+      "",
+      "not run: the target failed",
+      params,
+      "s",
+      {} as never,
+      false,
+      3,
+    );
+    expect(summary(trials)).toEqual({
+      status: "failed",
+      message:
+        "3 of 3 trials gave no result (3 failed): trials 1, 2, 3: not run: the target failed",
+    });
+  });
+
+  it("fails a run whose output would be cut, naming the step and the size", async () => {
+    // The real runner, three trials of 1000 bytes each, under a limit of 2500 bytes.
+    const step = "local/baseline/host: openssl-speed (3 trials)";
+    const env = {
+      VTB_TRIALS: "3",
+      VTB_TRIAL_TIMEOUT: "30",
+      VTB_BENCH_SCRIPT: "head -c 1000 /dev/zero | tr '\\0' x; echo",
+    };
+    const why = await runScript(runner, env, 30, step, 2500).then(
+      () => "",
+      (e: Error) => e.message,
+    );
+    expect(why).toMatch(
+      /^local\/baseline\/host: openssl-speed \(3 trials\): printed 3\d{3} bytes \(0\.0 MiB\) on stdout, more than the 2500 bytes/,
+    );
+    const trials = trialsFrom(opensslSpeed, "", why, params, step, {} as never, false, 3);
+    expect(summary(trials).status).toBe("failed");
+    expect(summary(trials).message).toMatch(
+      /^3 of 3 trials gave no result \(3 failed\): trials 1, 2, 3: .*printed 3\d{3} bytes/,
+    );
+  });
+});
+
+describe("rerunPatternFor", () => {
+  // As the provider's diff reads it: over the recorded stdout, multi-line.
+  const reruns = (out: string, repeats = 3) => new RegExp(rerunPatternFor(repeats), "m").test(out);
+
+  it("leaves a whole run alone and reruns one that lost or failed trials", () => {
+    const three = runnerOutput([{ out: raw }, { out: raw }, { out: raw }]);
+    expect(reruns(three)).toBe(false);
+    expect(reruns(runnerOutput([{ out: raw }, { out: raw }]))).toBe(true);
+    expect(reruns(three.slice(0, three.lastIndexOf("@@@ end 3")))).toBe(true);
+    // A trial cut in the middle, the next one whole: the cut one never ended.
+    expect(reruns(three.replace(/^@@@ end 2 .*\n/m, ""))).toBe(true);
+    expect(reruns(runnerOutput([{ out: raw }, { out: "", rc: 1 }, { out: raw }]))).toBe(true);
+    expect(reruns("@@@ not run")).toBe(true);
+    expect(reruns(three, 4)).toBe(true);
   });
 });
 
