@@ -8,6 +8,7 @@ import type { MetricResult } from "../components/measure/results";
 import { compare, Comparison } from "../components/results/stats";
 import type { Block, Cell } from "./document";
 import { toneOf } from "./document";
+import { own } from "./input";
 import type { Run } from "./load";
 import {
   BASELINE,
@@ -101,7 +102,7 @@ function leaves(value: unknown, path: string): [string, unknown][] {
 export function configDiff(a: unknown, b: unknown, path = ""): ConfigChange[] {
   if (isObj(a) && isObj(b)) {
     const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
-    return keys.flatMap((k) => configDiff(a[k], b[k], step(path, k)));
+    return keys.flatMap((k) => configDiff(own(a, k), own(b, k), step(path, k)));
   }
   if (Array.isArray(a) && Array.isArray(b)) {
     const n = Math.max(a.length, b.length);
@@ -116,7 +117,8 @@ export function configDiff(a: unknown, b: unknown, path = ""): ConfigChange[] {
   return [{ path, kind: "changed", before: a, after: b }];
 }
 
-const show = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
+/** A value on one diff line: a string as is, unless a line break or control character would make it two lines or hide part of it. */
+const show = (v: unknown) => (typeof v === "string" && !/\p{C}/u.test(v) ? v : JSON.stringify(v));
 
 /** "~ servers[0].platforms[2].guests[0].memoryMiB: 1024 -> 2048", "+ path: value", "- path: value". */
 export function formatConfigChange(c: ConfigChange): string {

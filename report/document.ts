@@ -25,6 +25,7 @@ import {
   targets,
   verdict,
 } from "./tables";
+import { bounded, own } from "./input";
 import { describeTestbed } from "./testbed";
 
 /** A table cell: text, and for HTML a tone (within noise, slower, faster). */
@@ -102,7 +103,7 @@ export function reportBlocks(run: Run, charts: Chart[]): Block[] {
           .map((k) => metricLabel(k, rows.find((r) => r.key === k)?.result.labels ?? {}))
           .join(", "),
         ...t.columns.map((c): Cell => {
-          const cell = t.cells[bm]?.[targetKey(c)];
+          const cell = own(own(t.cells, bm), targetKey(c));
           if (!cell) return { text: "not compared", tone: "muted" };
           const tone: Tone =
             cell.withinNoise === cell.metrics ? "noise" : cell.percent < 100 ? "loss" : "win";
@@ -218,9 +219,10 @@ export function reportBlocks(run: Run, charts: Chart[]): Block[] {
           const o = outcomeOf(results, t, bm);
           if (!o) return `${targetLabel(t)}: not run`;
           const failed = o.trials.filter((x) => x.error);
+          // A guest's stderr can be long: the report quotes its start, results.json keeps it whole.
           // A pair measured from elsewhere than the target's own host says from where.
           const from = o.client ? ` from ${o.client}` : "";
-          return `${targetLabel(t)}${from}: ${o.status}, ${o.toolVersion}, ${o.trials.length} trial(s)${failed.length ? ` (${failed.map((f) => `trial ${f.index}: ${f.error}`).join("; ")})` : ""}`;
+          return `${targetLabel(t)}${from}: ${o.status}, ${o.toolVersion}, ${o.trials.length} trial(s)${failed.length ? ` (${failed.map((f) => `trial ${f.index}: ${bounded(f.error!, 300)}`).join("; ")})` : ""}`;
         })
         .join(" · ");
       b.push({ kind: "paragraph", text: status });

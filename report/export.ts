@@ -3,8 +3,6 @@
  * written next to the report as samples.jsonl and samples.csv.
  */
 import { stringify } from "csv-stringify/sync";
-import * as fs from "fs";
-import * as path from "path";
 import type { Run } from "./load";
 import { targets } from "./tables";
 
@@ -87,11 +85,8 @@ export function toCsv(ss: Sample[]): string {
   );
 }
 
-export function writeExports(run: Run, dir: string): { jsonl: string; csv: string } {
+/** samples.jsonl and samples.csv by name, for report/write.ts to write. */
+export function exportFiles(run: Run): Record<"samples.jsonl" | "samples.csv", string> {
   const ss = samples(run);
-  const jsonl = path.join(dir, "samples.jsonl");
-  const csv = path.join(dir, "samples.csv");
-  fs.writeFileSync(jsonl, toJsonLines(ss));
-  fs.writeFileSync(csv, toCsv(ss));
-  return { jsonl, csv };
+  return { "samples.jsonl": toJsonLines(ss), "samples.csv": toCsv(ss) };
 }

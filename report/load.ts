@@ -1,26 +1,77 @@
 /**
  * Finding and reading a run: a stack's outputs (whose `archive` output is the
  * run folder), a run folder's path, or a run id under results/<stack>/.
- * results.json is checked with zod, so a report never draws from a half-read file.
+ * results.json is read up to a size limit and checked with zod (no __proto__
+ * key, no negative or infinite value, medians that are their trials'), so a
+ * report never draws from a half-read or an edited file.
  */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { z } from "zod";
 import type { Results } from "../components/measure/results";
+import { summarize } from "../components/results/stats";
+import {
+  bounded,
+  excerpt,
+  issueLines,
+  keyPath,
+  MAX_RESULTS_BYTES,
+  protoKeyPaths,
+  readInputFile,
+} from "./input";
 import type { RecordedAggregates } from "./tables";
 
-const metric = z.object({
-  trials: z.array(z.number()),
-  median: z.number(),
-  min: z.number(),
-  max: z.number(),
-  stdev: z.number(),
-  spread: z.number(),
+/**
+ * Every value of a metric: rates, times, counts, percentages and scores, none
+ * of which is ever below zero (a "% of bare metal" of a negative median would
+ * be nonsense). z.number() already refuses Infinity, which JSON's 1e999 is.
+ */
+const value = z.number().min(0, {
+  error: (i) =>
+    `negative (${String(i.input)}): no metric (a rate, time, count or score) is below 0`,
+});
+
+const metricShape = {
+  trials: z.array(value).min(1),
+  median: value,
+  min: value,
+  max: value,
+  stdev: value,
+  spread: value,
   unit: z.string(),
   direction: z.enum(["higher", "lower"]),
   labels: z.record(z.string(), z.string()),
+};
+
+/** A metric's median, min and max are its trials' (components/results/stats.ts summarize): anything else was edited. */
+const metric = z.object(metricShape).check((ctx) => {
+  const m = ctx.value;
+  // zod runs this even after issues it can continue past (no trials, a negative one): those say enough.
+  if (ctx.issues.length > 0) return;
+  const s = summarize(m.trials);
+  for (const k of ["median", "min", "max"] as const) {
+    if (m[k] !== s[k]) {
+      ctx.issues.push({
+        code: "custom",
+        input: m[k],
+        path: [k],
+        message: `${m[k]} is not the ${k} of the trials (${s[k]})`,
+      });
+    }
+  }
 });
+
+/** N guests as one: the median is their medians' sum or mean, so it lies between the summed minimums and maximums. */
+const aggregateMetric = z
+  .object({ ...metricShape, guests: z.array(z.string()).min(1) })
+  .refine((m) => m.min <= m.median && m.median <= m.max, {
+    error: (i) => {
+      const m = i.input as { min: number; median: number; max: number };
+      return `median ${m.median} is not between min ${m.min} and max ${m.max}`;
+    },
+    path: ["median"],
+  });
 
 const outcome = z.object({
   status: z.enum(["ok", "partial", "failed"]),
@@ -77,10 +128,7 @@ export const resultsFileSchema = z.object({
   aggregates: z
     .record(
       z.string(),
-      z.record(
-        z.string(),
-        z.record(z.string(), z.record(z.string(), metric.extend({ guests: z.array(z.string()) }))),
-      ),
+      z.record(z.string(), z.record(z.string(), z.record(z.string(), aggregateMetric))),
     )
     .optional(),
 });
@@ -113,17 +161,27 @@ export function readRun(dir: string, source = dir): Run {
       `${dir}: no results.json in this folder (not a run of results/<stack>/<run id>/)`,
     );
   }
+  const text = readInputFile(file, MAX_RESULTS_BYTES, "a results.json");
   let json: unknown;
   try {
-    json = JSON.parse(fs.readFileSync(file, "utf8"));
+    json = JSON.parse(text);
   } catch (e) {
-    throw new Error(`${file}: not valid JSON: ${(e as Error).message}`);
+    throw new Error(`${file}: not valid JSON: ${bounded((e as Error).message, 200)}`);
+  }
+  let proto: PropertyKey[][];
+  try {
+    proto = protoKeyPaths(json);
+  } catch (e) {
+    throw new Error(`${file}: ${(e as Error).message}`);
+  }
+  if (proto.length > 0) {
+    // zod would drop these keys without a word; a run never names anything so.
+    throw new Error(`${file}: not a results file:\n  ${keyPath(proto[0])}: a key named __proto__`);
   }
   const parsed = resultsFileSchema.safeParse(json);
   if (!parsed.success) {
-    const issues = parsed.error.issues
-      .slice(0, 5)
-      .map((i) => `  ${i.path.join(".") || "(top)"}: ${i.message}`)
+    const issues = issueLines(parsed.error.issues)
+      .map((l) => `  ${l}`)
       .join("\n");
     throw new Error(`${file}: not a results file:\n${issues}`);
   }
@@ -155,8 +213,11 @@ export function pulumiStackOutputs(root: string): StackOutputs {
       );
     } catch (e) {
       const err = e as { stderr?: string; message: string };
-      const why = (err.stderr ?? "").trim().split("\n").pop() || err.message;
-      throw new Error(`stack ${stack}: could not read its outputs: ${why}`);
+      const why = bounded((err.stderr ?? "").trim().split("\n").pop() || err.message, 300);
+      // Where pulumi looked: the state backend scripts/env.sh sets, unless the environment chose another.
+      const backend =
+        process.env.PULUMI_BACKEND_URL ?? `file://${path.join(root, ".pulumi-state")}`;
+      throw new Error(`stack ${stack}: could not read its outputs from ${backend}: ${why}`);
     }
     return JSON.parse(out) as Record<string, unknown>;
   };
@@ -164,35 +225,66 @@ export function pulumiStackOutputs(root: string): StackOutputs {
 
 const stackName = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
+/** What a name on the command line may be: --run a run, --stack a stack, --compare either. */
+export type SpecKind = "run" | "stack" | "either";
+
+/** The run folders of that id under results/<stack>/, and where they were looked for. */
+function runsById(spec: string, root: string): { hits: string[]; looked: string } {
+  const resultsDir = path.join(root, "results");
+  if (!fs.existsSync(resultsDir)) return { hits: [], looked: `${resultsDir} (no such folder)` };
+  const stacks = fs.readdirSync(resultsDir);
+  const hits = stacks
+    .map((s) => path.join(resultsDir, s, spec))
+    .filter((d) => fs.existsSync(d) && fs.statSync(d).isDirectory());
+  const listed = stacks.length > 8 ? `${stacks.slice(0, 8).join(", ")}, ...` : stacks.join(", ");
+  return { hits, looked: `${resultsDir}/<stack>/ (stacks: ${listed || "none"})` };
+}
+
 /**
  * A run from what the user typed: an existing folder, a run id under
  * results/<stack>/, or a stack name (its `archive` output is the folder).
+ * `kind` says which of these it may be; what is not found is said with
+ * every place it was looked for.
  */
 export function findRun(
   spec: string,
   root: string,
   outputs: StackOutputs,
   cwd = process.cwd(),
+  kind: SpecKind = "either",
 ): Run {
+  const name = excerpt(spec);
   const asPath = path.resolve(cwd, spec);
-  if (spec.includes("/") || spec.startsWith(".") || fs.existsSync(asPath)) {
-    return readRun(asPath);
-  }
-  const resultsDir = path.join(root, "results");
-  if (fs.existsSync(resultsDir)) {
-    const hits = fs
-      .readdirSync(resultsDir)
-      .map((s) => path.join(resultsDir, s, spec))
-      .filter((d) => fs.existsSync(d) && fs.statSync(d).isDirectory());
+  const looked: string[] = [];
+  if (kind !== "stack") {
+    if (spec.includes("/") || spec.startsWith(".") || fs.existsSync(asPath)) {
+      return readRun(asPath);
+    }
+    looked.push(`no folder ${asPath}`);
+    const { hits, looked: where } = runsById(spec, root);
     if (hits.length > 1) {
       throw new Error(
-        `run id ${spec} is in more than one stack: ${hits.join(", ")}; give the folder`,
+        `run id ${name} is in more than one stack: ${hits.join(", ")}; give the folder`,
       );
     }
     if (hits.length === 1) return readRun(hits[0], path.relative(root, hits[0]));
+    looked.push(`no run of that id in ${where}`);
+    if (kind === "run") throw new Error(`run ${name} not found: ${looked.join(", ")}`);
   }
-  if (!stackName.test(spec)) throw new Error(`${spec}: neither a run folder nor a stack name`);
-  const out = outputs(spec);
+  if (!stackName.test(spec)) {
+    throw new Error(
+      kind === "stack"
+        ? `${name} is not a stack name (letters, digits, '.', '_' and '-')`
+        : `${name} not found: ${looked.join(", ")}; nor is it a stack name`,
+    );
+  }
+  let out: Record<string, unknown>;
+  try {
+    out = outputs(spec);
+  } catch (e) {
+    if (kind === "stack") throw e;
+    throw new Error(`${name} not found: ${[...looked, (e as Error).message].join(", ")}`);
+  }
   // One folder per run, or (a stack of several servers) one per server: server -> folder.
   const archive = out.archive;
   const dirs =

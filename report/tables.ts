@@ -12,6 +12,7 @@ import {
   percentOf,
   Summary,
 } from "../components/results/stats";
+import { own } from "./input";
 
 export type Direction = "higher" | "lower";
 
@@ -87,7 +88,7 @@ export function outcomeOf(
   t: Target,
   benchmark: string,
 ): BenchmarkOutcome | undefined {
-  return results[t.server]?.[t.platform]?.[t.guest]?.[benchmark];
+  return own(own(own(own(results, t.server), t.platform), t.guest), benchmark);
 }
 
 /** A value's [worst, best] trial as % of bare metal's median; undefined where a zero forbids it. */
@@ -116,7 +117,7 @@ export function metricRows(results: Results): MetricRow[] {
     const bare = results[t.server][BASELINE]?.[HOST];
     for (const [benchmark, o] of Object.entries(results[t.server][t.platform][t.guest])) {
       for (const [key, m] of Object.entries(o.metrics)) {
-        const b = bare?.[benchmark]?.metrics[key];
+        const b = own(own(bare, benchmark)?.metrics, key);
         const comparable = b !== undefined && b.median !== 0 && m.median !== 0;
         rows.push({
           ...t,
@@ -164,7 +165,7 @@ const mainNames: Record<string, string[]> = {
  * their metrics that are neither counts nor CPU percentages, at most eight.
  */
 export function mainMetrics(benchmark: string, metrics: Pick1[]): string[] {
-  const names = mainNames[benchmark];
+  const names = own(mainNames, benchmark);
   if (!names) {
     return metrics
       .filter((m) => !/_cpu$|^failed|errors|retransmits|non_2xx/.test(m.name))
@@ -228,6 +229,8 @@ export function formatCell(c: SummaryCell): string {
 }
 
 export function formatPercent(p: number): string {
+  // readRun refuses the values that make one (negative, infinite); printing "NaN%" would be a wrong number.
+  if (!Number.isFinite(p)) throw new Error(`a percentage came out as ${p}`);
   return `${p >= 10 ? p.toFixed(1) : p.toPrecision(2)}%`;
 }
 
@@ -258,7 +261,8 @@ export function summaryTables(results: Results, rows = metricRows(results)): Sum
           .filter((r) => targetKey(r) === targetKey(t))
           .map((r) => r.comparison!);
         if (cs.length === 0) continue;
-        (cells[b] ??= {})[targetKey(t)] = {
+        const row = own(cells, b) ?? (cells[b] = {});
+        row[targetKey(t)] = {
           percent: geomean(cs.map((c) => c.percentOfBaseline)),
           metrics: cs.length,
           withinNoise: cs.filter((c) => c.withinNoise).length,
@@ -384,7 +388,7 @@ export function aggregates(
 ): Aggregate[] {
   const out: Aggregate[] = [];
   const bareOf = (server: string, benchmark: string, key: string) =>
-    results[server]?.[BASELINE]?.[HOST]?.[benchmark]?.metrics[key];
+    own(own(own(results, server)?.[BASELINE]?.[HOST], benchmark)?.metrics, key);
   const against = (summary: Summary, bare: Summary | undefined, direction: Direction) =>
     bare && bare.median !== 0 && summary.median !== 0
       ? compare(summary, bare, direction)
@@ -394,8 +398,9 @@ export function aggregates(
       for (const [platform, benchmarks] of Object.entries(platforms)) {
         for (const [benchmark, metrics] of Object.entries(benchmarks)) {
           const main = mainMetricsOf(results, server, benchmark);
-          for (const key of main.filter((k) => metrics[k])) {
-            const a = metrics[key];
+          for (const key of main) {
+            const a = own(metrics, key);
+            if (!a) continue;
             out.push({
               server,
               platform,
@@ -453,6 +458,7 @@ export const aggregateLabel = (a: Aggregate): string =>
 
 /** "1.23 k", "456", "0.0123": enough digits to read, not more. */
 export function formatNumber(x: number): string {
+  if (!Number.isFinite(x)) throw new Error(`a value came out as ${x}`);
   if (x === 0) return "0";
   const a = Math.abs(x);
   if (a >= 1e6) return `${(x / 1e6).toPrecision(4)} M`;

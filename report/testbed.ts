@@ -5,6 +5,7 @@
  * recorded it, else from its `targets`; what neither has is "not recorded in
  * this run". Renderer-neutral: a list of sections of label/value rows.
  */
+import { own } from "./input";
 import type { Run } from "./load";
 import { BASELINE, HOST } from "./tables";
 
@@ -99,7 +100,7 @@ export function describeFacts(facts: Obj): [string, string][] {
 export function describeTestbed(run: Run): ServerDescription[] {
   const servers = [...new Set([...Object.keys(run.results), ...Object.keys(run.testbed ?? {})])];
   return servers.map((server) => {
-    const tb = run.testbed?.[server];
+    const tb = own(run.testbed, server);
     const sections: Section[] = [];
 
     const profile: [string, string][] = [];
@@ -121,7 +122,8 @@ export function describeTestbed(run: Run): ServerDescription[] {
       note: profile.length ? undefined : NOT_RECORDED,
     });
 
-    const facts = (tb?.facts as Obj | undefined) ?? run.targets[`${server}/${BASELINE}/${HOST}`];
+    const facts =
+      (tb?.facts as Obj | undefined) ?? own(run.targets, `${server}/${BASELINE}/${HOST}`);
     sections.push({
       title: "Gathered facts",
       rows: facts ? describeFacts(facts) : [],
@@ -149,24 +151,27 @@ export function describeTestbed(run: Run): ServerDescription[] {
     });
 
     const platforms = [
-      ...new Set([...Object.keys(run.results[server] ?? {}), ...Object.keys(tb?.platforms ?? {})]),
+      ...new Set([
+        ...Object.keys(own(run.results, server) ?? {}),
+        ...Object.keys(tb?.platforms ?? {}),
+      ]),
     ];
     for (const p of platforms) {
-      const info = tb?.platforms?.[p]?.info;
+      const info = own(tb?.platforms, p)?.info;
       sections.push({
         title: `Platform ${p}: version and settings`,
         rows: info ? flatten(info).filter(([k]) => k !== "type") : [],
         note: info ? undefined : NOT_RECORDED,
       });
       if (p === BASELINE) continue;
-      const recorded = tb?.platforms?.[p]?.guests;
+      const recorded = own(tb?.platforms, p)?.guests;
       const guests: Obj[] =
         recorded ??
         Object.entries(run.targets)
           .filter(([k]) => k.startsWith(`${server}/${p}/`))
           .map(([k, v]) => ({ name: k.split("/")[2], ...v }));
       const names = new Set(guests.map((g) => String(g.name)));
-      for (const g of Object.keys(run.results[server]?.[p] ?? {})) {
+      for (const g of Object.keys(own(own(run.results, server), p) ?? {})) {
         if (!names.has(g)) guests.push({ name: g });
       }
       for (const g of guests) {

@@ -1,46 +1,125 @@
 // npm run --silent parse -- <benchmark-id> <raw-output-file> [parameters.json]
 // Prints the parsed result as JSON; a malformed file gives the parser's error
-// on stderr and exit code 1. Re-parses archived raw outputs the same way a run
-// does, with the parameters.json archived beside them unless one is given.
+// on stderr and exit code 1; a usage or input error exit code 2. Re-parses
+// archived raw outputs the way a run does, with the parameters.json archived
+// beside them unless one is given. Reads regular files only, of at most 64 MiB
+// (a raw output) and 1 MiB (parameters.json): see `--help`.
 import * as fs from "fs";
 import * as path from "path";
+import { parseArgs } from "util";
 import { benchmarks } from "../benchmarks";
+import {
+  bounded,
+  excerpt,
+  issueLines,
+  keyPath,
+  MAX_PARAMETERS_BYTES,
+  MAX_RAW_BYTES,
+  own,
+  protoKeyPaths,
+  readInputFile,
+  sizeText,
+} from "../report/input";
 
-function main(argv: string[]): number {
-  const [id, file, paramsFile] = argv;
-  if (!id || !file) {
-    process.stderr.write(
-      `usage: npm run --silent parse -- <benchmark-id> <raw-output-file> [parameters.json]\n` +
-        `benchmark ids: ${Object.keys(benchmarks).join(", ")}\n`,
+const ids = () => Object.keys(benchmarks).join(", ");
+
+export const usage =
+  "usage: npm run --silent parse -- <benchmark-id> <raw-output-file> [parameters.json]\n" +
+  "       npm run --silent parse -- --help\n";
+
+export const help = () =>
+  usage +
+  `
+Parses one trial's raw output (results/<stack>/<run id>/raw/.../trial-N.txt)
+with the benchmark's own parser and prints the result as JSON. The parameters
+are parameters.json's, given or found beside the raw output, else the defaults.
+
+benchmark ids: ${ids()}
+
+Only regular files are read: a raw output of at most ${sizeText(MAX_RAW_BYTES)}, a
+parameters.json of at most ${sizeText(MAX_PARAMETERS_BYTES)}.
+Exit codes: 0 parsed, 1 the output does not parse, 2 a usage or input error.
+`;
+
+interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+/** The parameters: the given file's, else parameters.json beside the raw output, else {}; validated. */
+function parameters(id: string, file: string, given: string | undefined): unknown {
+  const beside = path.join(path.dirname(file), "parameters.json");
+  const from = given ?? (fs.existsSync(beside) ? beside : undefined);
+  if (from === undefined) return own(benchmarks, id)!.parameters.parse({});
+  const text = readInputFile(from, MAX_PARAMETERS_BYTES, "parameters.json");
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${from}: not valid JSON: ${bounded((e as Error).message, 200)}`);
+  }
+  const proto = protoKeyPaths(json);
+  if (proto.length > 0) throw new Error(`${from}: ${keyPath(proto[0])}: a key named __proto__`);
+  const r = own(benchmarks, id)!.parameters.safeParse(json);
+  if (!r.success) {
+    const lines = issueLines(r.error.issues).map((l) => `  ${l}`);
+    throw new Error(`${from}: not parameters of ${id}:\n${lines.join("\n")}`);
+  }
+  return r.data;
+}
+
+export function main(
+  argv: string[],
+  io: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) },
+): number {
+  let positionals: string[];
+  try {
+    const a = parseArgs({
+      args: argv,
+      options: { help: { type: "boolean", short: "h" } },
+      allowPositionals: true,
+      strict: true,
+    });
+    if (a.values.help) {
+      io.out(help());
+      return 0;
+    }
+    positionals = a.positionals;
+  } catch (e) {
+    io.err(`parse: ${bounded((e as Error).message, 300)}\n${usage}`);
+    return 2;
+  }
+  const [id, file, paramsFile, ...extra] = positionals;
+  if (!id || !file || extra.length > 0) {
+    io.err(
+      (extra.length > 0 ? `parse: unexpected argument ${excerpt(extra[0])}\n` : "") +
+        `${usage}benchmark ids: ${ids()}\n`,
     );
     return 2;
   }
-  const m = benchmarks[id];
+  // An id from the command line finds a module only as an own key: "constructor" is not a benchmark.
+  const m = own(benchmarks, id);
   if (!m) {
-    process.stderr.write(
-      `parse: unknown benchmark '${id}' (known: ${Object.keys(benchmarks).join(", ")})\n`,
-    );
+    io.err(`parse: unknown benchmark ${excerpt(id)} (known: ${ids()})\n`);
     return 2;
   }
   let raw: string;
   let params: unknown;
   try {
-    raw = fs.readFileSync(file, "utf8");
-    const beside = path.join(path.dirname(file), "parameters.json");
-    const from = paramsFile ?? (fs.existsSync(beside) ? beside : undefined);
-    const given = from ? JSON.parse(fs.readFileSync(from, "utf8")) : {};
-    params = m.parameters.parse(given);
+    raw = readInputFile(file, MAX_RAW_BYTES, "a raw output");
+    params = parameters(id, file, paramsFile);
   } catch (e) {
-    process.stderr.write(`parse: ${(e as Error).message}\n`);
+    io.err(`parse: ${bounded((e as Error).message, 3000)}\n`);
     return 2;
   }
   try {
-    process.stdout.write(JSON.stringify(m.parse(raw, params), null, 2) + "\n");
+    io.out(JSON.stringify(m.parse(raw, params), null, 2) + "\n");
     return 0;
   } catch (e) {
-    process.stderr.write(`parse: ${file}: ${(e as Error).message}\n`);
+    // A parser may quote the line it could not read, and a line can be megabytes long.
+    io.err(`parse: ${file}: ${bounded((e as Error).message, 500)}\n`);
     return 1;
   }
 }
 
-process.exitCode = main(process.argv.slice(2));
+if (require.main === module) process.exitCode = main(process.argv.slice(2));

@@ -6,19 +6,40 @@
 // compare-<run A>.{md,html} beside run B.
 import * as path from "path";
 import { parseArgs } from "util";
-import { findRun, pulumiStackOutputs, StackOutputs } from "../report/load";
+import { bounded, MAX_RESULTS_BYTES, sizeText } from "../report/input";
+import { findRun, pulumiStackOutputs, SpecKind, StackOutputs } from "../report/load";
 import { writeComparison, writeReport } from "../report/write";
 
 export const usage =
   "usage: npm run report -- [--stack <name> (default testbed) | --run <run folder or run id>] [--out <dir>]\n" +
-  "       npm run report -- --compare <run-or-stack> <run-or-stack> [--out <dir>]\n";
+  "       npm run report -- --compare <run-or-stack> <run-or-stack> [--out <dir>]\n" +
+  "       npm run report -- --help\n";
+
+export const help =
+  usage +
+  `
+Writes report.html, report.md, samples.jsonl and samples.csv of one run into
+its folder, or compare-<run A>.md and .html beside run B, and prints their paths.
+
+  --stack <name>   a stack's newest run (its \`archive\` output); default: testbed
+  --run <run>      an archived run: its folder, or its run id under results/<stack>/
+  --compare A B    what changed from run A to run B (each a run folder, run id or stack)
+  --out <dir>      write into <dir> instead of the run's folder
+  -h, --help       this text
+
+results.json is read up to ${sizeText(MAX_RESULTS_BYTES)} and checked before anything is drawn from it.
+The files are written only into a folder of the user's own that is not a
+symbolic link, and never through a link (report/write.ts says why).
+`;
 
 export class UsageError extends Error {}
 
 export interface Options {
-  mode: "report" | "compare";
+  mode: "report" | "compare" | "help";
   /** What to read: one spec for a report, two for a comparison. */
   specs: string[];
+  /** What the specs may name: --run a run, --stack a stack, --compare either. */
+  kind: SpecKind;
   out?: string;
 }
 
@@ -42,7 +63,7 @@ export function parseCommandLine(argv: string[]): Options {
     throw new UsageError((e as Error).message);
   }
   const { values: v, positionals } = parsed;
-  if (v.help) throw new UsageError("");
+  if (v.help) return { mode: "help", specs: [], kind: "either" };
   if (v.compare) {
     if (v.stack !== undefined || v.run !== undefined) {
       throw new UsageError("--compare takes two runs or stacks of its own, not --stack or --run");
@@ -52,7 +73,7 @@ export function parseCommandLine(argv: string[]): Options {
         `--compare needs two runs or stacks, got ${positionals.length}${positionals.length ? `: ${positionals.join(" ")}` : ""}`,
       );
     }
-    return { mode: "compare", specs: positionals, out: v.out };
+    return { mode: "compare", specs: positionals, kind: "either", out: v.out };
   }
   if (positionals.length > 0) {
     throw new UsageError(
@@ -68,7 +89,9 @@ export function parseCommandLine(argv: string[]): Options {
   ] as const) {
     if (x === "") throw new UsageError(`--${k} needs a value`);
   }
-  return { mode: "report", specs: [v.run ?? v.stack ?? "testbed"], out: v.out };
+  return v.run !== undefined
+    ? { mode: "report", specs: [v.run], kind: "run", out: v.out }
+    : { mode: "report", specs: [v.stack ?? "testbed"], kind: "stack", out: v.out };
 }
 
 export async function main(
@@ -84,14 +107,17 @@ export async function main(
   try {
     o = parseCommandLine(argv);
   } catch (e) {
-    const msg = (e as Error).message;
-    io.err((msg ? `report: ${msg}\n` : "") + usage);
-    return msg ? 2 : 0;
+    io.err(`report: ${bounded((e as Error).message, 300)}\n${usage}`);
+    return 2;
+  }
+  if (o.mode === "help") {
+    io.out(help);
+    return 0;
   }
   try {
     // npm runs scripts from the project root; paths are meant from where npm was called.
     const cwd = process.env.INIT_CWD ?? process.cwd();
-    const runs = o.specs.map((s) => findRun(s, root, outputs, cwd));
+    const runs = o.specs.map((s) => findRun(s, root, outputs, cwd, o.kind));
     const out = o.out === undefined ? undefined : path.resolve(cwd, o.out);
     if (o.mode === "compare") {
       const w = writeComparison(runs[0], runs[1], out);
@@ -103,7 +129,8 @@ export async function main(
     }
     return 0;
   } catch (e) {
-    io.err(`report: ${(e as Error).message}\n`);
+    // Messages quote file names and archive keys: bounded, control characters shown as escapes.
+    io.err(`report: ${bounded((e as Error).message, 4000)}\n`);
     return 1;
   }
 }

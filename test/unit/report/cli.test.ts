@@ -21,12 +21,72 @@ async function run(
 
 describe("command line", () => {
   it("defaults to the testbed stack", () => {
-    expect(parseCommandLine([])).toEqual({ mode: "report", specs: ["testbed"], out: undefined });
-    expect(parseCommandLine(["--stack", "cnaf"]).specs).toEqual(["cnaf"]);
+    expect(parseCommandLine([])).toEqual({
+      mode: "report",
+      specs: ["testbed"],
+      kind: "stack",
+      out: undefined,
+    });
+    expect(parseCommandLine(["--stack", "cnaf"])).toMatchObject({ specs: ["cnaf"], kind: "stack" });
+    expect(parseCommandLine(["--run", "r1"])).toMatchObject({ specs: ["r1"], kind: "run" });
     expect(parseCommandLine(["--compare", "a", "b"])).toMatchObject({
       mode: "compare",
       specs: ["a", "b"],
+      kind: "either",
     });
+  });
+  it.each([[["--help"]], [["-h"]], [["--stack", "x", "--help"]]])(
+    "%j prints the usage and what each option does on stdout, and exits 0",
+    async (argv) => {
+      const r = await run(argv);
+      expect(r.code).toBe(0);
+      expect(r.err).toBe("");
+      expect(r.out).toMatch(/^usage: npm run report -- /);
+      for (const o of [
+        "--stack <name>",
+        "--run <run>",
+        "--compare A B",
+        "--out <dir>",
+        "-h, --help",
+      ]) {
+        expect(r.out).toContain(o);
+      }
+      expect(r.out).toMatch(/results\.json is read up to 64 MiB/);
+      expect(r.out.split("\n").length).toBeGreaterThan(10);
+    },
+  );
+  it("says what run was not found and everywhere it looked", async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "vtb-root-"));
+    fs.mkdirSync(path.join(root, "results", "testbed", "2026-01-01T00-00-00-000Z-aaaa"), {
+      recursive: true,
+    });
+    const cwd = process.env.INIT_CWD ?? process.cwd();
+    const asked: string[] = [];
+    const r = await run(["--run", "nope"], root, (s) => {
+      asked.push(s);
+      return {};
+    });
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(
+      `report: run "nope" not found: no folder ${path.join(cwd, "nope")}, ` +
+        `no run of that id in ${root}/results/<stack>/ (stacks: testbed)\n`,
+    );
+    // --run names a run: no stack of that name is asked for.
+    expect(asked).toEqual([]);
+    const none = await run(["--run", "nope"], path.join(root, "elsewhere"));
+    expect(none.err).toMatch(/no run of that id in .*elsewhere\/results \(no such folder\)\n$/);
+  });
+  it("says where it looked for a run or a stack that --compare names", async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "vtb-root-"));
+    const r = await run(["--compare", "nope", "other"], root, (s) => {
+      throw new Error(
+        `stack ${s}: could not read its outputs from file:///x: no stack named '${s}' found`,
+      );
+    });
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(
+      /^report: "nope" not found: no folder .*\/nope, no run of that id in .*\/results \(no such folder\), stack nope: could not read its outputs from file:\/\/\/x: no stack named 'nope' found\n$/,
+    );
   });
   it.each([
     [["--bogus"], /Unknown option '--bogus'/],
@@ -116,6 +176,29 @@ describe("npm run report", () => {
     expect(r.err).toBe("");
     expect(r.out.split("\n")[0]).toBe(path.join(a, "report.html"));
   }, 60000);
+  it("refuses a run folder whose report.md is a link, and leaves what it points to alone", async () => {
+    const dir = scratchCopy(fixture);
+    const script = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "vtb-home-")), "deploy.sh");
+    fs.writeFileSync(script, "#!/bin/sh\necho deploy\n");
+    fs.symlinkSync(script, path.join(dir, "report.md"));
+    const r = await run(["--run", dir]);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(
+      `report: ${dir}/report.md: a symbolic link (to "${script}"): not written through; remove it to write the report\n`,
+    );
+    expect(fs.readFileSync(script, "utf8")).toBe("#!/bin/sh\necho deploy\n");
+  }, 60000);
+  it("refuses an archive with a negative median instead of printing NaN%", async () => {
+    const json = JSON.parse(fs.readFileSync(path.join(fixture.dir, "results.json"), "utf8"));
+    json.results.local.lxc["vtb-testbed-ct"].ab.metrics.requests_per_second.median = -1;
+    const dir = scratchCopy(fixture, { results: json.results });
+    const r = await run(["--run", dir]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(
+      `${dir}/results.json: not a results file:\n  results.local.lxc.vtb-testbed-ct.ab.metrics.requests_per_second.median: negative (-1)`,
+    );
+    expect(fs.readdirSync(dir)).toEqual(["results.json"]);
+  });
   it("finds a run by its id under results/<stack>/", async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "vtb-root-"));
     const dir = path.join(root, "results", "testbed", fixture.runId);

@@ -1,0 +1,160 @@
+// `npm run parse`: what it reads (regular files, up to a limit), which ids it
+// knows (own keys only), and how long and how readable its errors are.
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { main } from "../../scripts/parse";
+
+const fixtures = path.join(__dirname, "../fixtures/benchmarks");
+const postalFixture = path.join(
+  fixtures,
+  "postal/postal-0.76-postfix-3.7.11-bookworm-loopback-3min-4threads.txt",
+);
+const bonnieFixture = path.join(fixtures, "bonnie/bonnie-2.00a-bookworm-quick.csv");
+
+function parse(...argv: string[]) {
+  let out = "";
+  let err = "";
+  const code = main(argv, { out: (s) => (out += s), err: (s) => (err += s) });
+  return { code, out, err };
+}
+
+const scratch = () => fs.mkdtempSync(path.join(os.tmpdir(), "vtb-parse-"));
+
+describe("npm run parse", () => {
+  it("parses a raw output with the parameters.json beside it", () => {
+    const dir = scratch();
+    const raw = path.join(dir, "trial-1.txt");
+    fs.copyFileSync(postalFixture, raw);
+    fs.writeFileSync(path.join(dir, "parameters.json"), JSON.stringify({ minutes: 3 }));
+    const r = parse("postal", raw);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ benchmark: "postal" });
+    // Without it, postal's default of 5 minutes does not match a 3-minute run.
+    fs.rmSync(path.join(dir, "parameters.json"));
+    expect(parse("postal", raw)).toMatchObject({ code: 1, err: expect.stringMatching(/minutes/) });
+  });
+
+  it.each([["--help"], ["-h"]])(
+    "%s prints the usage, the ids and the limits, and exits 0",
+    (flag) => {
+      const r = parse(flag);
+      expect(r.code).toBe(0);
+      expect(r.err).toBe("");
+      expect(r.out).toMatch(/^usage: npm run --silent parse -- <benchmark-id> <raw-output-file>/);
+      expect(r.out).toMatch(/benchmark ids: .*bonnie/);
+      expect(r.out).toMatch(/at most 64 MiB/);
+      expect(r.out).toMatch(/at most 1 MiB/);
+    },
+  );
+
+  it("gives the usage and exit code 2 without arguments, or with one too many", () => {
+    expect(parse()).toMatchObject({ code: 2, err: expect.stringMatching(/^usage: /) });
+    const r = parse("bonnie", bonnieFixture, "p.json", "extra");
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/unexpected argument "extra"/);
+  });
+
+  it.each(["constructor", "toString", "hasOwnProperty", "__proto__", "valueOf"])(
+    "does not take %s, which every object inherits, for a benchmark",
+    (id) => {
+      const r = parse(id, bonnieFixture);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(new RegExp(`^parse: unknown benchmark "${id}" \\(known: .*bonnie`));
+    },
+  );
+
+  it("quotes a long or hostile id shortly, its newlines as escapes", () => {
+    const id = `x\n\u001b[2J${"y".repeat(100000)}`;
+    const r = parse(id, bonnieFixture);
+    expect(r.code).toBe(2);
+    expect(r.err.length).toBeLessThan(400);
+    expect(r.err).toContain('"x\\n\\u001b[2J');
+    expect(r.err.split("\n").filter(Boolean)).toHaveLength(1);
+  });
+
+  it("refuses /dev/zero at once instead of reading it until memory runs out", () => {
+    const r = parse("postal", "/dev/zero");
+    expect(r.code).toBe(2);
+    expect(r.err).toBe("parse: /dev/zero: a character device, not a regular file: not read\n");
+  });
+
+  it("refuses a FIFO without waiting for a writer, and a directory", () => {
+    const dir = scratch();
+    const fifo = path.join(dir, "fifo");
+    execFileSync("mkfifo", [fifo]);
+    expect(parse("postal", fifo).err).toBe(
+      `parse: ${fifo}: a FIFO, not a regular file: not read\n`,
+    );
+    expect(parse("postal", dir).err).toMatch(/a directory, not a regular file/);
+    // A link to a device is the device.
+    const link = path.join(dir, "zero");
+    fs.symlinkSync("/dev/zero", link);
+    expect(parse("postal", link).err).toMatch(/a character device/);
+  });
+
+  it("refuses a raw output over 64 MiB, naming the file and the limit", () => {
+    const dir = scratch();
+    const big = path.join(dir, "trial-1.txt");
+    // Sparse: 64 MiB and a byte, without writing them.
+    fs.writeFileSync(big, "");
+    fs.truncateSync(big, 64 * 1024 * 1024 + 1);
+    const r = parse("postal", big);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(
+      `parse: ${big}: larger than 64 MiB, the limit for a raw output: not read (67108865 bytes)\n`,
+    );
+    fs.truncateSync(big, 64 * 1024 * 1024);
+    // At the limit it is read (and then does not parse: it is all zero bytes).
+    expect(parse("postal", big).code).toBe(1);
+  });
+
+  it("names a missing file", () => {
+    expect(parse("postal", "/nonexistent/trial-1.txt").err).toBe(
+      "parse: /nonexistent/trial-1.txt: cannot read: no such file\n",
+    );
+  });
+
+  it("states bad parameters as key path: message lines, not zod's JSON", () => {
+    const dir = scratch();
+    const raw = path.join(dir, "trial-1.txt");
+    fs.copyFileSync(postalFixture, raw);
+    fs.writeFileSync(
+      path.join(dir, "parameters.json"),
+      JSON.stringify({ minutes: 3, threads: 0, bogus: 1 }),
+    );
+    const r = parse("postal", raw);
+    expect(r.code).toBe(2);
+    const lines = r.err.trimEnd().split("\n");
+    expect(lines[0]).toBe(`parse: ${path.join(dir, "parameters.json")}: not parameters of postal:`);
+    expect(lines.slice(1).sort()).toEqual([
+      "  bogus: unknown key",
+      expect.stringMatching(/^ {2}threads: Too small: expected number to be >=1$/),
+    ]);
+    expect(r.err).not.toMatch(/"code"|\[\s*\{/);
+  });
+
+  it("refuses a __proto__ key in parameters.json, which zod would drop silently", () => {
+    const dir = scratch();
+    const params = path.join(dir, "p.json");
+    fs.writeFileSync(params, '{"minutes": 3, "__proto__": {"threads": 0}}');
+    const r = parse("postal", postalFixture, params);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`parse: ${params}: __proto__: a key named __proto__\n`);
+  });
+
+  it("bounds the parser's error when the output has a megabyte-long line", () => {
+    const dir = scratch();
+    const raw = path.join(dir, "trial-1.txt");
+    const text = fs.readFileSync(postalFixture, "utf8");
+    fs.writeFileSync(raw, text.replace(/^(time,.*)$/m, `$1\n${"noise ".repeat(200000)}`));
+    fs.writeFileSync(path.join(dir, "parameters.json"), JSON.stringify({ minutes: 3 }));
+    const r = parse("postal", raw);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^parse: .*trial-1\.txt: postal: cannot read "noise noise/);
+    expect(r.err).toMatch(/… \(\d+ more characters\)\n$/);
+    expect(r.err.length).toBeLessThan(700);
+  });
+});
