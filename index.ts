@@ -2,7 +2,7 @@ import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { benchmarks, pairs } from "./benchmarks";
 import { isIpv4 } from "./benchmarks/types";
-import { BenchmarkConfig, loadTestbedConfig, serverKey } from "./components/config";
+import { BenchmarkConfig, kvmForwards, loadTestbedConfig, serverKey } from "./components/config";
 import { createGuests, GuestImage, GuestKey, guestInfos, imagePackages } from "./components/guests";
 import { guestObjectName } from "./components/guests/naming";
 import {
@@ -45,6 +45,9 @@ const { sshKeys: _secret, ...plainConfig } = config;
 // Guests carry the configured benchmarks' tools (containers have no uplink to install them).
 const benchmarkPackages = [...new Set(config.benchmarks.flatMap((b) => benchmarks[b.id].packages))];
 
+// KVM guests forward the pair benchmarks' ports as configured (iperf3 on port 5300 too).
+const forwards = kvmForwards(config.benchmarks);
+
 // One SSH key pair for the stack's VM guests, made on first use.
 let guestKey: GuestKey | undefined;
 const key = () => (guestKey ??= new GuestKey("guest-key"));
@@ -78,6 +81,7 @@ const servers = config.servers.map((server) => {
         )),
       key,
       nextSshPort: () => port++,
+      kvmForwards: forwards,
       nextOrdinal: () => ordinal++,
       sshKeys: config.sshKeys,
     });

@@ -23,16 +23,25 @@ type Suite = keyof typeof allCpp;
 export const hepspec06Parameters = z
   .object({
     /** Absolute path of the SPEC CPU2006 installation (the directory with shrc) on the target. */
-    spec2006Path: z.string().startsWith("/", "an absolute path on the target").optional(),
+    spec2006Path: z
+      .string()
+      .regex(/^\/\P{Cc}{0,4094}$/u, "an absolute path on the target, without control characters")
+      .optional(),
     /** Config file in <spec2006Path>/config; HEPiX's is linux32-gcc_cern.cfg (-O2 -pthread -fPIC -m32). */
     config: z
       .string()
       .regex(/^[A-Za-z0-9][A-Za-z0-9._+-]*$/, "a file name in <spec2006Path>/config")
       .default("linux32-gcc_cern"),
-    /** Concurrent copies; unset: one per logical CPU of the target, as HEPiX prescribes. */
-    copies: z.number().int().min(1).optional(),
-    /** Iterations per benchmark; HEPiX's procedure uses runspec's default of 3 (the median counts). */
-    iterations: z.number().int().min(1).default(3),
+    /**
+     * Concurrent copies; unset: one per logical CPU of the target, as HEPiX
+     * prescribes. Each copy needs about 1 GiB: 1024 is past any one machine.
+     */
+    copies: z.number().int().min(1).max(1024).optional(),
+    /**
+     * Iterations per benchmark; HEPiX's procedure uses runspec's default of 3 (the
+     * median counts). Each takes hours, and a trial at most 24 (trialTimeoutMinutes).
+     */
+    iterations: z.number().int().min(1).max(10).default(3),
   })
   .strict();
 export type Hepspec06Parameters = z.infer<typeof hepspec06Parameters>;

@@ -33,17 +33,35 @@ export const unixbenchParameters = z
           .string()
           .regex(/^[0-9a-fA-F]{64}$/, "64 hex digits")
           .optional(),
-        path: z.string().startsWith("/", "an absolute path on the target").optional(),
+        path: z
+          .string()
+          .regex(
+            /^\/\P{Cc}{0,4094}$/u,
+            "an absolute path on the target, without control characters",
+          )
+          .optional(),
       })
       .strict()
       .refine((s) => !(s.url && s.path), "set source.url or source.path, not both")
       .refine((s) => !s.url || s.sha256, "source.url needs source.sha256")
       .refine((s) => !s.sha256 || s.url, "source.sha256 is the checksum of source.url")
       .default({}),
-    /** Passes to run (-c each); unset: UnixBench's default, 1 and the number of CPUs. */
-    copies: z.array(z.number().int().min(1)).min(1).optional(),
-    /** Iterations per test (-i); unset: UnixBench's default, 10 (3 for the slow tests). */
-    iterations: z.number().int().min(1).optional(),
+    /**
+     * Passes to run (-c each); unset: UnixBench's default, 1 and the number of
+     * CPUs. A pass of the index takes about half an hour and a trial at most 24
+     * hours (trialTimeoutMinutes); results tell passes apart by their copies.
+     */
+    copies: z
+      .array(z.number().int().min(1).max(1024))
+      .min(1)
+      .max(16)
+      .refine((c) => new Set(c).size === c.length, "no number of copies twice")
+      .optional(),
+    /**
+     * Iterations per test (-i); unset: UnixBench's default, 10 (3 for the slow
+     * tests). A test's iteration takes seconds to a minute: 100 is hours.
+     */
+    iterations: z.number().int().min(1).max(100).optional(),
     /** Tests or groups to run; "index" is the tests of the System Benchmarks Index. */
     tests: z.array(testName).min(1).default(["index"]),
   })

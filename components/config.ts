@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { benchmarks, notRunnableYet, pairs } from "../benchmarks";
+import type { PostalParameters } from "../benchmarks/postal";
 import { isIpv4 } from "../benchmarks/types";
 import { profileNames } from "./server/profiles";
 
@@ -17,31 +18,102 @@ const name = z
 
 const localConnection = z.object({ type: z.literal("local") }).strict();
 
-// Host names and addresses only: they reach ssh and error messages. `{n}` stands
-// for a server's number in a group of identical servers (see `count`).
-const hostPattern = /^[A-Za-z0-9][A-Za-z0-9.:-]{0,252}$/;
-const host = z
-  .string({ error: (iss) => (iss.input === undefined ? "required" : "expected a string") })
-  .refine((h) => hostPattern.test(h.replace(/\{n\}/g, "0")), "a host name or IP address");
+// A host reaches ssh, ssh2 and error messages as it is: a DNS name (labels of
+// letters, digits and '-'), an IPv4 address, or an IPv6 address without brackets.
+const hostLabel = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+const ipv4 = z.ipv4();
+const ipv6 = z.ipv6();
+export function isHost(h: string): boolean {
+  if (ipv4.safeParse(h).success || ipv6.safeParse(h).success) return true;
+  const labels = h.replace(/\.$/, "").split(".");
+  // An all-digit last label is a bad address (10.0.0.300), never a name (RFC 3696, 2).
+  return (
+    h.length <= 253 &&
+    labels.every((l) => hostLabel.test(l)) &&
+    !/^\d+$/.test(labels[labels.length - 1])
+  );
+}
+const hostExpected = "a DNS name, an IPv4 address or an IPv6 address without brackets";
+/** A host; in a server's connection `{n}` stands for a member's number in a group (see `count`). */
+const hostSchema = (group: boolean) =>
+  z
+    .string({ error: (iss) => (iss.input === undefined ? "required" : "expected a string") })
+    .refine((h) => group || !h.includes("{n}"), {
+      message: "'{n}' is a server's number in a group (count): not for this host",
+      abort: true,
+    })
+    .refine((h) => isHost(group ? h.replace(/\{n\}/g, "0") : h), hostExpected);
 const port = z.number().int().min(1).max(65535);
 const user = z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, "a Unix user name");
 
-const sshConnection = z
-  .object({
-    type: z.literal("ssh"),
-    host,
-    port: port.default(22),
-    user: user.default("root"),
-    connectTimeoutSeconds: z.number().int().min(1).max(600).default(30),
-    /** A bastion in front of the server, reached with the same key. */
-    jump: z
-      .object({ host, port: port.default(22), user: user.default("root") })
-      .strict()
-      .optional(),
-  })
-  .strict();
+const sshConnectionOf = (group: boolean) =>
+  z
+    .object({
+      type: z.literal("ssh"),
+      host: hostSchema(group),
+      port: port.default(22),
+      user: user.default("root"),
+      connectTimeoutSeconds: z.number().int().min(1).max(600).default(30),
+      /** A bastion in front of the server, reached with the same key. */
+      jump: z
+        .object({ host: hostSchema(group), port: port.default(22), user: user.default("root") })
+        .strict()
+        .optional(),
+    })
+    .strict();
+/** A server's: its host (and bastion) may name a group member by `{n}`. */
+const sshConnection = sshConnectionOf(true);
+type Connection = z.infer<typeof localConnection> | z.infer<typeof sshConnection>;
 
 const count = z.number().int().min(1).max(64).default(1);
+
+/**
+ * Guest ports a KVM guest forwards to its server's loopback besides SSH, at
+ * these offsets from its SSH port: the pair benchmarks' servers' (kvmForwards).
+ */
+const forwardOffsets: Readonly<Record<string, number>> = {
+  iperf3: 1000,
+  iperf: 2000,
+  ab: 3000,
+};
+const maxForwardOffset = Math.max(...Object.values(forwardOffsets));
+const maxCtid = 2147483647;
+
+/**
+ * Each pair benchmark's port in the guest (as configured, else its default) ->
+ * its offset. All three always, so that adding a benchmark does not change a
+ * guest's definition (and replace it); two on one port share its forward, as
+ * they run in turn.
+ */
+export function kvmForwards(list: readonly BenchmarkConfig[]): Record<number, number> {
+  const out: Record<number, number> = {};
+  for (const [id, offset] of Object.entries(forwardOffsets)) {
+    const b = list.find((b) => b.id === id);
+    const port = pairs[id].port(b ? b.params : benchmarks[id].parameters.parse({}));
+    out[port] ??= offset;
+  }
+  return out;
+}
+
+/** The loopback ports a server's KVM guests take: their SSH ports from the base up, and each forward's. */
+function loopbackRanges(base: number, guests: number) {
+  if (guests === 0) return [];
+  return [
+    ["SSH", 0] as const,
+    ...Object.entries(forwardOffsets).map(([id, o]) => [`${id} forward`, o] as const),
+  ].map(([what, offset]) => ({
+    what: `KVM guests' ${what} ports`,
+    from: base + offset,
+    to: base + offset + guests - 1,
+  }));
+}
+
+/** Which machine a server is, as far as config tells: this one, or an SSH address (behind its bastion). */
+function hostKey(c: Connection, n: number): string {
+  if (c.type === "local") return "the local machine";
+  const at = (h: string, port: number) => `${h.replace(/\{n\}/g, String(n)).toLowerCase()}:${port}`;
+  return at(c.host, c.port) + (c.jump ? ` via ${at(c.jump.host, c.jump.port)}` : "");
+}
 
 const platformTypes = ["baseline", "kvm", "xen", "lxc", "openvz", "vmware"] as const;
 const targetRef = z
@@ -111,7 +183,19 @@ const containerLimits = {
   /** CPUs the container may run on, e.g. "0" or "0-1"; default all. */
   cpus: z
     .string()
-    .regex(/^\d+(-\d+)?(,\d+(-\d+)?)*$/, "a cpuset list like 0-1,3")
+    .regex(/^\d{1,4}(-\d{1,4})?(,\d{1,4}(-\d{1,4})?)*$/, {
+      message: "a cpuset list like 0-1,3",
+      abort: true,
+    })
+    // The kernel refuses a range high to low and a CPU past its NR_CPUS (at most 8192).
+    .refine(
+      (c) =>
+        c.split(",").every((r) => {
+          const [lo, hi = lo] = r.split("-").map(Number);
+          return lo <= hi && hi < 8192;
+        }),
+      "a cpuset list like 0-1,3: ranges low-high, CPUs 0 to 8191",
+    )
     .optional(),
   /** Memory limit; default none. */
   memoryMiB: z.number().int().min(64).max(1048576).optional(),
@@ -122,10 +206,10 @@ const openvzGuest = z
     name,
     count,
     ...containerLimits,
-    ctid: z.number().int().min(101).max(2147483647).optional(),
+    ctid: z.number().int().min(101).max(maxCtid).optional(),
   })
   .strict();
-const vmwareGuest = z.object({ name, connection: z.lazy(() => sshConnection) }).strict();
+const vmwareGuest = z.object({ name, connection: sshConnectionOf(false) }).strict();
 
 const guests = <T extends z.ZodTypeAny>(g: T) => z.array(g).default([]);
 
@@ -157,7 +241,7 @@ export const platformSchema = z.discriminatedUnion(
         /** The OS template vzctl creates containers from. */
         template: z
           .string()
-          .regex(/^[A-Za-z0-9._-]+$/, "an OpenVZ template name")
+          .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, "an OpenVZ template name")
           .default("debian-11.0-x86_64"),
         guests: guests(openvzGuest),
       })
@@ -189,14 +273,25 @@ export const serverSchema = z
      * lock (unattended-upgrades, an admin's apt, another stack) before it fails.
      */
     packageLockTimeoutSeconds: z.number().int().min(0).max(7200).default(600),
-    /** VM guests' SSH is forwarded to 127.0.0.1 ports from here up, one per guest. */
-    guestSshPortBase: z.number().int().min(1024).max(65000).default(22200),
+    /**
+     * VM guests' SSH is forwarded to 127.0.0.1 ports from here up, one per guest;
+     * each guest's port + 1000, 2000 and 3000 are its forwards (forwardOffsets).
+     */
+    guestSshPortBase: z
+      .number()
+      .int()
+      .min(1024)
+      .max(
+        65535 - maxForwardOffset,
+        `at most ${65535 - maxForwardOffset}: a KVM guest's forwards are at its SSH port + 1000, 2000 and 3000`,
+      )
+      .default(22200),
     probe: z
       .object({
         /** Kernel image booted by the KVM/TCG probe; default: the cached Debian cloud kernel or /boot. */
         kernel: z
           .string()
-          .regex(/^\/[^\0]*$/, "an absolute path")
+          .regex(/^\/\P{Cc}{0,4094}$/u, "an absolute path, without control characters")
           .optional(),
         kvmTimeoutSeconds: z.number().int().min(1).max(600).default(20),
         tcgTimeoutSeconds: z.number().int().min(1).max(1800).default(120),
@@ -219,7 +314,10 @@ export const benchmarkSchema = z
     trialTimeoutMinutes: z.number().int().min(1).max(1440).default(60),
     parameters: z.record(z.string(), z.unknown()).default({}),
     /** Platform types to measure; default all of each server's. */
-    platforms: z.array(z.enum(platformTypes)).optional(),
+    platforms: z
+      .array(z.enum(platformTypes))
+      .min(1, "at least one platform type (leave platforms out for all)")
+      .optional(),
     /**
      * Run on all guests of a platform at once (the 2009 paper's 8 VMs), as one
      * step that reruns as a whole, reported per guest and as their aggregate;
@@ -251,157 +349,306 @@ export const testbedSchema = z
       .min(1, "at least one server"),
   })
   .strict()
-  .superRefine((cfg, ctx) => {
-    // Each benchmark's runs are named after its id, so an id can only appear once.
-    const ids = new Map<string, number>();
-    cfg.benchmarks.forEach((b, i) => {
-      const first = ids.get(b.id);
-      if (first !== undefined) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["benchmarks", i, "id"],
-          message: `duplicate benchmark id '${b.id}' (also benchmarks[${first}]); set its parameters in one entry`,
-        });
-      } else ids.set(b.id, i);
-    });
-    const seen = new Map<string, string>();
-    cfg.servers.forEach((s, i) => {
-      for (const n of serverNames(s)) {
-        const other = seen.get(n);
-        if (other !== undefined) {
-          ctx.addIssue({
-            code: "custom",
-            path: ["servers", i, "name"],
-            message:
+  .superRefine(
+    (cfg, ctx) => {
+      const add = (path: PropertyKey[], message: string) =>
+        ctx.addIssue({ code: "custom", path, message });
+      // A field that failed may hold anything (a count of 1e308, a string for a
+      // list): these checks pass over each server or benchmark with an issue of its
+      // own, so they stay cheap and sound, and still look at all the others.
+      const failed = new Set(ctx.issues.map((i) => (i.path ?? []).slice(0, 2).join(".")));
+      const sound = <T>(list: T[], key: string): [T, number][] =>
+        (Array.isArray(list) ? list : []).flatMap((e, i) =>
+          failed.has(`${key}.${i}`) ? [] : [[e, i] as [T, number]],
+        );
+      const benchmarks = sound(cfg.benchmarks, "benchmarks");
+      const servers = sound(cfg.servers, "servers");
+
+      // Each benchmark's runs are named after its id, so an id can only appear once.
+      const ids = new Map<string, number>();
+      for (const [b, i] of benchmarks) {
+        const first = ids.get(b.id);
+        if (first !== undefined) {
+          add(
+            ["benchmarks", i, "id"],
+            `duplicate benchmark id '${b.id}' (also benchmarks[${first}]); set its parameters in one entry`,
+          );
+        } else ids.set(b.id, i);
+      }
+
+      const seen = new Map<string, string>();
+      const footprints = new Map<number, Footprint>();
+      for (const [s, i] of servers) {
+        for (const n of serverNames(s)) {
+          const other = seen.get(n);
+          if (other !== undefined) {
+            add(
+              ["servers", i, "name"],
               n === s.name && other === n
                 ? `duplicate server name '${s.name}'`
                 : `server '${s.name}'${s.count > 1 ? ` (count ${s.count})` : ""} makes a server named '${n}', as server '${other}' does`,
+            );
+            break;
+          }
+          seen.set(n, s.name);
+        }
+        groupIssues(s, ["servers", i], add);
+        footprints.set(i, guestIssues(s, ["servers", i], add));
+      }
+
+      // Entries that are one machine (two local servers, one SSH address twice)
+      // share its loopback ports, libvirt domains, containers and CTIDs.
+      const onHost = new Map<string, number>();
+      for (const [s, i] of servers) {
+        const met = new Set<number>();
+        for (let n = 0; n < s.count; n++) {
+          const where = hostKey(s.connection, n);
+          const j = onHost.get(where);
+          if (j === undefined) onHost.set(where, i);
+          else if (j !== i && !met.has(j)) {
+            met.add(j);
+            sharedHostIssues(footprints.get(j)!, footprints.get(i)!, where, add);
+          }
+        }
+      }
+
+      // A server without platforms measures nothing, unless a pair uses its host
+      // (known only when every benchmark's pairs could be read).
+      if (Array.isArray(cfg.benchmarks) && benchmarks.length === cfg.benchmarks.length) {
+        const paired = new Set(
+          benchmarks.flatMap(([b]) =>
+            (b.pairs ?? []).flatMap((p) => [p.server, p.client].map((k) => k.split("/")[0])),
+          ),
+        );
+        for (const [s, i] of servers) {
+          if (s.platforms.length === 0 && !serverNames(s).some((n) => paired.has(n))) {
+            add(
+              ["servers", i, "platforms"],
+              `an empty list: server '${s.name}' would measure nothing; list baseline (the server itself) and its hypervisors, or leave platforms out for baseline alone`,
+            );
+          }
+        }
+      }
+      // A benchmark asked for a platform type that no server has would measure nothing there.
+      if (Array.isArray(cfg.servers) && servers.length === cfg.servers.length) {
+        const types = new Set(servers.flatMap(([s]) => s.platforms.map((p) => p.type)));
+        for (const [b, i] of benchmarks) {
+          b.platforms?.forEach((t, j) => {
+            if (!types.has(t))
+              add(["benchmarks", i, "platforms", j], `no server has a ${t} platform to measure`);
           });
+        }
+      }
+    },
+    // Also when some field failed: the checks above skip what failed.
+    { when: (p) => typeof p.value === "object" && p.value !== null && !Array.isArray(p.value) },
+  );
+
+type ParsedServer = z.infer<typeof serverSchema>;
+type AddIssue = (path: PropertyKey[], message: string) => void;
+
+/** `{n}` and `count` go together: each member of a group at a host of its own, the last one's valid too. */
+function groupIssues(s: ParsedServer, at: PropertyKey[], add: AddIssue): void {
+  const c = s.connection;
+  if (s.count === 1) {
+    // '{n}' without a group would reach ssh as it is.
+    if (c.type !== "ssh") return;
+    const key = c.host.includes("{n}")
+      ? ["host"]
+      : c.jump?.host.includes("{n}")
+        ? ["jump", "host"]
+        : [];
+    if (key.length > 0)
+      add(
+        [...at, "connection", ...key],
+        "'{n}' is a server's number in a group: set count as well",
+      );
+    return;
+  }
+  if (c.type !== "ssh" || !c.host.includes("{n}")) {
+    add(
+      [...at, "count"],
+      `${s.count} servers need ${c.type === "ssh" ? "" : "an ssh connection with "}'{n}' in connection.host, one host each (e.g. host: blade-{n}.example.org)`,
+    );
+    return;
+  }
+  const last = s.count - 1;
+  if (`${s.name}-${last}`.length > 31) {
+    add([...at, "name"], `server names up to '${s.name}-${last}' are longer than 31 characters`);
+  }
+  // The last member's host is the longest, with the highest numbers: checked as the field was for 0.
+  for (const [host, key] of [
+    [c.host, ["host"]],
+    ...(c.jump ? [[c.jump.host, ["jump", "host"]] as const] : []),
+  ] as const) {
+    const h = host.replace(/\{n\}/g, String(last));
+    if (!isHost(h))
+      add(
+        [...at, "connection", ...key],
+        `server '${s.name}-${last}' would be at ${h}: not ${hostExpected}`,
+      );
+  }
+}
+
+/** What a server's guests take on its machine, which another server there must not take as well. */
+interface Footprint {
+  name: string;
+  /** The server's key path. */
+  at: PropertyKey[];
+  base: number;
+  kvmGuests: number;
+  /** Guests' objects (libvirt domains, containers), by instance name: the guest, its key path. */
+  objects: Map<string, { guest: string; at: PropertyKey[] }>;
+  ctids: Map<number, { guest: string; at: PropertyKey[] }>;
+}
+
+/**
+ * What createGuests (components/guests) makes of each guest, checked: `count`
+ * instances named name-0, name-1 ... (name alone when count is 1), KVM guests
+ * with an SSH port and its forwards each, Xen and OpenVZ guests with one address
+ * each in a /24 (10 + ordinal), OpenVZ guests with a CTID each.
+ */
+function guestIssues(s: ParsedServer, at: PropertyKey[], add: AddIssue): Footprint {
+  const fp: Footprint = {
+    name: s.name,
+    at,
+    base: s.guestSshPortBase,
+    kvmGuests: 0,
+    objects: new Map(),
+    ctids: new Map(),
+  };
+  const types = new Set<string>();
+  const guestNames = new Set<string>();
+  const instances = new Map<string, string>();
+  let ordinal = 0;
+  s.platforms.forEach((p, j) => {
+    if (types.has(p.type)) {
+      add([...at, "platforms", j, "type"], `a second ${p.type} platform on server '${s.name}'`);
+    }
+    types.add(p.type);
+    if (!("guests" in p)) return;
+    p.guests.forEach((g, k) => {
+      const gat = [...at, "platforms", j, "guests", k];
+      if (guestNames.has(g.name)) {
+        add([...gat, "name"], `duplicate guest name '${g.name}' on server '${s.name}'`);
+      }
+      guestNames.add(g.name);
+      const count = "count" in g ? g.count : 1;
+      for (let n = 0; n < count; n++) {
+        const instance = count > 1 ? `${g.name}-${n}` : g.name;
+        const other = instances.get(instance);
+        if (other !== undefined && other !== g.name) {
+          add(
+            [...gat, "name"],
+            `guest '${g.name}'${count > 1 ? ` (count ${count})` : ""} makes a guest named '${instance}', as guest '${other}' does, on server '${s.name}'`,
+          );
           break;
         }
-        seen.set(n, s.name);
+        instances.set(instance, g.name);
+        if (p.type !== "vmware") fp.objects.set(instance, { guest: g.name, at: [...gat, "name"] });
       }
-      if (s.count > 1) {
-        const last = `${s.name}-${s.count - 1}`;
-        if (s.connection.type !== "ssh" || !s.connection.host.includes("{n}")) {
-          ctx.addIssue({
-            code: "custom",
-            path: ["servers", i, "count"],
-            message: `${s.count} servers need ${s.connection.type === "ssh" ? "" : "an ssh connection with "}'{n}' in connection.host, one host each (e.g. host: blade-{n}.example.org)`,
-          });
-        } else if (last.length > 31) {
-          ctx.addIssue({
-            code: "custom",
-            path: ["servers", i, "name"],
-            message: `server names up to '${last}' are longer than 31 characters`,
-          });
+      if (p.type === "kvm") {
+        const before = fp.kvmGuests;
+        fp.kvmGuests += count;
+        const top = (n: number) => s.guestSshPortBase + n - 1 + maxForwardOffset;
+        if (top(before) <= 65535 && top(fp.kvmGuests) > 65535) {
+          add(
+            [...gat, "count"],
+            `KVM guests' loopback ports run past 65535 (guestSshPortBase ${s.guestSshPortBase} + ${fp.kvmGuests} guests on server '${s.name}', each with forwards at its SSH port + 1000, 2000 and 3000)`,
+          );
         }
-      } else if (s.connection.type === "ssh" && s.connection.host.includes("{n}")) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["servers", i, "connection", "host"],
-          message: "'{n}' is a server's number in a group: set count as well",
-        });
+        if (before <= 1000 && fp.kvmGuests > 1000) {
+          add(
+            [...gat, "count"],
+            `more than 1000 KVM guests on server '${s.name}': their SSH ports would run into their forwards at + 1000`,
+          );
+        }
       }
-      const types = new Set<string>();
-      const guestNames = new Set<string>();
-      // What createGuests (components/guests) makes of each guest: `count` instances
-      // named name-0, name-1 ... (name alone when count is 1), KVM guests with one
-      // forwarded SSH port each, Xen and OpenVZ guests with one address each in a /24
-      // (10 + ordinal), OpenVZ guests with a CTID each.
-      const instances = new Map<string, string>();
-      let sshPorts = 0;
-      let ordinal = 0;
-      const ctids = new Map<number, string>();
-      s.platforms.forEach((p, j) => {
-        if (types.has(p.type)) {
-          ctx.addIssue({
-            code: "custom",
-            path: ["servers", i, "platforms", j, "type"],
-            message: `a second ${p.type} platform on server '${s.name}'`,
-          });
+      if (p.type === "xen" || p.type === "openvz") {
+        const before = ordinal;
+        const explicit = p.type === "openvz" ? (g as { ctid?: number }).ctid : undefined;
+        let clash = false;
+        for (let n = 0; n < count; n++, ordinal++) {
+          if (p.type !== "openvz") continue;
+          const ctid = explicit === undefined ? 1000 + ordinal : explicit + n;
+          const where = [...gat, explicit === undefined ? "name" : "ctid"];
+          const other = fp.ctids.get(ctid);
+          if (other !== undefined && other.guest !== g.name && !clash) {
+            clash = true;
+            add(
+              where,
+              `guest '${g.name}' gets CTID ${ctid}, as guest '${other.guest}' does, on server '${s.name}'`,
+            );
+          }
+          if (ctid > maxCtid && !clash) {
+            clash = true;
+            add(where, `guest '${g.name}' (count ${count}) gets CTIDs past ${maxCtid}`);
+          }
+          fp.ctids.set(ctid, { guest: g.name, at: where });
         }
-        types.add(p.type);
-        if ("guests" in p) {
-          p.guests.forEach((g, k) => {
-            if (guestNames.has(g.name)) {
-              ctx.addIssue({
-                code: "custom",
-                path: ["servers", i, "platforms", j, "guests", k, "name"],
-                message: `duplicate guest name '${g.name}' on server '${s.name}'`,
-              });
-            }
-            guestNames.add(g.name);
-            const at = ["servers", i, "platforms", j, "guests", k];
-            const count = "count" in g ? g.count : 1;
-            for (let n = 0; n < count; n++) {
-              const instance = count > 1 ? `${g.name}-${n}` : g.name;
-              const other = instances.get(instance);
-              if (other !== undefined && other !== g.name) {
-                ctx.addIssue({
-                  code: "custom",
-                  path: [...at, "name"],
-                  message: `guest '${g.name}'${count > 1 ? ` (count ${count})` : ""} makes a guest named '${instance}', as guest '${other}' does, on server '${s.name}'`,
-                });
-                break;
-              }
-              instances.set(instance, g.name);
-            }
-            if (p.type === "kvm") {
-              const before = s.guestSshPortBase + sshPorts - 1;
-              sshPorts += count;
-              if (before <= 65535 && s.guestSshPortBase + sshPorts - 1 > 65535) {
-                ctx.addIssue({
-                  code: "custom",
-                  path: [...at, "count"],
-                  message: `KVM guests' SSH ports run past 65535 (guestSshPortBase ${s.guestSshPortBase} + ${sshPorts} guests on server '${s.name}')`,
-                });
-              }
-            }
-            if (p.type === "xen" || p.type === "openvz") {
-              const before = ordinal;
-              const explicit = p.type === "openvz" ? (g as { ctid?: number }).ctid : undefined;
-              let clash = false;
-              for (let n = 0; n < count; n++, ordinal++) {
-                if (p.type !== "openvz") continue;
-                const ctid = explicit === undefined ? 1000 + ordinal : explicit + n;
-                const other = ctids.get(ctid);
-                if (other !== undefined && other !== g.name && !clash) {
-                  clash = true;
-                  ctx.addIssue({
-                    code: "custom",
-                    path: [...at, explicit === undefined ? "name" : "ctid"],
-                    message: `guest '${g.name}' gets CTID ${ctid}, as guest '${other}' does, on server '${s.name}'`,
-                  });
-                }
-                ctids.set(ctid, g.name);
-              }
-              if (before <= 245 && ordinal > 245) {
-                ctx.addIssue({
-                  code: "custom",
-                  path: [...at, "count"],
-                  message: `more than 245 Xen and OpenVZ guests on server '${s.name}' (their addresses are 10.19x.0.10 to .254)`,
-                });
-              }
-            }
-          });
+        if (before <= 245 && ordinal > 245) {
+          add(
+            [...gat, "count"],
+            `more than 245 Xen and OpenVZ guests on server '${s.name}' (their addresses are 10.19x.0.10 to .254)`,
+          );
         }
-      });
-      if (types.has("xen") && types.has("kvm")) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["servers", i, "platforms"],
-          message: `xen and kvm cannot run on server '${s.name}' at once (Xen owns the CPU's virtualization); use two servers or two stacks`,
-        });
       }
     });
   });
+  if (types.has("xen") && types.has("kvm")) {
+    add(
+      [...at, "platforms"],
+      `xen and kvm cannot run on server '${s.name}' at once (Xen owns the CPU's virtualization); use two servers or two stacks`,
+    );
+  }
+  return fp;
+}
+
+/**
+ * Two server entries on one machine (`where`): server `b`, the later one, must
+ * not take what `a` takes there. Objects are named for the stack and the guest,
+ * not the server (components/guests/naming.ts).
+ */
+function sharedHostIssues(a: Footprint, b: Footprint, where: string, add: AddIssue): void {
+  const both = `servers '${a.name}' and '${b.name}' are one machine (${where})`;
+  const overlap = loopbackRanges(b.base, b.kvmGuests).flatMap((rb) =>
+    loopbackRanges(a.base, a.kvmGuests)
+      .filter((ra) => ra.from <= rb.to && rb.from <= ra.to)
+      .map((ra) => ({ port: Math.max(ra.from, rb.from), ra, rb })),
+  )[0];
+  if (overlap) {
+    add(
+      [...b.at, "guestSshPortBase"],
+      `${both}: loopback port ${overlap.port} would be ${b.name}'s ${overlap.rb.what} and ${a.name}'s ${overlap.ra.what}; give each its own guestSshPortBase range (a KVM guest takes its SSH port and that port + 1000, 2000 and 3000)`,
+    );
+  }
+  for (const [name, g] of b.objects) {
+    const other = a.objects.get(name);
+    if (other) {
+      add(
+        g.at,
+        `${both}: guest '${g.guest}' would have the libvirt domain or container of ${a.name}'s guest '${other.guest}' (named for the stack and guest); rename one`,
+      );
+      break;
+    }
+  }
+  for (const [ctid, g] of b.ctids) {
+    const other = a.ctids.get(ctid);
+    if (other) {
+      add(
+        g.at,
+        `${both}: guest '${g.guest}' gets CTID ${ctid}, as ${a.name}'s guest '${other.guest}' does`,
+      );
+      break;
+    }
+  }
+}
+
 /** The names a server entry makes: its own, or <name>-0 ... for a group. */
 function serverNames(s: { name: string; count: number }): string[] {
   return s.count > 1 ? Array.from({ length: s.count }, (_, n) => `${s.name}-${n}`) : [s.name];
 }
 
-type ParsedServer = z.infer<typeof serverSchema>;
 /** One physical server; `group` is the config entry it came from (its name), for its key. */
 export type Server = ParsedServer & { group: string };
 
@@ -441,11 +688,20 @@ export function keyPath(path: readonly PropertyKey[]): string {
 
 /** `  testbed:<path>: <problem>` lines; an unknown key is named by its own path. */
 function issueLines(prefix: PropertyKey[], issues: readonly z.core.$ZodIssue[]): string[] {
-  return issues.flatMap((i) =>
-    i.code === "unrecognized_keys"
-      ? i.keys.map((k) => `  ${namespace}:${keyPath([...prefix, ...i.path, k])}: unknown key`)
-      : [`  ${namespace}:${keyPath([...prefix, ...i.path])}: ${i.message}`],
-  );
+  // `.int()` also bounds a number to +-2^53, so 1e308 is told that and the key's
+  // own range: the range alone says what is expected.
+  const at = (i: z.core.$ZodIssue) => `${i.code} ${keyPath(i.path)}`;
+  const safe = (i: z.core.$ZodIssue) =>
+    (i.code === "too_big" && i.maximum === Number.MAX_SAFE_INTEGER) ||
+    (i.code === "too_small" && i.minimum === Number.MIN_SAFE_INTEGER);
+  const ranged = new Set(issues.filter((i) => !safe(i)).map(at));
+  return issues
+    .filter((i) => !safe(i) || !ranged.has(at(i)))
+    .flatMap((i) =>
+      i.code === "unrecognized_keys"
+        ? i.keys.map((k) => `  ${namespace}:${keyPath([...prefix, ...i.path, k])}: unknown key`)
+        : [`  ${namespace}:${keyPath([...prefix, ...i.path])}: ${i.message}`],
+    );
 }
 
 /**
@@ -564,6 +820,74 @@ function pairIssues(list: readonly z.infer<typeof benchmarkSchema>[], servers: S
   return out;
 }
 
+/**
+ * The port each benchmark that serves something listens on in its target: a
+ * pair's server (iperf, ab) and postal's Postfix.
+ */
+const listensOn: Record<string, (params: unknown) => number> = {
+  ...Object.fromEntries(Object.entries(pairs).map(([id, p]) => [id, p.port])),
+  postal: (p) => (p as PostalParameters).port,
+};
+
+/**
+ * A benchmark's port that is taken where it listens: on a server's host, by the
+ * KVM guests' loopback ports there (any server entry's on that machine) or the
+ * server's SSH port; in a VM guest, by its SSH server on 22.
+ */
+function portIssues(list: readonly z.infer<typeof benchmarkSchema>[], servers: Server[]): string[] {
+  const loopback = new Map<string, { server: string; what: string; from: number; to: number }[]>();
+  for (const s of servers) {
+    const where = hostKey(s.connection, 0);
+    const ranges = loopbackRanges(s.guestSshPortBase, kvmGuests(s)).map((r) => ({
+      ...r,
+      server: s.name,
+    }));
+    loopback.set(where, [...(loopback.get(where) ?? []), ...ranges]);
+  }
+  const out: string[] = [];
+  list.forEach((b, i) => {
+    if (!Object.prototype.hasOwnProperty.call(listensOn, b.id)) return;
+    const port = listensOn[b.id]((b as BenchmarkConfig).params);
+    const at = `  ${namespace}:${keyPath(["benchmarks", i, "parameters", "port"])}`;
+    // Where its server runs: a pair's server target, else every target the platforms filter keeps.
+    const runsIn = (s: Server, platform: string) =>
+      b.pairs
+        ? b.pairs.some((p) => p.server.startsWith(`${s.name}/${platform}/`))
+        : s.platforms.some(
+            (p) => p.type === platform && (!("guests" in p) || p.guests.length > 0),
+          ) &&
+          (!b.platforms || (b.platforms as readonly string[]).includes(platform));
+    const vm = port === 22 && servers.flatMap((s) => ["kvm", "xen"].filter((t) => runsIn(s, t)))[0];
+    if (vm) {
+      out.push(
+        `${at}: port 22 is the SSH server of the ${vm} guests ${b.id} runs in; pick another`,
+      );
+      return;
+    }
+    for (const s of servers.filter((s) => runsIn(s, "baseline"))) {
+      const c = s.connection;
+      const r = loopback.get(hostKey(c, 0))?.find((r) => r.from <= port && port <= r.to);
+      if (r || (c.type === "ssh" && c.port === port)) {
+        out.push(
+          `${at}: port ${port} is taken on server ${s.name}: ` +
+            (r
+              ? `server ${r.server}'s ${r.what} are ${r.from} to ${r.to} there`
+              : "its SSH server listens there"),
+        );
+        return;
+      }
+    }
+  });
+  return out;
+}
+
+/** How many KVM guests a server runs. */
+const kvmGuests = (s: ParsedServer) =>
+  s.platforms.reduce(
+    (n, p) => n + (p.type === "kvm" ? p.guests.reduce((m, g) => m + g.count, 0) : 0),
+    0,
+  );
+
 /** Validates raw config; throws one message listing every bad key as `testbed:<path>: <problem>`. */
 export function parseTestbedConfig(raw: Record<string, unknown>): TestbedConfig {
   const proto = protoKeys(raw).map((p) => `  ${namespace}:${keyPath(p)}: unknown key`);
@@ -600,6 +924,7 @@ export function parseTestbedConfig(raw: Record<string, unknown>): TestbedConfig 
   if (lines.length === 0 && result.success) {
     const servers = expandServers(result.data.servers);
     lines.push(...pairIssues(result.data.benchmarks, servers));
+    lines.push(...portIssues(result.data.benchmarks, servers));
     if (lines.length === 0) return { ...result.data, servers } as TestbedConfig;
   }
   throw new Error(`invalid stack configuration:\n${lines.join("\n")}`);

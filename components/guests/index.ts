@@ -8,6 +8,7 @@ import { PhysicalServer } from "../server";
 import { GuestImage, imagePackages } from "./image";
 import { GuestKey } from "./key";
 import { KvmGuest } from "./kvm";
+import { stackSlug } from "./naming";
 import { GuestInfo, LxcGuest } from "./lxc";
 import { OpenVzGuest } from "./openvz";
 import { VmwareGuest } from "./vmware";
@@ -35,6 +36,8 @@ export interface GuestsArgs {
   key: () => GuestKey;
   /** The next free loopback port for a guest's SSH on this server. */
   nextSshPort: () => number;
+  /** KVM guests' forwards besides SSH: guest port -> offset from its SSH port (kvmForwards). */
+  kvmForwards: Record<number, number>;
   /** The next guest number on this server, for addresses and container ids. */
   nextOrdinal: () => number;
   /** SSH private keys by name (for existing VMware guests). */
@@ -79,7 +82,7 @@ export function createGuests(args: GuestsArgs): Guest[] {
       const image = args.image();
       const key = args.key();
       const provider = kvm.provider;
-      const poolName = `vtb-${stack.toLowerCase().replace(/[^a-z0-9-]/g, "-")}`;
+      const poolName = `vtb-${stackSlug(stack)}`;
       const poolDir = `/var/lib/virt-testbed/pools/${poolName}`;
       const pool = new libvirt.Pool(
         `${prefix}-pool`,
@@ -125,6 +128,7 @@ export function createGuests(args: GuestsArgs): Guest[] {
                 disk: g.disk,
                 nicModel: g.network.model,
                 sshPort: args.nextSshPort(),
+                forwards: args.kvmForwards,
                 // An attempt is a connect (up to 10 s) and a 5 s pause.
                 bootAttempts: Math.max(1, Math.ceil(g.bootTimeoutSeconds / 15)),
               },

@@ -33,12 +33,11 @@ export interface KvmGuestArgs {
   nicModel: DomainXsltArgs["nicModel"];
   /** Guest port 22 is forwarded to this port on the server's 127.0.0.1. */
   sshPort: number;
+  /** Guest ports forwarded besides SSH (the pair benchmarks' servers') -> offset from sshPort (kvmForwards). */
+  forwards: Record<number, number>;
   /** Attempts (5 s apart) to reach the guest's SSH after it starts. */
   bootAttempts: number;
 }
-
-/** Guest ports forwarded to the server's loopback besides SSH: iperf3's, iperf's and ab's, at these offsets from the SSH port. */
-const forwardOffsets: Record<number, number> = { 5201: 1000, 5001: 2000, 8088: 3000 };
 
 /**
  * A full-virtualization guest under libvirt: a copy-on-write disk over the
@@ -101,7 +100,7 @@ export class KvmGuest extends pulumi.ComponentResource {
           xslt: domainXslt({
             sshPort: args.sshPort,
             forwards: Object.fromEntries(
-              Object.entries(forwardOffsets).map(([g, off]) => [g, args.sshPort + off]),
+              Object.entries(args.forwards).map(([g, off]) => [g, args.sshPort + off]),
             ),
             nicModel: args.nicModel,
             diskBus: args.disk.bus,
@@ -173,7 +172,7 @@ export class KvmGuest extends pulumi.ComponentResource {
         // QEMU user networking gives the guest this address; forwards lead to it.
         bind: "10.0.2.15",
         connect: (port) => {
-          const off = forwardOffsets[port];
+          const off = args.forwards[port];
           if (off === undefined) throw new Error(`guest ${n}: port ${port} is not forwarded`);
           return { host: "127.0.0.1", port: args.sshPort + off };
         },

@@ -3,6 +3,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import {
   checkSshKeys,
+  kvmForwards,
   loadTestbedConfig,
   parseTestbedConfig,
   serverKey,
@@ -220,6 +221,62 @@ const cases: Case[] = [
     path: "servers[0].count",
   },
   {
+    // Once an "Invalid array length" from the name check, which ran on it anyway.
+    what: "a group of 1e308 servers",
+    kind: "out of range",
+    config: { servers: [{ name: "b", count: 1e308, connection: { type: "ssh", host: "b{n}" } }] },
+    path: "servers[0].count",
+    message: /^Too big: expected number to be <=999$/,
+  },
+  {
+    what: "a group whose last member's host is no address (10.0.0.{n}, count 300)",
+    kind: "malformed",
+    config: {
+      servers: [{ name: "b", count: 300, connection: { type: "ssh", host: "10.0.0.{n}" } }],
+    },
+    path: "servers[0].connection.host",
+    message: /server 'b-299' would be at 10\.0\.0\.299: not a DNS name/,
+  },
+  {
+    what: "an empty platform list",
+    kind: "out of range",
+    config: server({ platforms: [] }),
+    path: "servers[0].platforms",
+    message: /an empty list: server 'local' would measure nothing/,
+  },
+  {
+    what: "guestSshPortBase past 62535 (its guests' forwards would pass 65535)",
+    kind: "out of range",
+    config: server({ guestSshPortBase: 63000 }),
+    path: "servers[0].guestSshPortBase",
+    message: /at most 62535: a KVM guest's forwards are at its SSH port \+ 1000, 2000 and 3000/,
+  },
+  {
+    what: "two local servers whose KVM guests' loopback ports overlap",
+    kind: "conflict",
+    config: {
+      servers: [
+        { ...local, platforms: [{ type: "kvm", guests: [{ name: "a", count: 2 }] }] },
+        {
+          name: "other",
+          connection: { type: "local" },
+          guestSshPortBase: 23201,
+          platforms: [{ type: "kvm", guests: [{ name: "b" }] }],
+        },
+      ],
+    },
+    path: "servers[1].guestSshPortBase",
+    message:
+      /servers 'local' and 'other' are one machine \(the local machine\): loopback port 23201 would be other's KVM guests' SSH ports and local's KVM guests' iperf3 forward ports/,
+  },
+  {
+    what: "a probe kernel path with a newline",
+    kind: "malformed",
+    config: server({ probe: { kernel: "/boot/vmlinuz\n-x" } }),
+    path: "servers[0].probe.kernel",
+    message: /without control characters/,
+  },
+  {
     what: "an unknown server key",
     kind: "unknown key",
     config: server({ colour: "red" }),
@@ -319,7 +376,32 @@ const cases: Case[] = [
     kind: "shell metacharacters",
     config: server({ connection: { ...ssh, host: "a;reboot" } }),
     path: "servers[0].connection.host",
-    message: /a host name or IP address/,
+    message: /^a DNS name, an IPv4 address or an IPv6 address without brackets$/,
+  },
+  {
+    what: "an ssh host a:b:c (neither a name nor an IPv6 address)",
+    kind: "malformed",
+    config: server({ connection: { ...ssh, host: "a:b:c" } }),
+    path: "servers[0].connection.host",
+    message: /^a DNS name, an IPv4 address or an IPv6 address without brackets$/,
+  },
+  {
+    what: "an ssh host 1........... (empty labels)",
+    kind: "malformed",
+    config: server({ connection: { ...ssh, host: "1..........." } }),
+    path: "servers[0].connection.host",
+  },
+  {
+    what: "an ssh host 10.0.0.300 (an address out of range, not a name)",
+    kind: "malformed",
+    config: server({ connection: { ...ssh, host: "10.0.0.300" } }),
+    path: "servers[0].connection.host",
+  },
+  {
+    what: "an IPv6 ssh host in brackets",
+    kind: "malformed",
+    config: server({ connection: { ...ssh, host: "[::1]" } }),
+    path: "servers[0].connection.host",
   },
   {
     what: "'$(...)' in an ssh host",
@@ -377,6 +459,13 @@ const cases: Case[] = [
     kind: "shell metacharacters",
     config: server({ connection: { ...ssh, jump: { host: "gw|id" } } }),
     path: "servers[0].connection.jump.host",
+  },
+  {
+    what: "{n} in a jump host without count",
+    kind: "conflict",
+    config: server({ connection: { ...ssh, jump: { host: "gw{n}" } } }),
+    path: "servers[0].connection.jump.host",
+    message: /set count as well/,
   },
   {
     what: "a jump host without a host",
@@ -646,16 +735,24 @@ const cases: Case[] = [
     message: /<=\s*64/,
   },
   {
+    // Once 32 s and 1.4 GB, then "Map maximum size exceeded", from the name check.
+    what: "a guest count of 1e308",
+    kind: "out of range",
+    config: kvmGuest({ count: 1e308 }),
+    path: "servers[0].platforms[0].guests[0].count",
+    message: /^Too big: expected number to be <=64$/,
+  },
+  {
     what: "a guest count as a string",
     kind: "wrong type",
     config: kvmGuest({ count: "8" }),
     path: "servers[0].platforms[0].guests[0].count",
   },
   {
-    what: "KVM guests whose SSH ports pass 65535",
+    what: "KVM guests whose loopback ports pass 65535",
     kind: "out of range",
     config: server({
-      guestSshPortBase: 65000,
+      guestSshPortBase: 62000,
       platforms: [
         {
           type: "kvm",
@@ -664,7 +761,51 @@ const cases: Case[] = [
       ],
     }),
     path: "servers[0].platforms[0].guests[8].count",
-    message: /SSH ports run past 65535/,
+    message: /loopback ports run past 65535 \(guestSshPortBase 62000 \+ 576 guests/,
+  },
+  {
+    what: "more than 1000 KVM guests on a server (their SSH ports reach their forwards)",
+    kind: "out of range",
+    config: server({
+      guestSshPortBase: 1024,
+      platforms: [
+        {
+          type: "kvm",
+          guests: Array.from({ length: 16 }, (_, i) => ({ name: `vm${i}`, count: 64 })),
+        },
+      ],
+    }),
+    path: "servers[0].platforms[0].guests[15].count",
+    message: /more than 1000 KVM guests on server 'local'/,
+  },
+  {
+    what: "two local servers with a KVM guest of one name",
+    kind: "duplicate name",
+    config: {
+      servers: [
+        { ...local, platforms: [{ type: "kvm", guests: [{ name: "vm" }] }] },
+        {
+          name: "other",
+          connection: { type: "local" },
+          guestSshPortBase: 30000,
+          platforms: [{ type: "kvm", guests: [{ name: "vm" }] }],
+        },
+      ],
+    },
+    path: "servers[1].platforms[0].guests[0].name",
+    message: /guest 'vm' would have the libvirt domain or container of local's guest 'vm'/,
+  },
+  {
+    what: "two servers at one SSH address whose OpenVZ guests get one CTID",
+    kind: "duplicate name",
+    config: {
+      servers: [
+        { name: "a", connection: ssh, platforms: [{ type: "openvz", guests: [{ name: "x" }] }] },
+        { name: "b", connection: ssh, platforms: [{ type: "openvz", guests: [{ name: "y" }] }] },
+      ],
+    },
+    path: "servers[1].platforms[0].guests[0].name",
+    message: /servers 'a' and 'b' are one machine \(blade1:22\): guest 'y' gets CTID 1000/,
   },
   {
     what: "more than 245 Xen and OpenVZ guests on a server",
@@ -700,6 +841,20 @@ const cases: Case[] = [
     message: /a cpuset list/,
   },
   {
+    what: "a cpuset range high to low",
+    kind: "malformed",
+    config: guest("lxc", { cpus: "3-1" }),
+    path: "servers[0].platforms[0].guests[0].cpus",
+    message: /ranges low-high/,
+  },
+  {
+    what: "a cpuset CPU past 8191",
+    kind: "out of range",
+    config: guest("lxc", { cpus: "0,8192" }),
+    path: "servers[0].platforms[0].guests[0].cpus",
+    message: /CPUs 0 to 8191/,
+  },
+  {
     what: "a cpuset ending in '-'",
     kind: "malformed",
     config: guest("openvz", { cpus: "0-" }),
@@ -711,6 +866,20 @@ const cases: Case[] = [
     config: guest("openvz", { ctid: 100 }),
     path: "servers[0].platforms[0].guests[0].ctid",
     message: />=\s*101/,
+  },
+  {
+    what: "OpenVZ CTIDs past 2147483647",
+    kind: "out of range",
+    config: guest("openvz", { ctid: 2147483647, count: 2 }),
+    path: "servers[0].platforms[0].guests[0].ctid",
+    message: /gets CTIDs past 2147483647/,
+  },
+  {
+    what: "an OpenVZ template '..'",
+    kind: "malformed",
+    config: platform({ type: "openvz", template: ".." }),
+    path: "servers[0].platforms[0].template",
+    message: /an OpenVZ template name/,
   },
   {
     what: "overlapping OpenVZ CTIDs (200-202 and 202)",
@@ -752,6 +921,16 @@ const cases: Case[] = [
       guests: [{ name: "gsx", connection: { type: "ssh", host: "gsx&id" } }],
     }),
     path: "servers[0].platforms[0].guests[0].connection.host",
+  },
+  {
+    what: "{n} in a VMware guest's host",
+    kind: "conflict",
+    config: platform({
+      type: "vmware",
+      guests: [{ name: "gsx", connection: { type: "ssh", host: "gsx{n}" } }],
+    }),
+    path: "servers[0].platforms[0].guests[0].connection.host",
+    message: /'\{n\}' is a server's number in a group \(count\): not for this host/,
   },
   // ------------------------------------------------------------ benchmarks
   {
@@ -915,6 +1094,20 @@ const cases: Case[] = [
     path: "benchmarks[0].platforms[0]",
   },
   {
+    what: "an empty list of platforms to measure",
+    kind: "out of range",
+    config: bench({ id: "bonnie", platforms: [] }),
+    path: "benchmarks[0].platforms",
+    message: /at least one platform type \(leave platforms out for all\)/,
+  },
+  {
+    what: "a platform to measure that no server has",
+    kind: "unknown value",
+    config: bench({ id: "bonnie", platforms: ["baseline", "xen"] }),
+    path: "benchmarks[0].platforms[1]",
+    message: /^no server has a xen platform to measure$/,
+  },
+  {
     what: "parameters as a list",
     kind: "wrong type",
     config: bench({ id: "bonnie", parameters: [1024] }),
@@ -976,6 +1169,37 @@ const cases: Case[] = [
     path: "benchmarks[0].parameters.server",
   },
   {
+    what: "iperf3 on port 22 in KVM guests (their SSH server's)",
+    kind: "conflict",
+    config: {
+      ...platform({ type: "kvm", guests: [{ name: "vm" }] }),
+      benchmarks: [{ id: "iperf3", platforms: ["kvm"], parameters: { port: 22 } }],
+    },
+    path: "benchmarks[0].parameters.port",
+    message: /port 22 is the SSH server of the kvm guests iperf3 runs in/,
+  },
+  {
+    what: "an iperf port among the KVM guests' loopback ports",
+    kind: "conflict",
+    config: {
+      ...server({ platforms: [{ type: "baseline" }, { type: "kvm", guests: [{ name: "vm" }] }] }),
+      benchmarks: [{ id: "iperf", parameters: { port: 25200 } }],
+    },
+    path: "benchmarks[0].parameters.port",
+    message:
+      /port 25200 is taken on server local: server local's KVM guests' ab forward ports are 25200 to 25200/,
+  },
+  {
+    what: "a postal port that is the server's SSH port",
+    kind: "conflict",
+    config: {
+      servers: [{ name: "blade", connection: { ...ssh, port: 2525 } }],
+      benchmarks: [{ id: "postal", profile: "quick" }],
+    },
+    path: "benchmarks[0].parameters.port",
+    message: /port 2525 is taken on server blade: its SSH server listens there/,
+  },
+  {
     what: "an unknown iperf direction",
     kind: "unknown value",
     config: params("iperf", { direction: "sideways" }),
@@ -1019,6 +1243,27 @@ const cases: Case[] = [
     path: "benchmarks[0].parameters.tests[0]",
   },
   {
+    what: "UnixBench with 1e308 copies",
+    kind: "out of range",
+    config: params("unixbench", { copies: [1, 1e308], source: { path: "/srv/ub" } }),
+    path: "benchmarks[0].parameters.copies[1]",
+    message: /^Too big: expected number to be <=1024$/,
+  },
+  {
+    what: "UnixBench with a pass of 4 copies twice",
+    kind: "duplicate name",
+    config: params("unixbench", { copies: [4, 4], source: { path: "/srv/ub" } }),
+    path: "benchmarks[0].parameters.copies",
+    message: /no number of copies twice/,
+  },
+  {
+    what: "UnixBench with 1e9 iterations",
+    kind: "out of range",
+    config: params("unixbench", { iterations: 1e9, source: { path: "/srv/ub" } }),
+    path: "benchmarks[0].parameters.iterations",
+    message: /<=\s*100$/,
+  },
+  {
     what: "UnixBench without a source",
     kind: "missing",
     config: bench({ id: "unixbench" }),
@@ -1038,6 +1283,27 @@ const cases: Case[] = [
     config: bench({ id: "hepspec06" }),
     path: "benchmarks[0].parameters",
     message: /set testbed benchmark parameter spec2006Path/,
+  },
+  {
+    what: "HEP-SPEC06 with 1e308 copies",
+    kind: "out of range",
+    config: params("hepspec06", { spec2006Path: "/opt/cpu2006", copies: 1e308 }),
+    path: "benchmarks[0].parameters.copies",
+    message: /^Too big: expected number to be <=1024$/,
+  },
+  {
+    what: "HEP-SPEC06 with 1000 iterations",
+    kind: "out of range",
+    config: params("hepspec06", { spec2006Path: "/opt/cpu2006", iterations: 1000 }),
+    path: "benchmarks[0].parameters.iterations",
+    message: /<=\s*10$/,
+  },
+  {
+    what: "a HEP-SPEC06 path with a newline",
+    kind: "malformed",
+    config: params("hepspec06", { spec2006Path: "/opt/cpu2006\nrm" }),
+    path: "benchmarks[0].parameters.spec2006Path",
+    message: /without control characters/,
   },
   {
     what: "'/' in the HEP-SPEC06 config name",
@@ -1085,8 +1351,9 @@ describe("testbed config", () => {
           { name: "b", ctid: 202 },
         ],
       }),
+      // The last guest's ab forward at 65535.
       server({
-        guestSshPortBase: 65000,
+        guestSshPortBase: 62408,
         platforms: [
           {
             type: "kvm",
@@ -1108,6 +1375,60 @@ describe("testbed config", () => {
         { server: "far/baseline/host", client: "local/baseline/host" },
       ]),
       pairsOf([{ server: "local/kvm/vm-0", client: "local/kvm/vm-1" }], "ab"),
+      // A pair benchmark on a port of its own: the KVM guests forward it (kvmForwards, below).
+      { ...kvmGuest({}), benchmarks: [{ id: "iperf3", parameters: { port: 5300 } }] },
+      { ...kvmGuest({}), benchmarks: [{ id: "iperf", parameters: { port: 8088 } }, { id: "ab" }] },
+      // Hosts: names, addresses, a group up to its last valid address.
+      ...["blade-1.example.org", "example.org.", "localhost", "10.0.0.1", "::1", "fe80::2"].map(
+        (host) => server({ connection: { ...ssh, host } }),
+      ),
+      { servers: [{ name: "b", count: 255, connection: { type: "ssh", host: "10.0.0.{n}" } }] },
+      server({ connection: { ...ssh, jump: { host: "gw.example.org" } } }),
+      {
+        servers: [
+          { name: "b", count: 2, connection: { ...ssh, host: "b{n}", jump: { host: "gw" } } },
+        ],
+      },
+      // No platforms, for a server whose host serves a pair.
+      {
+        servers: [local, { name: "far", connection: { ...ssh, host: "10.0.0.2" }, platforms: [] }],
+        benchmarks: [
+          { id: "iperf3", pairs: [{ server: "far/baseline/host", client: "local/baseline/host" }] },
+        ],
+      },
+      // Two local servers apart: other names, ports next to each other.
+      {
+        servers: [
+          { ...local, platforms: [{ type: "kvm", guests: [{ name: "a", count: 2 }] }] },
+          {
+            name: "other",
+            connection: { type: "local" },
+            guestSshPortBase: 22202,
+            platforms: [{ type: "kvm", guests: [{ name: "b" }] }],
+          },
+        ],
+      },
+      // The same guest name on two machines.
+      {
+        servers: [
+          { name: "a", connection: ssh, platforms: [{ type: "kvm", guests: [{ name: "vm" }] }] },
+          {
+            name: "b",
+            connection: { ...ssh, host: "blade2" },
+            platforms: [{ type: "kvm", guests: [{ name: "vm" }] }],
+          },
+        ],
+      },
+      // A listening port next to the KVM guests' (22200, 23200 ...), and 22 on bare metal alone.
+      {
+        ...server({ platforms: [{ type: "baseline" }, { type: "kvm", guests: [{ name: "vm" }] }] }),
+        benchmarks: [{ id: "iperf", parameters: { port: 22201 } }],
+      },
+      { servers: [local], benchmarks: [{ id: "iperf3", parameters: { port: 22 } }] },
+      guest("lxc", { cpus: "0-8191" }),
+      guest("openvz", { ctid: 2147483646, count: 2 }),
+      params("hepspec06", { spec2006Path: "/opt/cpu 2006", copies: 1024, iterations: 10 }),
+      params("unixbench", { copies: [1, 1024], iterations: 100, source: { path: "/srv/ub" } }),
     ];
     for (const c of ok) expect(verdict(c)).toBe("ok");
   });
@@ -1182,12 +1503,51 @@ describe("testbed config", () => {
     }
   });
 
-  it("lists every bad key at once", () => {
+  it("lists every bad key at once, the checks across keys too", () => {
+    // A field's failure does not hide another server's duplicate, nor is it
+    // checked across keys itself (a count of 1e308 once took 32 s and 1.4 GB).
+    const started = Date.now();
+    const mixed = verdict({
+      servers: [
+        { ...local, platforms: [{ type: "kvm", guests: [{ name: "vm", count: 1e308 }] }] },
+        {
+          name: "b",
+          connection: { type: "local" },
+          guestSshPortBase: 30000,
+          platforms: [{ type: "lxc", guests: [{ name: "x" }, { name: "x" }] }],
+        },
+      ],
+      benchmarks: [{ id: "bonnie", repeats: "3" }, { id: "ab" }, { id: "ab" }],
+    });
+    expect(named(mixed).map(([p]) => p)).toEqual([
+      "benchmarks[0].repeats",
+      "servers[0].platforms[0].guests[0].count",
+      "benchmarks[2].id",
+      "servers[1].platforms[0].guests[1].name",
+    ]);
+    expect(Date.now() - started).toBeLessThan(1000);
     const msg = verdict({
       servers: [{ name: "Bad Name", connection: { type: "local" }, profile: "x" }],
       colour: "red",
     });
     expect(named(msg).map(([p]) => p)).toEqual(["servers[0].name", "servers[0].profile", "colour"]);
+  });
+
+  it("forwards each pair benchmark's configured port from KVM guests", () => {
+    const forwards = (benchmarks: object[]) =>
+      kvmForwards(parseTestbedConfig({ ...kvmGuest({}), benchmarks }).benchmarks);
+    // Without pair benchmarks, as before: a guest is not redefined (replaced) for one.
+    expect(forwards([])).toEqual({ 5201: 1000, 5001: 2000, 8088: 3000 });
+    expect(forwards([{ id: "iperf3", parameters: { port: 5300 } }])).toEqual({
+      5300: 1000,
+      5001: 2000,
+      8088: 3000,
+    });
+    // Two on one port share its forward (they run in turn).
+    expect(forwards([{ id: "iperf", parameters: { port: 8088 } }, { id: "ab" }])).toEqual({
+      5201: 1000,
+      8088: 2000,
+    });
   });
 });
 
@@ -1219,6 +1579,7 @@ describe("the stack's config as Pulumi gives it", () => {
  */
 async function runProgram(config: Record<string, unknown>) {
   const registered: string[] = [];
+  const inputs = new Map<string, Record<string, unknown>>();
   let error: unknown;
   await jest.isolateModulesAsync(async () => {
     const p = await import("@pulumi/pulumi");
@@ -1226,14 +1587,8 @@ async function runProgram(config: Record<string, unknown>) {
       {
         newResource: (args) => {
           registered.push(`${args.type} ${args.name}`);
-          // The recorded output of the server's scripts, as in graph.test.ts.
-          const recorded = /-(facts|accel-probe)$/.exec(args.name);
-          const stdout = recorded
-            ? fs.readFileSync(
-                path.join(__dirname, "..", "fixtures", `${recorded[1]}-go-firecracker.txt`),
-                "utf8",
-              )
-            : "";
+          inputs.set(args.name, args.inputs);
+          const stdout = recordedStdout(args.name);
           return { id: `${args.name}-id`, state: { ...args.inputs, stdout, exitCode: 0 } };
         },
         call: (args) => args.inputs,
@@ -1251,7 +1606,24 @@ async function runProgram(config: Record<string, unknown>) {
     // Registrations are asynchronous: give any that were started time to arrive.
     await new Promise((resolve) => setTimeout(resolve, 200));
   });
-  return { error, registered };
+  return { error, registered, inputs };
+}
+
+/** What the server's and guests' steps print, as in graph.test.ts (a key pair's shape only). */
+function recordedStdout(name: string): string {
+  const recorded = /-(facts|accel-probe)$/.exec(name);
+  if (recorded) {
+    const file = path.join(__dirname, "..", "fixtures", `${recorded[1]}-go-firecracker.txt`);
+    return fs.readFileSync(file, "utf8");
+  }
+  const d = "/var/cache/virt-testbed/images/k";
+  if (name.endsWith("-image-build"))
+    return `image: ${d}\nrootfs: ${d}/rootfs\ndisk: ${d}/disk.qcow2\nkernel: ${d}/vmlinuz\ninitrd: ${d}/initrd.img\nbuilt: now\n`;
+  if (name.endsWith("-keygen"))
+    return "-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----\n@@@\nssh-ed25519 AAAA k\n";
+  if (name.endsWith("-libvirtd")) return "libvirt: 9.0.0\nqemu: QEMU 7.2.22\nstarted: \n";
+  if (name.endsWith("-ssh")) return "kernel: 6.1.0-56-cloud-amd64\n";
+  return "";
 }
 
 describe("bad config under the real program", () => {
@@ -1259,6 +1631,28 @@ describe("bad config under the real program", () => {
     const { error, registered } = await runProgram({ servers: [local] });
     expect(error).toBeUndefined();
     expect(registered).toContain("testbed:index:PhysicalServer local");
+  }, 30_000);
+
+  it("a KVM guest's pair benchmark on a port of its own is forwarded and run", async () => {
+    // Once "guest ...: port 5300 is not forwarded", a stack trace after a valid config.
+    const { error, registered, inputs } = await runProgram({
+      ...kvmGuest({}),
+      benchmarks: [{ id: "iperf3", profile: "quick", parameters: { port: 5300 } }],
+    });
+    expect(error).toBeUndefined();
+    expect(registered).toContain(
+      "pulumi-nodejs:dynamic/testbed:Command local-kvm-vtb-unit-g-iperf3-trials",
+    );
+    // The guest's iperf3 listens on 5300, forwarded from its SSH port + 1000; the client connects there.
+    const xslt = (inputs.get("local-kvm-g-domain")?.xml as { xslt: string }).xslt;
+    expect(xslt).toContain("hostfwd=tcp:127.0.0.1:23200-:5300");
+    const env = (
+      inputs.get("local-kvm-vtb-unit-g-iperf3-trials")?.environment as {
+        value: Record<string, string>;
+      }
+    ).value;
+    expect(env.VTB_IPERF_PORT).toBe("23200");
+    expect(env.VTB_PAIR_SERVER_EXPORTS).toContain("export VTB_IPERF_PORT='5300'");
   }, 30_000);
 
   // Through index.ts (2 s each): a top-level key, a guest's name and a module's
