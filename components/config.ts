@@ -1,3 +1,4 @@
+import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { benchmarks, notRunnableYet, pairs } from "../benchmarks";
@@ -54,6 +55,15 @@ const sshConnectionOf = (group: boolean) =>
       port: port.default(22),
       user: user.default("root"),
       connectTimeoutSeconds: z.number().int().min(1).max(600).default(30),
+      /**
+       * The private key as a file on the Pulumi host (read at every run, kept
+       * only as a secret), instead of a secret under testbed:sshKeys.
+       */
+      privateKeyFile: z
+        .string()
+        .regex(/^\/[^\0\n]*$/, "an absolute path")
+        .max(4096)
+        .optional(),
       /** A bastion in front of the server, reached with the same key. */
       jump: z
         .object({ host: hostSchema(group), port: port.default(22), user: user.default("root") })
@@ -601,6 +611,14 @@ function guestIssues(s: ParsedServer, at: PropertyKey[], add: AddIssue): Footpri
       `xen and kvm cannot run on server '${s.name}' at once (Xen owns the CPU's virtualization); use two servers or two stacks`,
     );
   }
+  // libvirt's qemu+ssh has no jump host: it would reach the server's address
+  // straight from here, maybe another machine than the steps reach.
+  if (types.has("kvm") && s.connection.type === "ssh" && s.connection.jump) {
+    add(
+      [...at, "connection", "jump"],
+      `kvm on server '${s.name}' is managed by libvirt over qemu+ssh, which cannot go through a jump host; reach the server directly, or measure containers (lxc) there`,
+    );
+  }
   return fp;
 }
 
@@ -944,14 +962,22 @@ export const serverKey = (keys: Record<string, string>, s: Pick<Server, "name" |
 export function checkSshKeys(cfg: TestbedConfig, keys: Record<string, unknown> | undefined): void {
   // Servers reached over SSH, and existing VMware guests, which are reached the same way.
   const needKeys = cfg.servers.flatMap((s) => [
-    ...(s.connection.type === "ssh" ? [{ name: s.name, group: s.group, what: "server" }] : []),
+    ...(s.connection.type === "ssh"
+      ? [{ name: s.name, group: s.group, what: "server", file: s.connection.privateKeyFile }]
+      : []),
     ...s.platforms.flatMap((p) =>
       p.type === "vmware"
-        ? p.guests.map((g) => ({ name: g.name, group: g.name, what: "vmware guest" }))
+        ? p.guests.map((g) => ({
+            name: g.name,
+            group: g.name,
+            what: "vmware guest",
+            file: g.connection.privateKeyFile,
+          }))
         : [],
     ),
   ]);
   const missing = needKeys
+    .filter((k) => !k.file)
     .filter((k) => typeof serverKey((keys ?? {}) as Record<string, string>, k) !== "string")
     // A group's members share their group's key: name it once.
     .filter((k, i, all) => all.findIndex((o) => o.group === k.group) === i)
@@ -960,7 +986,8 @@ export function checkSshKeys(cfg: TestbedConfig, keys: Record<string, unknown> |
       const who = k.group === k.name ? `${k.what} ${k.name}` : `servers ${k.group}-0 ... (count)`;
       return (
         `  ${sshKeyPath(at)}: required (the SSH private key for ${who}); set it with\n` +
-        `    npm run pulumi -- config set --secret --path '${sshKeyPath(at)}' < KEYFILE`
+        `    npm run pulumi -- config set --secret --path '${sshKeyPath(at)}' < KEYFILE\n` +
+        `    or name the file in the connection: privateKeyFile: /path/to/KEYFILE`
       );
     });
   if (missing.length > 0) throw new Error(`invalid stack configuration:\n${missing.join("\n")}`);
@@ -994,14 +1021,119 @@ export function stackConfigValues(): Record<string, unknown> {
   return values;
 }
 
+/**
+ * A private key named by `privateKeyFile`: a regular file of this user's that
+ * no one else may read or change (as ssh itself insists), read now and kept
+ * only as a secret. Errors name the key path of the setting.
+ */
+export function readKeyFile(file: string, at: string): string {
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(file);
+  } catch (e) {
+    throw new Error(`${at}: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+  }
+  const uid = process.getuid?.();
+  const why = !st.isFile()
+    ? "not a regular file"
+    : uid !== undefined && st.uid !== uid
+      ? `owned by uid ${st.uid}, not by this user (${uid})`
+      : (st.mode & 0o077) !== 0
+        ? `readable or writable by others (mode ${(st.mode & 0o777).toString(8)}): chmod 600 it`
+        : st.size > 64 * 1024
+          ? "larger than 64 KiB: not a private key"
+          : "";
+  if (why) throw new Error(`${at}: refusing ${file}: ${why}`);
+  const text = fs.readFileSync(file, "utf8");
+  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)) {
+    throw new Error(`${at}: ${file} holds no PEM or OpenSSH private key`);
+  }
+  return text;
+}
+
+/**
+ * What is wrong with how the stack keeps its secrets: a private key in plain
+ * text in its file (an error), or secrets under an empty passphrase, which
+ * anyone with the stack file can read (a warning). Pure, for the tests.
+ */
+export function secretsAtRest(
+  file: string,
+  text: string,
+  secretKeys: readonly string[],
+  env: NodeJS.ProcessEnv,
+): { error?: string; warning?: string } {
+  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)) {
+    return {
+      error:
+        `invalid stack configuration:\n  ${file}: holds a private key in plain text; remove it and ` +
+        `set it with --secret (config set --secret --path '${sshKeyPath("<server>")}' < KEYFILE), ` +
+        "or name the file in the connection (privateKeyFile)",
+    };
+  }
+  if (
+    secretKeys.length > 0 &&
+    env.PULUMI_CONFIG_PASSPHRASE === "" &&
+    !env.PULUMI_CONFIG_PASSPHRASE_FILE
+  ) {
+    return {
+      warning:
+        `${secretKeys.join(", ")}: secret, but the stack's passphrase is empty, so anyone with ` +
+        `${file} (and the state) can read it. Set PULUMI_CONFIG_PASSPHRASE or ` +
+        "PULUMI_CONFIG_PASSPHRASE_FILE and run `npm run pulumi -- stack change-secrets-provider " +
+        "passphrase`, or give SSH keys as files (privateKeyFile) instead of secrets.",
+    };
+  }
+  return {};
+}
+
+function checkSecretsAtRest(): void {
+  const file = `Pulumi.${pulumi.getStack()}.yaml`;
+  let text = "";
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch {
+    // Config kept elsewhere (a service backend): nothing to read here.
+  }
+  // The SDK knows which keys are secret but does not type it as public.
+  const runtime = pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean };
+  const secrets = Object.keys(pulumi.runtime.allConfig()).filter(
+    (k) => runtime.isConfigSecret?.(k) ?? false,
+  );
+  const { error, warning } = secretsAtRest(file, text, secrets, process.env);
+  if (error) throw new Error(error);
+  if (warning) pulumi.log.warn(warning);
+}
+
 /** Reads and validates the stack's config before any resource is created. */
 export function loadTestbedConfig(): LoadedConfig {
   const cfg = new pulumi.Config(namespace);
   const parsed = parseTestbedConfig(stackConfigValues());
+  checkSecretsAtRest();
   // Only to see which keys exist; the values are used through the secret below.
   checkSshKeys(parsed, cfg.getObject<Record<string, unknown>>("sshKeys"));
-  const sshKeys =
+  // Keys named by file join those set as secrets, under the same names.
+  const fromFiles: Record<string, string> = {};
+  parsed.servers.forEach((s, i) => {
+    if (s.connection.type === "ssh" && s.connection.privateKeyFile) {
+      fromFiles[s.group] ??= readKeyFile(
+        s.connection.privateKeyFile,
+        `${namespace}:${keyPath(["servers", i, "connection", "privateKeyFile"])}`,
+      );
+    }
+    s.platforms.forEach((p, j) => {
+      if (p.type !== "vmware") return;
+      p.guests.forEach((g, k) => {
+        if (!g.connection.privateKeyFile) return;
+        fromFiles[g.name] = readKeyFile(
+          g.connection.privateKeyFile,
+          `${namespace}:${keyPath(["servers", i, "platforms", j, "guests", k, "connection", "privateKeyFile"])}`,
+        );
+      });
+    });
+  });
+  const secretKeys =
     cfg.getSecretObject<Record<string, string>>("sshKeys") ??
     pulumi.secret<Record<string, string>>({});
+  const sshKeys = pulumi.secret(secretKeys.apply((k) => ({ ...k, ...fromFiles })));
   return { ...parsed, sshKeys };
 }

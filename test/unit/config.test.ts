@@ -1,3 +1,4 @@
+import * as os from "os";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
@@ -6,6 +7,8 @@ import {
   kvmForwards,
   loadTestbedConfig,
   parseTestbedConfig,
+  readKeyFile,
+  secretsAtRest,
   serverKey,
   stackConfigValues,
 } from "../../components/config";
@@ -554,6 +557,17 @@ const cases: Case[] = [
     config: server({ platforms: [{ type: "xen" }, { type: "kvm" }] }),
     path: "servers[0].platforms",
     message: /xen and kvm cannot run on server 'local' at once/,
+  },
+  {
+    what: "kvm on a server behind a jump host (libvirt's qemu+ssh cannot take it)",
+    kind: "conflict",
+    config: server({
+      connection: { type: "ssh", host: "blade1", jump: { host: "bastion" } },
+      platforms: [{ type: "kvm" }],
+    }),
+    path: "servers[0].connection.jump",
+    message:
+      /kvm on server 'local' is managed by libvirt over qemu\+ssh, which cannot go through a jump host/,
   },
   // ------------------------------------------------------------ guests
   {
@@ -1711,7 +1725,7 @@ describe("a group of identical servers (count)", () => {
       /testbed:sshKeys\.blade: required \(the SSH private key for servers blade-0 \.\.\. \(count\)\)/,
     );
     // Named once for the whole group.
-    expect(() => checkSshKeys(cfg, undefined)).toThrow(/^[^\n]*\n[^\n]*\n[^\n]*$/);
+    expect(() => checkSshKeys(cfg, undefined)).toThrow(/^[^\n]*\n[^\n]*\n[^\n]*\n[^\n]*$/);
     expect(() => checkSshKeys(cfg, { blade: "k" })).not.toThrow();
     const keys = { blade: "group", "blade-1": "own" };
     expect(cfg.servers.map((s) => serverKey(keys, s))).toEqual([
@@ -1781,5 +1795,71 @@ describe("docs/faults.md lists these cases", () => {
           .map((c) => unescape(c.trim())),
       );
     expect(inDoc).toEqual(rows().map((r) => r.map(unescape)));
+  });
+});
+
+describe("a server's key given as a file (privateKeyFile)", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vtb-keyfile-"));
+  const key =
+    "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaA==\n-----END OPENSSH PRIVATE KEY-----\n";
+  const at = "testbed:servers[0].connection.privateKeyFile";
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const file = (name: string, text: string, mode: number) => {
+    const f = path.join(dir, name);
+    fs.writeFileSync(f, text, { mode });
+    fs.chmodSync(f, mode);
+    return f;
+  };
+
+  it("reads a key only its owner can read", () => {
+    expect(readKeyFile(file("ok", key, 0o600), at)).toBe(key);
+  });
+
+  it("refuses what ssh would refuse, or what is no key, naming the setting", () => {
+    const open = file("open", key, 0o644);
+    expect(() => readKeyFile(open, at)).toThrow(
+      `${at}: refusing ${open}: readable or writable by others (mode 644): chmod 600 it`,
+    );
+    const link = path.join(dir, "link");
+    fs.symlinkSync(file("target", key, 0o600), link);
+    expect(() => readKeyFile(link, at)).toThrow(`${at}: refusing ${link}: not a regular file`);
+    expect(() => readKeyFile(dir, at)).toThrow(`${at}: refusing ${dir}: not a regular file`);
+    const notKey = file("pub", "ssh-ed25519 AAAA user@host\n", 0o600);
+    expect(() => readKeyFile(notKey, at)).toThrow(
+      `${at}: ${notKey} holds no PEM or OpenSSH private key`,
+    );
+    expect(() => readKeyFile(path.join(dir, "missing"), at)).toThrow(
+      `${at}: cannot read ${path.join(dir, "missing")}: ENOENT`,
+    );
+  });
+
+  it("needs no secret under testbed:sshKeys for a server that names its key file", () => {
+    const cfg = parseTestbedConfig({
+      servers: [{ name: "blade", connection: { ...ssh, privateKeyFile: "/root/.ssh/id_ed25519" } }],
+    });
+    expect(() => checkSshKeys(cfg, undefined)).not.toThrow();
+    expect(
+      verdict({ servers: [{ name: "b", connection: { ...ssh, privateKeyFile: "key" } }] }),
+    ).toMatch(/testbed:servers\[0\]\.connection\.privateKeyFile: an absolute path/);
+  });
+});
+
+describe("secrets at rest in the stack file", () => {
+  const file = "Pulumi.s.yaml";
+  it("refuses a private key in plain text", () => {
+    const text =
+      "config:\n  testbed:sshKeys:\n    a: |\n      -----BEGIN OPENSSH PRIVATE KEY-----\n";
+    expect(secretsAtRest(file, text, [], {}).error).toMatch(
+      /Pulumi\.s\.yaml: holds a private key in plain text; remove it and set it with --secret/,
+    );
+  });
+  it("warns of secrets under an empty passphrase, naming them and the fix", () => {
+    const w = secretsAtRest(file, "", ["testbed:sshKeys"], { PULUMI_CONFIG_PASSPHRASE: "" });
+    expect(w.warning).toMatch(/^testbed:sshKeys: secret, but the stack's passphrase is empty/);
+    expect(w.warning).toMatch(/change-secrets-provider passphrase/);
+    expect(secretsAtRest(file, "", ["testbed:sshKeys"], { PULUMI_CONFIG_PASSPHRASE: "x" })).toEqual(
+      {},
+    );
+    expect(secretsAtRest(file, "", [], { PULUMI_CONFIG_PASSPHRASE: "" })).toEqual({});
   });
 });
