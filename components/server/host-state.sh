@@ -14,14 +14,22 @@ vtb_die() {
   exit 1
 }
 
-# A directory only root can change: created 0700, or refused naming the path.
+# A directory only root can change: created with mode $2 (default 0700), or
+# refused naming the path.
 vtb_owned_dir() {
   local d="$1" mode
   [ -L "$d" ] && vtb_die "$d is a symbolic link: refusing to use it (remove it)"
-  [ -d "$d" ] || mkdir -m 0700 "$d" || vtb_die "cannot create $d"
+  [ -d "$d" ] || mkdir -m "${2:-0700}" "$d" || vtb_die "cannot create $d"
   [ "$(stat -c %u "$d")" = 0 ] || vtb_die "$d is not owned by root: refusing to use it (remove it)"
   mode="$(stat -c %a "$d")"
   (((8#$mode & 8#022) == 0)) || vtb_die "$d is writable by others (mode $mode): refusing to use it (remove it)"
+}
+
+# The project's directory on the host: root's, and open to pass through (0755),
+# since libvirt's QEMU (its own user) reaches guest disks in pools below it.
+vtb_base_dir() {
+  vtb_owned_dir /var/lib/virt-testbed 0755
+  [ "$(stat -c %a /var/lib/virt-testbed)" = 755 ] || chmod 0755 /var/lib/virt-testbed
 }
 
 # Takes the host-wide lock (for the rest of the script), waiting up to $1 s.
@@ -30,7 +38,7 @@ vtb_owned_dir() {
 vtb_host_lock() {
   local t0=$SECONDS
   [[ ${VTB_OWNER:-} =~ ^[0-9a-f]{16,64}$ ]] || vtb_die "VTB_OWNER is not set to a digest: ${VTB_OWNER:-(unset)}"
-  vtb_owned_dir /var/lib/virt-testbed
+  vtb_base_dir
   vtb_owned_dir "$VTB_HOST_STATE"
   exec 8>"$VTB_HOST_STATE/lock"
   if ! flock -n 8; then
@@ -100,7 +108,7 @@ vtb_apt() {
 vtb_claim() {
   local f
   [[ ${VTB_OWNER:-} =~ ^[0-9a-f]{16,64}$ ]] || vtb_die "VTB_OWNER is not set to a digest: ${VTB_OWNER:-(unset)}"
-  vtb_owned_dir /var/lib/virt-testbed
+  vtb_base_dir
   vtb_owned_dir "$VTB_HOST_STATE"
   f="$(vtb_holds objects)/$1-$2"
   (
