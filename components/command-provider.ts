@@ -70,14 +70,22 @@ function engine(address: string) {
   const watched = { gone: false, listeners: new Set<() => void>() };
   engines.set(address, watched);
   const [host, port] = address.split(":");
+  // Gone means refused twice in a row: a probe that fails otherwise (no file
+  // descriptor left, say) is no sign of a dead engine.
+  let refused = 0;
   const timer = setInterval(() => {
     const probe = net.connect(Number(port), host);
-    probe.once("connect", () => probe.destroy());
-    probe.once("error", () => {
+    probe.once("connect", () => {
+      refused = 0;
+      probe.destroy();
+    });
+    probe.once("error", (e: NodeJS.ErrnoException) => {
+      refused = e.code === "ECONNREFUSED" ? refused + 1 : 0;
+      if (refused < 2) return;
       clearInterval(timer);
       stopAll(watched);
     });
-  }, 2000);
+  }, 1000);
   timer.unref();
   return watched;
 }
@@ -118,11 +126,19 @@ function engineGoneError(step: string): Error {
  */
 export function killTree(pid: number): string {
   if (!Number.isInteger(pid) || pid <= 1) throw new Error(`not a process to kill: ${pid}`);
-  return (
-    `ps -e -o pid=,ppid= | awk -v root=${pid} '{ parent[$1] = $2 } END { n = 1; q[1] = root; ` +
-    `for (i = 1; i <= n; i++) for (p in parent) if (parent[p] == q[i]) q[++n] = p; ` +
-    `for (i = 1; i <= n; i++) print q[i] }' | xargs -r kill -KILL 2>/dev/null; true`
-  );
+  // TERM first, so a step's own cleanup runs (pair.sh stops the benchmark
+  // server it started detached, which no tree kill reaches); KILL after 3 s.
+  return [
+    `tree() { ps -e -o pid=,ppid= | awk -v root=${pid} '{ parent[$1] = $2 } END { n = 1; q[1] = root;` +
+      ` for (i = 1; i <= n; i++) for (p in parent) if (parent[p] == q[i]) q[++n] = p;` +
+      ` for (i = 1; i <= n; i++) print q[i] }'; }`,
+    "first=$(tree)",
+    "kill -TERM $first 2>/dev/null",
+    // Zombies do not count: a parent blocked here cannot reap them yet.
+    `for _ in $(seq 1 30); do ps -o stat= -p "$(echo $first | tr ' ' ,)" | grep -qv '^Z' || break; sleep 0.1; done`,
+    "kill -KILL $first $(tree) 2>/dev/null",
+    "true",
+  ].join("\n");
 }
 
 /**

@@ -1070,8 +1070,10 @@ export function secretsAtRest(
         "or name the file in the connection (privateKeyFile)",
     };
   }
+  // A stack file with a salt uses the passphrase provider (others keep none).
   if (
     secretKeys.length > 0 &&
+    /^encryptionsalt:/m.test(text) &&
     env.PULUMI_CONFIG_PASSPHRASE === "" &&
     !env.PULUMI_CONFIG_PASSPHRASE_FILE
   ) {
@@ -1113,24 +1115,25 @@ export function loadTestbedConfig(): LoadedConfig {
   checkSshKeys(parsed, cfg.getObject<Record<string, unknown>>("sshKeys"));
   // Keys named by file join those set as secrets, under the same names.
   const fromFiles: Record<string, string> = {};
-  parsed.servers.forEach((s, i) => {
+  // Named by server (a group's members share one entry), not by list index.
+  for (const s of parsed.servers) {
     if (s.connection.type === "ssh" && s.connection.privateKeyFile) {
       fromFiles[s.group] ??= readKeyFile(
         s.connection.privateKeyFile,
-        `${namespace}:${keyPath(["servers", i, "connection", "privateKeyFile"])}`,
+        `server '${s.group}': connection.privateKeyFile`,
       );
     }
-    s.platforms.forEach((p, j) => {
-      if (p.type !== "vmware") return;
-      p.guests.forEach((g, k) => {
-        if (!g.connection.privateKeyFile) return;
+    for (const p of s.platforms) {
+      if (p.type !== "vmware") continue;
+      for (const g of p.guests) {
+        if (!g.connection.privateKeyFile) continue;
         fromFiles[g.name] = readKeyFile(
           g.connection.privateKeyFile,
-          `${namespace}:${keyPath(["servers", i, "platforms", j, "guests", k, "connection", "privateKeyFile"])}`,
+          `server '${s.group}': vmware guest '${g.name}': connection.privateKeyFile`,
         );
-      });
-    });
-  });
+      }
+    }
+  }
   const secretKeys =
     cfg.getSecretObject<Record<string, string>>("sshKeys") ??
     pulumi.secret<Record<string, string>>({});

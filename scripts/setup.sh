@@ -62,12 +62,10 @@ else
   VTB_APT_OUT=7
   vtb_apt update -qq || die "apt-get update failed (log: $VTB_CACHE/apt.log): is the Debian mirror reachable?"
   # No daemon starts as a side effect of installing: the testbed starts what it needs itself.
-  policy=/usr/sbin/policy-rc.d
-  placed_policy=0
-  if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && placed_policy=1; fi
+  vtb_policy_place || true
   rc=0
   vtb_apt install -y -qq --no-install-recommends "${missing[@]}" || rc=$?
-  if [ "$placed_policy" = 1 ]; then rm -f "$policy"; fi
+  vtb_policy_remove
   [ $rc -eq 0 ] || die "apt-get install failed (log: $VTB_CACHE/apt.log): ${missing[*]}"
 fi
 

@@ -41,8 +41,12 @@ export class Kvm extends Platform {
         step: `server ${srv.config.name}: kvm: start libvirtd`,
         create: hostStateScript + script(__dirname, "libvirtd.sh"),
         delete: hostStateScript + script(__dirname, "libvirtd-stop.sh"),
-        environment: { VTB_OWNER: hostStateOwner(`${name}-libvirtd`) },
-        timeoutSeconds: 720,
+        // It waits for the host lock as long as a package install would.
+        environment: {
+          VTB_OWNER: hostStateOwner(`${name}-libvirtd`),
+          VTB_PACKAGE_LOCK_TIMEOUT: String(srv.config.packageLockTimeoutSeconds),
+        },
+        timeoutSeconds: srv.config.packageLockTimeoutSeconds + 120,
       },
       { parent: this, dependsOn: [packages] },
     );

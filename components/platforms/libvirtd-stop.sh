@@ -3,7 +3,7 @@
 # no domain is defined (an admin's, say), stops the daemons a step of ours
 # started, nothing else.
 set -euo pipefail
-vtb_host_lock 600
+vtb_host_lock "${VTB_PACKAGE_LOCK_TIMEOUT:-600}"
 holds="$(vtb_holds libvirtd)"
 rm -f "$holds/$VTB_OWNER"
 users="$(find "$holds" -mindepth 1 -maxdepth 1 -type f ! -name .started -printf '%f ' )"

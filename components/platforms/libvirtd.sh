@@ -4,7 +4,7 @@
 # prepended): libvirtd-stop.sh stops what a step of ours started once its last
 # user is gone, nothing else.
 set -euo pipefail
-vtb_host_lock 600
+vtb_host_lock "${VTB_PACKAGE_LOCK_TIMEOUT:-600}"
 holds="$(vtb_holds libvirtd)"
 started=""
 if [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then

@@ -60,10 +60,10 @@ vtb_apt_lock_holder() {
   local f dev ino pid
   for f in /var/lib/dpkg/lock-frontend /var/lib/dpkg/lock /var/lib/apt/lists/lock /var/cache/apt/archives/lock; do
     [ -e "$f" ] || continue
-    dev="$(stat -c %d "$f")"
     ino="$(stat -c %i "$f")"
-    dev="$(printf '%02x:%02x' $(((dev >> 8) & 0xfff)) $(((dev & 0xff) | ((dev >> 12) & 0xfff00))))"
-    pid="$(awk -v id="$dev:$ino" '$2 != "->" && $6 == id { print $5; exit }' /proc/locks)"
+    # By inode alone: the device /proc/locks names is not stat's on btrfs. A
+    # lock on another file system's same inode only makes us wait a little.
+    pid="$(awk -v ino="$ino" '$2 != "->" && $6 ~ (":" ino "$") { print $5; exit }' /proc/locks)"
     if [ -n "$pid" ]; then
       echo "$pid ($(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | cut -c1-120 | sed 's/ *$//')) on $f"
       return 0
@@ -91,8 +91,11 @@ vtb_apt() {
     fi
     rc=0
     # apt waits for dpkg's lock itself too, in case someone takes it right now.
-    DEBIAN_FRONTEND=noninteractive apt-get -o "DPkg::Lock::Timeout=$((VTB_APT_DEADLINE > SECONDS ? VTB_APT_DEADLINE - SECONDS : 0))" "$@" \
-      >&"${VTB_APT_OUT:-2}" 2>&"${VTB_APT_OUT:-2}" || rc=$?
+    # No prompt (stdin may be the rest of this script), and no daemon a
+    # package starts keeps the host lock (descriptor 8).
+    DEBIAN_FRONTEND=noninteractive apt-get -o "DPkg::Lock::Timeout=$((VTB_APT_DEADLINE > SECONDS ? VTB_APT_DEADLINE - SECONDS : 0))" \
+      -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$@" \
+      </dev/null >&"${VTB_APT_OUT:-2}" 2>&"${VTB_APT_OUT:-2}" 8>&- || rc=$?
     # Lost a race for a lock apt does not wait for (the lists' lock): wait again.
     if [ "$rc" -ne 0 ] && [ -n "$(vtb_apt_lock_holder)" ] && [ "$SECONDS" -lt "$VTB_APT_DEADLINE" ]; then continue; fi
     [ -z "$said" ] || echo "waited: $((SECONDS - t0)) s for the package manager's lock (held by pid $said)"
@@ -111,8 +114,9 @@ vtb_claim() {
   vtb_base_dir
   vtb_owned_dir "$VTB_HOST_STATE"
   f="$(vtb_holds objects)/$1-$2"
+  # A lock of its own, held for an instant: not the one installs hold for minutes.
   (
-    flock -w 60 9 || vtb_die "cannot take $VTB_HOST_STATE/lock to claim $1 $2"
+    flock -w 60 9 || vtb_die "cannot take $VTB_HOST_STATE/objects/.lock to claim $1 $2"
     if [ -f "$f" ] && [ "$(cat "$f")" != "$VTB_OWNER" ]; then
       vtb_die "$1 $2 belongs to another stack on this host: refusing to touch it (rename this guest, or destroy the other stack first)"
     fi
@@ -120,7 +124,7 @@ vtb_claim() {
       vtb_die "$1 $2 exists on this host but was not made by this stack: refusing to replace it (remove it by hand if it is a leftover)"
     fi
     echo "$VTB_OWNER" >"$f"
-  ) 9>"$VTB_HOST_STATE/lock" || exit 1
+  ) 9>"$VTB_HOST_STATE/objects/.lock" || exit 1
 }
 
 # True if KIND NAME may be destroyed by $VTB_OWNER: claimed by it, or by no
@@ -131,4 +135,19 @@ vtb_mine() {
 }
 vtb_unclaim() {
   if vtb_mine "$1" "$2"; then rm -f "$VTB_HOST_STATE/objects/$1-$2"; fi
+}
+
+# Installing must not start daemons (the platform starts what it needs): a
+# policy-rc.d that denies them, marked as ours, so one left by a killed run
+# is recognized and removed by the next (an admin's own is never touched).
+VTB_POLICY_MARK="# placed by virt-testbed while it installs packages"
+vtb_policy_place() {
+  local p=/usr/sbin/policy-rc.d
+  if [ -e "$p" ] && grep -qxF "$VTB_POLICY_MARK" "$p"; then rm -f "$p"; fi
+  [ -e "$p" ] && return 1
+  printf '#!/bin/sh\n%s\nexit 101\n' "$VTB_POLICY_MARK" >"$p" && chmod +x "$p"
+}
+vtb_policy_remove() {
+  local p=/usr/sbin/policy-rc.d
+  if [ -e "$p" ] && grep -qxF "$VTB_POLICY_MARK" "$p"; then rm -f "$p"; fi
 }

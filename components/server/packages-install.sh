@@ -18,14 +18,22 @@ if [ ${#missing[@]} -gt 0 ]; then
   # if an admin installs something else meanwhile.
   plan="$(apt-get install -s --no-install-recommends "${missing[@]}" | sed -n 's/^Inst \([^ ]*\).*/\1/p')" ||
     vtb_die "apt-get cannot install ${missing[*]}"
-  # Installing must not start daemons: the platform starts what it needs.
-  placed=0
-  if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && placed=1; fi
+  vtb_policy_place || true
+  trap vtb_policy_remove EXIT
+  # A run killed in the middle of dpkg leaves it waiting to be finished.
+  if [ -n "$(dpkg --audit 2>/dev/null)" ]; then
+    echo "dpkg was interrupted (a killed install?): finishing it first" >&2
+    DEBIAN_FRONTEND=noninteractive dpkg --configure -a </dev/null >&2 8>&- || true
+  fi
   rc=0
   vtb_apt install -y -qq --no-install-recommends "${missing[@]}" || rc=$?
-  if [ "$placed" = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
+  vtb_policy_remove
   [ $rc -eq 0 ] || vtb_die "apt-get install ${missing[*]} failed (exit $rc)"
   for p in $plan; do installed "$p" && new="$new $p"; done
 fi
-printf 'needs: %s\ninstalled: %s\n' "$PACKAGES" "${new# }" >"$holds/$VTB_OWNER"
+# A create run again without its delete (the engine died before recording
+# it) keeps what this owner held already, handed-over packages included.
+old="$(sed -n 's/^installed: *//p' "$holds/$VTB_OWNER" 2>/dev/null || true)"
+all="$(printf '%s\n' $old $new | sed '/^$/d' | sort -u | paste -sd' ')"
+printf 'needs: %s\ninstalled: %s\n' "$PACKAGES" "$all" >"$holds/$VTB_OWNER"
 echo "installed: ${new# }"

@@ -1854,12 +1854,18 @@ describe("secrets at rest in the stack file", () => {
     );
   });
   it("warns of secrets under an empty passphrase, naming them and the fix", () => {
-    const w = secretsAtRest(file, "", ["testbed:sshKeys"], { PULUMI_CONFIG_PASSPHRASE: "" });
+    const salted = "encryptionsalt: v1:abc\nconfig: {}\n";
+    const w = secretsAtRest(file, salted, ["testbed:sshKeys"], { PULUMI_CONFIG_PASSPHRASE: "" });
     expect(w.warning).toMatch(/^testbed:sshKeys: secret, but the stack's passphrase is empty/);
     expect(w.warning).toMatch(/change-secrets-provider passphrase/);
-    expect(secretsAtRest(file, "", ["testbed:sshKeys"], { PULUMI_CONFIG_PASSPHRASE: "x" })).toEqual(
-      {},
-    );
-    expect(secretsAtRest(file, "", [], { PULUMI_CONFIG_PASSPHRASE: "" })).toEqual({});
+    expect(
+      secretsAtRest(file, salted, ["testbed:sshKeys"], { PULUMI_CONFIG_PASSPHRASE: "x" }),
+    ).toEqual({});
+    expect(secretsAtRest(file, salted, [], { PULUMI_CONFIG_PASSPHRASE: "" })).toEqual({});
+    // Another secrets provider (no salt in the stack file): no passphrase to speak of.
+    const unsalted = secretsAtRest(file, "config: {}\n", ["testbed:sshKeys"], {
+      PULUMI_CONFIG_PASSPHRASE: "",
+    });
+    expect(unsalted).toEqual({});
   });
 });
