@@ -4,6 +4,7 @@ import { z } from "zod";
 import { benchmarks, notRunnableYet, pairs } from "../benchmarks";
 import type { PostalParameters } from "../benchmarks/postal";
 import { isIpv4 } from "../benchmarks/types";
+import { protoKeyPaths } from "../report/input";
 import { profileNames } from "./server/profiles";
 
 /** The config namespace: keys are written `testbed:<key>` in Pulumi.<stack>.yaml. */
@@ -722,22 +723,6 @@ function issueLines(prefix: PropertyKey[], issues: readonly z.core.$ZodIssue[]):
     );
 }
 
-/**
- * Keys named "__proto__" (JSON.parse makes them own keys): z.record and object
- * spreads would drop them without a word, so they are named as unknown here.
- */
-function protoKeys(value: unknown, path: PropertyKey[] = []): PropertyKey[][] {
-  if (typeof value !== "object" || value === null) return [];
-  return Object.keys(value).flatMap((k) =>
-    k === "__proto__"
-      ? [[...path, k]]
-      : protoKeys((value as Record<string, unknown>)[k], [
-          ...path,
-          Array.isArray(value) ? Number(k) : k,
-        ]),
-  );
-}
-
 /** Whether a vmware guest can host a pair's server (components/guests/index.ts). */
 function vmwarePairServer(s: Server, key: string): boolean {
   const guest = key.split("/")[2];
@@ -908,7 +893,8 @@ const kvmGuests = (s: ParsedServer) =>
 
 /** Validates raw config; throws one message listing every bad key as `testbed:<path>: <problem>`. */
 export function parseTestbedConfig(raw: Record<string, unknown>): TestbedConfig {
-  const proto = protoKeys(raw).map((p) => `  ${namespace}:${keyPath(p)}: unknown key`);
+  // z.record and object spreads would drop such keys without a word: named as unknown.
+  const proto = protoKeyPaths(raw).map((p) => `  ${namespace}:${keyPath(p)}: unknown key`);
   if (proto.length > 0) throw new Error(`invalid stack configuration:\n${proto.join("\n")}`);
   const result = testbedSchema.safeParse(raw);
   const lines = result.success ? [] : issueLines([], result.error.issues);

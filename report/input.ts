@@ -120,6 +120,29 @@ export function issueLines(issues: readonly z.core.$ZodIssue[], max = 8): string
 const MAX_DEPTH = 100;
 
 /**
+ * A JSON file from outside, read within `limit`: its value, and the path of
+ * its first key named "__proto__" if it has one (for the caller to refuse).
+ */
+export function readJsonInput(
+  file: string,
+  limit: number,
+  what: string,
+): { json: unknown; proto?: PropertyKey[] } {
+  const text = readInputFile(file, limit, what);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${file}: not valid JSON: ${bounded((e as Error).message, 200)}`);
+  }
+  try {
+    return { json, proto: protoKeyPaths(json)[0] };
+  } catch (e) {
+    throw new Error(`${file}: ${(e as Error).message}`);
+  }
+}
+
+/**
  * Key paths of keys named "__proto__" (JSON.parse makes them own keys): zod
  * drops them without a word, and assigning one sets an object's prototype.
  */

@@ -11,15 +11,7 @@ import * as path from "path";
 import { z } from "zod";
 import type { Results } from "../components/measure/results";
 import { summarize } from "../components/results/stats";
-import {
-  bounded,
-  excerpt,
-  issueLines,
-  keyPath,
-  MAX_RESULTS_BYTES,
-  protoKeyPaths,
-  readInputFile,
-} from "./input";
+import { bounded, excerpt, issueLines, keyPath, MAX_RESULTS_BYTES, readJsonInput } from "./input";
 import type { RecordedAggregates } from "./tables";
 
 /**
@@ -161,22 +153,10 @@ export function readRun(dir: string, source = dir): Run {
       `${dir}: no results.json in this folder (not a run of results/<stack>/<run id>/)`,
     );
   }
-  const text = readInputFile(file, MAX_RESULTS_BYTES, "a results.json");
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new Error(`${file}: not valid JSON: ${bounded((e as Error).message, 200)}`);
-  }
-  let proto: PropertyKey[][];
-  try {
-    proto = protoKeyPaths(json);
-  } catch (e) {
-    throw new Error(`${file}: ${(e as Error).message}`);
-  }
-  if (proto.length > 0) {
+  const { json, proto } = readJsonInput(file, MAX_RESULTS_BYTES, "a results.json");
+  if (proto) {
     // zod would drop these keys without a word; a run never names anything so.
-    throw new Error(`${file}: not a results file:\n  ${keyPath(proto[0])}: a key named __proto__`);
+    throw new Error(`${file}: not a results file:\n  ${keyPath(proto)}: a key named __proto__`);
   }
   const parsed = resultsFileSchema.safeParse(json);
   if (!parsed.success) {

@@ -16,7 +16,7 @@ import {
   MAX_PARAMETERS_BYTES,
   MAX_RAW_BYTES,
   own,
-  protoKeyPaths,
+  readJsonInput,
   readInputFile,
   sizeText,
 } from "../report/input";
@@ -51,15 +51,8 @@ function parameters(id: string, file: string, given: string | undefined): unknow
   const beside = path.join(path.dirname(file), "parameters.json");
   const from = given ?? (fs.existsSync(beside) ? beside : undefined);
   if (from === undefined) return own(benchmarks, id)!.parameters.parse({});
-  const text = readInputFile(from, MAX_PARAMETERS_BYTES, "parameters.json");
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new Error(`${from}: not valid JSON: ${bounded((e as Error).message, 200)}`);
-  }
-  const proto = protoKeyPaths(json);
-  if (proto.length > 0) throw new Error(`${from}: ${keyPath(proto[0])}: a key named __proto__`);
+  const { json, proto } = readJsonInput(from, MAX_PARAMETERS_BYTES, "parameters.json");
+  if (proto) throw new Error(`${from}: ${keyPath(proto)}: a key named __proto__`);
   const r = own(benchmarks, id)!.parameters.safeParse(json);
   if (!r.success) {
     const lines = issueLines(r.error.issues).map((l) => `  ${l}`);

@@ -32,10 +32,9 @@ case "${1:-}" in
       grep -rqs --include='*.json' '"type": "libvirt:' "${PULUMI_BACKEND_URL#file://}/.pulumi/stacks" &&
       ! virsh -c qemu:///system version >/dev/null 2>&1; then
       echo "pulumi.sh: the state holds libvirt objects and libvirtd does not answer; starting it" >&2
-      pidof virtlogd >/dev/null || virtlogd -d </dev/null >/dev/null 2>&1 || true
-      pidof libvirtd >/dev/null || libvirtd -d </dev/null >/dev/null 2>&1 || true
-      for _ in $(seq 1 60); do virsh -c qemu:///system version >/dev/null 2>&1 && break; sleep 0.5; done
-      virsh -c qemu:///system version >/dev/null 2>&1 ||
+      # shellcheck source=components/server/host-state.sh
+      source "$VTB_ROOT/components/server/host-state.sh"
+      (vtb_libvirtd_up >/dev/null) ||
         echo "pulumi.sh: could not start libvirtd; libvirt steps will fail to connect" >&2
     fi
     ;;

@@ -42,10 +42,13 @@ command -v npm >/dev/null || die "npm is missing: install npm"
 command -v flock >/dev/null || die "flock is missing: install util-linux"
 say "node $(node --version), npm $(npm --version 2>/dev/null), cache $VTB_CACHE"
 
+# Package checks and apt's lock, as a stack's steps do them.
+# shellcheck source=components/server/host-state.sh
+source "$VTB_ROOT/components/server/host-state.sh"
 next "system packages (${#APT_PACKAGES[@]} packages)"
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  vtb_installed "$p" || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
   say "all present"
@@ -54,9 +57,7 @@ else
   command -v apt-get >/dev/null || die "apt-get is missing: install these packages yourself: ${missing[*]}"
   say "installing: ${missing[*]}"
   # apt's lock may be held (unattended-upgrades, an admin, a stack's step):
-  # wait for it as a stack's install does, saying so (components/server/host-state.sh).
-  # shellcheck source=components/server/host-state.sh
-  source "$VTB_ROOT/components/server/host-state.sh"
+  # wait for it as a stack's install does, saying so (vtb_apt).
   VTB_APT_DEADLINE=$((SECONDS + ${VTB_PACKAGE_LOCK_TIMEOUT:-600}))
   exec 7>"$VTB_CACHE/apt.log"
   VTB_APT_OUT=7

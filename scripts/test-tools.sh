@@ -15,10 +15,10 @@ PACKAGES="$(node -e '
 ')"
 VTB_OWNER="$(printf 'virt-testbed test suite' | sha256sum | cut -c1-32)"
 export PACKAGES VTB_OWNER VTB_PACKAGE_LOCK_TIMEOUT="${VTB_PACKAGE_LOCK_TIMEOUT:-600}"
+# shellcheck source=components/server/host-state.sh
+source components/server/host-state.sh
 missing=""
-for p in $PACKAGES; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
-done
+for p in $PACKAGES; do vtb_installed "$p" || missing="$missing $p"; done
 if [ -z "$missing" ] && { [ "$(id -u)" -ne 0 ] || [ -f "/var/lib/virt-testbed/host/packages/$VTB_OWNER" ]; }; then exit 0; fi
 [ "$(id -u)" -eq 0 ] || { echo "test-tools: not root: cannot install the tools the tests run:$missing" >&2; exit 1; }
 # apt's own output to a log; waiting for its lock, and failing, are said here.

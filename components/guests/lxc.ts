@@ -3,7 +3,6 @@ import { Command } from "../command";
 import { Target } from "../measure/target";
 import { Lxc } from "../platforms";
 import { script } from "../scripts";
-import { hostStateOwner, hostStateScript } from "../server/host-state";
 import { PhysicalServer } from "../server";
 import { GuestImage } from "./image";
 import { guestObjectName, shortId } from "./naming";
@@ -51,14 +50,13 @@ export class LxcGuest extends pulumi.ComponentResource {
       CPU_SHARES: String(args.cpuShares),
       CPUSET: args.cpus ?? "",
       MEM_MIB: args.memoryMiB === undefined ? "" : String(args.memoryMiB),
-      VTB_OWNER: hostStateOwner(`${name}-container`),
     };
-    this.container = args.server.command(
+    this.container = args.server.hostCommand(
       `${name}-container`,
       {
         step: `server ${args.server.config.name}: lxc guest ${n}`,
-        create: hostStateScript + script(__dirname, "lxc-create.sh"),
-        delete: hostStateScript + script(__dirname, "lxc-destroy.sh"),
+        create: script(__dirname, "lxc-create.sh"),
+        delete: script(__dirname, "lxc-destroy.sh"),
         environment: env,
         timeoutSeconds: 180,
       },

@@ -2,7 +2,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { Target } from "../measure/target";
 import { OpenVz } from "../platforms";
 import { script } from "../scripts";
-import { hostStateOwner, hostStateScript } from "../server/host-state";
 import { PhysicalServer } from "../server";
 import { GuestInfo } from "./lxc";
 import { guestObjectName } from "./naming";
@@ -32,14 +31,13 @@ export class OpenVzGuest extends pulumi.ComponentResource {
     super("testbed:guest:OpenVzContainer", name, {}, opts);
     const n = guestObjectName(args.stack, args.guest, args.index, args.count);
     this.objectName = n;
-    const ct = args.server.command(
+    const ct = args.server.hostCommand(
       `${name}-container`,
       {
         step: `server ${args.server.config.name}: openvz guest ${n} (CTID ${args.ctid})`,
-        create: hostStateScript + script(__dirname, "openvz-create.sh"),
-        delete: hostStateScript + script(__dirname, "openvz-destroy.sh"),
+        create: script(__dirname, "openvz-create.sh"),
+        delete: script(__dirname, "openvz-destroy.sh"),
         environment: {
-          VTB_OWNER: hostStateOwner(name),
           CTID: String(args.ctid),
           NAME: n,
           TEMPLATE: args.template,

@@ -3,7 +3,6 @@ import { Command, SshConnectionInput } from "../command";
 import { Target } from "../measure/target";
 import { Xen } from "../platforms";
 import { script } from "../scripts";
-import { hostStateOwner, hostStateScript } from "../server/host-state";
 import { PhysicalServer } from "../server";
 import { GuestImage } from "./image";
 import { GuestKey } from "./key";
@@ -43,14 +42,13 @@ export class XenGuest extends pulumi.ComponentResource {
     const n = guestObjectName(args.stack, args.guest, args.index, args.count);
     this.objectName = n;
     const id = shortId(n);
-    const domain = args.server.command(
+    const domain = args.server.hostCommand(
       `${name}-domain`,
       {
         step: `server ${args.server.config.name}: xen guest ${n}`,
-        create: hostStateScript + script(__dirname, "xen-create.sh"),
-        delete: hostStateScript + script(__dirname, "xen-destroy.sh"),
+        create: script(__dirname, "xen-create.sh"),
+        delete: script(__dirname, "xen-destroy.sh"),
         environment: {
-          VTB_OWNER: hostStateOwner(name),
           NAME: n,
           MODE: args.mode === "para" ? "pv" : "hvm",
           VCPUS: String(args.vcpus),

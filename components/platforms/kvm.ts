@@ -2,7 +2,6 @@ import * as libvirt from "@pulumi/libvirt";
 import * as pulumi from "@pulumi/pulumi";
 import { Command } from "../command";
 import { script } from "../scripts";
-import { hostStateOwner, hostStateScript } from "../server/host-state";
 import { Platform, PlatformArgs, PlatformInfo } from "./platform";
 
 export const kvmPackages = [
@@ -35,15 +34,14 @@ export class Kvm extends Platform {
       { step: `server ${srv.config.name}: kvm: install packages`, packages: kvmPackages },
       { parent: this },
     );
-    this.ready = srv.command(
+    this.ready = srv.hostCommand(
       `${name}-libvirtd`,
       {
         step: `server ${srv.config.name}: kvm: start libvirtd`,
-        create: hostStateScript + script(__dirname, "libvirtd.sh"),
-        delete: hostStateScript + script(__dirname, "libvirtd-stop.sh"),
+        create: script(__dirname, "libvirtd.sh"),
+        delete: script(__dirname, "libvirtd-stop.sh"),
         // It waits for the host lock as long as a package install would.
         environment: {
-          VTB_OWNER: hostStateOwner(`${name}-libvirtd`),
           VTB_PACKAGE_LOCK_TIMEOUT: String(srv.config.packageLockTimeoutSeconds),
         },
         timeoutSeconds: srv.config.packageLockTimeoutSeconds + 120,

@@ -32,12 +32,17 @@ vtb_base_dir() {
   [ "$(stat -c %a /var/lib/virt-testbed)" = 755 ] || chmod 0755 /var/lib/virt-testbed
 }
 
+# Every record names its owner: a step without one is a bug, not a guess.
+vtb_require_owner() {
+  [[ ${VTB_OWNER:-} =~ ^[0-9a-f]{16,64}$ ]] || vtb_die "VTB_OWNER is not set to a digest: ${VTB_OWNER:-(unset)}"
+}
+
 # Takes the host-wide lock (for the rest of the script), waiting up to $1 s.
 # It is held through descriptor 8: a daemon the script starts must not
 # inherit it (`8>&-`), or it would hold the lock for as long as it runs.
 vtb_host_lock() {
   local t0=$SECONDS
-  [[ ${VTB_OWNER:-} =~ ^[0-9a-f]{16,64}$ ]] || vtb_die "VTB_OWNER is not set to a digest: ${VTB_OWNER:-(unset)}"
+  vtb_require_owner
   vtb_base_dir
   vtb_owned_dir "$VTB_HOST_STATE"
   exec 8>"$VTB_HOST_STATE/lock"
@@ -110,7 +115,7 @@ vtb_apt() {
 # interrupted run, may be replaced. $3 is "exists" if the object is there.
 vtb_claim() {
   local f
-  [[ ${VTB_OWNER:-} =~ ^[0-9a-f]{16,64}$ ]] || vtb_die "VTB_OWNER is not set to a digest: ${VTB_OWNER:-(unset)}"
+  vtb_require_owner
   vtb_base_dir
   vtb_owned_dir "$VTB_HOST_STATE"
   f="$(vtb_holds objects)/$1-$2"
@@ -150,4 +155,28 @@ vtb_policy_place() {
 vtb_policy_remove() {
   local p=/usr/sbin/policy-rc.d
   if [ -e "$p" ] && grep -qxF "$VTB_POLICY_MARK" "$p"; then rm -f "$p"; fi
+}
+
+# True if Debian package $1 is installed.
+vtb_installed() {
+  dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
+}
+
+# Makes sure libvirtd answers on qemu:///system, starting it (and virtlogd
+# where no systemd runs them) if needed; prints what it started. The daemons
+# get neither the host lock's descriptor (8) nor this script's output.
+vtb_libvirtd_up() {
+  local started=""
+  if [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
+    systemctl is-active -q libvirtd || { systemctl start libvirtd >&2; started="systemd:libvirtd"; }
+  else
+    pidof virtlogd >/dev/null || { virtlogd -d </dev/null >/dev/null 2>&1 8>&-; started="$started virtlogd"; }
+    pidof libvirtd >/dev/null || { libvirtd -d </dev/null >/dev/null 2>&1 8>&-; started="$started libvirtd"; }
+  fi
+  for _ in $(seq 1 60); do
+    virsh -c qemu:///system version >/dev/null 2>&1 && break
+    sleep 0.5
+  done
+  virsh -c qemu:///system version >/dev/null 2>&1 || vtb_die "libvirtd does not answer on qemu:///system"
+  echo "${started# }"
 }

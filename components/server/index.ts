@@ -140,16 +140,15 @@ export class PhysicalServer extends pulumi.ComponentResource {
     opts: { parent: pulumi.Resource },
   ): Command {
     const wait = this.config.packageLockTimeoutSeconds;
-    const cmd = this.command(
+    const cmd = this.hostCommand(
       name,
       {
         step: args.step,
-        create: hostStateScript + script(__dirname, "packages-install.sh"),
-        delete: hostStateScript + script(__dirname, "packages-remove.sh"),
+        create: script(__dirname, "packages-install.sh"),
+        delete: script(__dirname, "packages-remove.sh"),
         environment: {
           PACKAGES: packageList(args.packages),
           VTB_PACKAGE_LOCK_TIMEOUT: String(wait),
-          VTB_OWNER: hostStateOwner(name),
         },
         timeoutSeconds: wait + 1800,
       },
@@ -159,6 +158,32 @@ export class PhysicalServer extends pulumi.ComponentResource {
       for (const w of out.match(/^waited: .*$/gm) ?? []) pulumi.log.warn(`${args.step}: ${w}`, cmd);
     });
     return cmd;
+  }
+
+  /**
+   * A step that changes what the host shares with other stacks (packages,
+   * daemons, named objects): its scripts get the host-state functions
+   * (host-state.sh) before them, and it is the owner VTB_OWNER names.
+   */
+  hostCommand(
+    name: string,
+    args: Omit<CommandArgs, "connection" | "create" | "delete" | "environment"> & {
+      create: string;
+      delete: string;
+      environment?: Record<string, pulumi.Input<string>>;
+    },
+    opts: pulumi.CustomResourceOptions,
+  ): Command {
+    return this.command(
+      name,
+      {
+        ...args,
+        create: hostStateScript + args.create,
+        delete: hostStateScript + args.delete,
+        environment: { ...args.environment, VTB_OWNER: hostStateOwner(name) },
+      },
+      opts,
+    );
   }
 
   /** A step that runs on this server (locally or over its SSH connection). */

@@ -7,9 +7,8 @@ set -euo pipefail
 VTB_APT_DEADLINE=$((SECONDS + ${VTB_PACKAGE_LOCK_TIMEOUT:-600}))
 vtb_host_lock "${VTB_PACKAGE_LOCK_TIMEOUT:-600}"
 holds="$(vtb_holds packages)"
-installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 missing=()
-for p in $PACKAGES; do installed "$p" || missing+=("$p"); done
+for p in $PACKAGES; do vtb_installed "$p" || missing+=("$p"); done
 new=""
 if [ ${#missing[@]} -gt 0 ]; then
   command -v apt-get >/dev/null || vtb_die "apt-get not found: install ${missing[*]} by hand"
@@ -29,7 +28,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   vtb_apt install -y -qq --no-install-recommends "${missing[@]}" || rc=$?
   vtb_policy_remove
   [ $rc -eq 0 ] || vtb_die "apt-get install ${missing[*]} failed (exit $rc)"
-  for p in $plan; do installed "$p" && new="$new $p"; done
+  for p in $plan; do vtb_installed "$p" && new="$new $p"; done
 fi
 # A create run again without its delete (the engine died before recording
 # it) keeps what this owner held already, handed-over packages included.

@@ -16,7 +16,7 @@ others=" $(if [ -n "$heir" ]; then cat "$holds"/*; fi | sed -n 's/^\(needs\|inst
 purge=()
 kept=()
 for p in $(tr ' ' '\n' <<<"$mine" | sed '/^$/d' | sort -u); do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || continue
+  vtb_installed "$p" || continue
   if [[ $others == *" $p "* ]]; then kept+=("$p"); else purge+=("$p"); fi
 done
 if [ ${#purge[@]} -gt 0 ]; then
