@@ -49,7 +49,8 @@ vtb_host_lock() {
   if ! flock -n 8; then
     echo "waiting up to $1 s for another virt-testbed step on this host ($VTB_HOST_STATE/lock)" >&2
     flock -w "$1" 8 || vtb_die "another virt-testbed step held $VTB_HOST_STATE/lock for $1 s; try again when it is done"
-    echo "waited: $((SECONDS - t0)) s for another virt-testbed step on this host"
+    # Said when it was worth waiting for (a second or more).
+    [ $((SECONDS - t0)) -eq 0 ] || echo "waited: $((SECONDS - t0)) s for another virt-testbed step on this host"
   fi
 }
 
