@@ -2,7 +2,7 @@
 # Purges the packages this owner installed (packages-install.sh, or handed to
 # it by an owner that left before it) that no other owner on this host still
 # needs. What another owner needs is handed to that owner instead, so the last
-# one to leave purges it. Keeps everything if purging would take any other
+# one to leave purges it. Keeps each package whose purge would take another
 # package with it (say, one an admin installed that depends on it).
 set -euo pipefail
 VTB_APT_DEADLINE=$((SECONDS + ${VTB_PACKAGE_LOCK_TIMEOUT:-600}))
@@ -19,13 +19,23 @@ for p in $(tr ' ' '\n' <<<"$mine" | sed '/^$/d' | sort -u); do
   vtb_installed "$p" || continue
   if [[ $others == *" $p "* ]]; then kept+=("$p"); else purge+=("$p"); fi
 done
-if [ ${#purge[@]} -gt 0 ]; then
-  extra="$(apt-get purge -s "${purge[@]}" | sed -n 's/^Purg \([^ ]*\).*/\1/p' | grep -vxF -f <(printf '%s\n' "${purge[@]}") || true)"
-  if [ -n "$extra" ]; then
-    echo "kept: ${purge[*]} (purging them would also remove: $(paste -sd' ' <<<"$extra"))"
-    kept+=("${purge[@]}")
-    purge=()
-  fi
+# What apt would remove with them beyond them (say, a package another owner
+# needs that depends on one of them).
+beyond() { apt-get purge -s "$@" | sed -n 's/^Purg \([^ ]*\).*/\1/p' | grep -vxF -f <(printf '%s\n' "${purge[@]}") || true; }
+if [ ${#purge[@]} -gt 0 ] && [ -n "$(beyond "${purge[@]}")" ]; then
+  # Keep each one that takes another package with it; purge the rest.
+  ok=()
+  for p in "${purge[@]}"; do
+    extra="$(beyond "$p")"
+    if [ -n "$extra" ]; then
+      echo "kept: $p (purging it would also remove: $(paste -sd' ' <<<"$extra"))"
+      kept+=("$p")
+    else
+      ok+=("$p")
+    fi
+  done
+  purge=("${ok[@]}")
+  [ ${#purge[@]} -eq 0 ] || [ -z "$(beyond "${purge[@]}")" ] || { kept+=("${purge[@]}"); purge=(); }
 fi
 # Each kept package goes to an owner that needs it (else to any owner): the
 # last one to leave purges it, if no one needs it by then.
