@@ -21,6 +21,7 @@ import { skipPromiseDebugStacks } from "./components/promise-stacks";
 import { skipSdkDebugLogs } from "./components/sdk-debug-logs";
 import { ResultsArchive } from "./components/results/archive";
 import { PhysicalServer } from "./components/server";
+import { keepSecret, redactor } from "./components/secrets";
 
 // The SDK's per-promise debug traces cost half the program's time at scale;
 // they are left unformatted unless PULUMI_DEBUG_PROMISE_LEAKS is set.
@@ -39,8 +40,12 @@ function load() {
   }
 }
 const config = load();
+// Before the first resource: every one made from here on keeps them secret.
+keepSecret(config.secrets);
+/** Outputs and the archive show [secret] where a value set as secret would be. */
+const hidden = redactor(config.secrets).deep;
 const stack = pulumi.getStack();
-const { sshKeys: _secret, ...plainConfig } = config;
+const { sshKeys: _secret, secrets: _secrets, ...plainConfig } = config;
 
 // Guests carry the configured benchmarks' tools (containers have no uplink to install them).
 const benchmarkPackages = [...new Set(config.benchmarks.flatMap((b) => benchmarks[b.id].packages))];
@@ -391,8 +396,8 @@ function archiveRun(s: Server, m: ReturnType<typeof measure>, description: pulum
     .apply(([r, c, agg, infos, tb, raw]): Record<string, string> => ({
       "results.json":
         JSON.stringify(
-          // The configuration (secrets are not part of it) explains a difference between two runs.
-          {
+          // The configuration (keys and secrets not part of it) explains a difference between two runs.
+          hidden({
             stack,
             server: s.name,
             config: plainConfig,
@@ -401,11 +406,11 @@ function archiveRun(s: Server, m: ReturnType<typeof measure>, description: pulum
             results: r,
             comparison: c,
             aggregates: agg,
-          },
+          }),
           null,
           2,
         ) + "\n",
-      ...raw,
+      ...hidden(raw),
     }));
   const runId = pulumi.all([files, newest]).apply(([f, started]) => {
     const digest = crypto.createHash("sha256").update(JSON.stringify(f)).digest("hex").slice(0, 8);
@@ -432,10 +437,10 @@ const perServer = servers.map((s) => {
 const byServer = <T>(pick: (p: (typeof perServer)[number]) => T) =>
   Object.fromEntries(perServer.map((p) => [p.name, pick(p)]));
 const measuredOf = <T>(p: (typeof perServer)[number], pick: (m: Measurement) => T) =>
-  pulumi.output(p.measured.then(pick));
+  pulumi.output(p.measured.then(pick)).apply(hidden);
 type Measurement = Awaited<(typeof perServer)[number]["measured"]>;
 
-export const testbed = byServer((p) => p.description);
+export const testbed = byServer((p) => p.description.apply(hidden));
 export const results = byServer((p) =>
   measuredOf(p, (m) => m.results.apply((r) => r[p.name] ?? {})),
 );

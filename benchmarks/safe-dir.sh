@@ -47,3 +47,34 @@ safe_dir_at() {
     exit 1
   fi
 }
+
+# safe_source WHO PATH: a file or directory given by the user (a source to be
+# built as root) that no other local user could have put there or changed:
+# every directory above it passes safe_dir_at, and it and everything in it is
+# owned by root (or whoever runs this) and writable by its owner alone.
+safe_source() {
+  local who=$1 path=$2 d=/ part bad
+  local -a parts
+  [[ $path == /* && ! $path =~ (^|/)\.\.?(/|$) ]] || {
+    echo "$who: $path: not an absolute path without . or .. in it" >&2
+    exit 2
+  }
+  IFS=/ read -r -a parts <<<"${path#/}"
+  unset 'parts[${#parts[@]}-1]'
+  safe_dir_at "$who" "$path" /
+  for part in "${parts[@]}"; do
+    [ -n "$part" ] || continue
+    d="${d%/}/$part"
+    safe_dir_at "$who" "$path" "$d"
+  done
+  if [ -L "$path" ]; then
+    echo "$who: refusing $path: it is a symlink" >&2
+    exit 1
+  fi
+  bad=$(find "$path" \( \( ! -uid 0 ! -uid "$(id -u)" \) -o \( -perm /022 ! -type l \) \) -print -quit 2>/dev/null ||
+    echo "$path")
+  if [ -n "$bad" ]; then
+    echo "$who: refusing $path: $bad is owned by another user or writable by others than its owner" >&2
+    exit 1
+  fi
+}

@@ -36,7 +36,10 @@ if [ -n "${UB_URL:-}" ]; then
   src="$base/$want.tar"
   if [ ! -f "$src" ]; then
     command -v curl >/dev/null || fail "curl not found: install curl"
-    curl -fsSL --retry 3 -o "$src.part" "$UB_URL" >&2 || fail "cannot download $UB_URL"
+    # The URL (a token in it, say) goes to curl on stdin, not in its arguments,
+    # which every local user of the host can read in ps.
+    printf 'url = "%s"\n' "$(printf %s "$UB_URL" | sed 's/[\\"]/\\&/g')" |
+      curl -fsSL --retry 3 -o "$src.part" --config - >&2 || fail "cannot download $UB_URL"
     mv "$src.part" "$src"
   fi
   # Checked at every use: a tarball kept from an earlier run is no exception.
@@ -48,12 +51,16 @@ if [ -n "${UB_URL:-}" ]; then
   key="$want"
 elif [ -n "${UB_PATH:-}" ]; then
   src="$UB_PATH"
+  [ -e "$src" ] || fail "source.path $src: no such file or directory on $(uname -n)"
+  # Built as root: nothing in it another local user could have planted.
+  safe_source unixbench "$src"
   if [ -f "$src" ]; then
     key=$(sha256sum "$src" | cut -d' ' -f1)
   elif [ -d "$src" ]; then
-    key="dir-$(printf %s "$src" | sha256sum | cut -c1-16)"
+    # By content, so a changed tree is built again, never an old build reused.
+    key="dir-$( (cd "$src" && find . -type f -print0 | sort -z | xargs -0 -r sha256sum) | sha256sum | cut -c1-16)"
   else
-    fail "source.path $src: no such file or directory on $(uname -n)"
+    fail "source.path $src: not a file or directory"
   fi
 else
   fail "set testbed benchmark parameter source.url and source.sha256, or source.path"

@@ -2,6 +2,7 @@ import * as cp from "child_process";
 import * as crypto from "crypto";
 import * as net from "net";
 import type { ResourceProvider } from "@pulumi/pulumi/dynamic";
+import { redactor } from "./secrets";
 
 /*
  * The Command resource's implementation: what runs in the dynamic provider's
@@ -15,7 +16,7 @@ export interface SshConnection {
   host: string;
   port: number;
   user: string;
-  /** PEM/OpenSSH private key; keep it a Pulumi secret. */
+  /** PEM/OpenSSH private key; keep it a Pulumi secret. Empty: ssh-agent's keys (SSH_AUTH_SOCK). */
   privateKey: string;
   /** Seconds to wait for the SSH handshake. */
   connectTimeoutSeconds: number;
@@ -298,11 +299,21 @@ export function runRemoteScript(
       c.on("error", (e: Error) =>
         reject(new Error(`${step}: ssh ${user}@${host}:${port}: ${e.message}`)),
       );
+      const privateKey = key || conn.privateKey;
+      const agent = process.env.SSH_AUTH_SOCK;
+      if (!privateKey && !agent) {
+        return reject(
+          new Error(
+            `${step}: ssh ${user}@${host}:${port}: no private key, and no ssh-agent to ask ` +
+              "(SSH_AUTH_SOCK is not set where pulumi runs)",
+          ),
+        );
+      }
       c.connect({
         host,
         port,
         username: user,
-        privateKey: key ?? conn.privateKey,
+        ...(privateKey ? { privateKey } : { agent }),
         readyTimeout: conn.connectTimeoutSeconds * 1000,
         sock: sock as never,
       });
@@ -414,6 +425,46 @@ const target = (p: Props) =>
     ? { host: p.connection.host, port: p.connection.port, user: p.connection.user }
     : null;
 
+/** A step's create: its attempts, then its record, secrets hidden. */
+async function create(inputs: Props, hide: (s: string) => string) {
+  const attempts = inputs.attempts ?? 1;
+  const t0 = Date.now();
+  let run: ScriptRun | undefined;
+  const id = crypto.randomUUID();
+  for (let i = 1; run === undefined; i++) {
+    try {
+      run = await runStep(inputs, inputs.create, inputs.step);
+    } catch (e) {
+      if (i >= attempts) {
+        const err =
+          attempts > 1
+            ? new Error(`${(e as Error).message}\n(gave up after ${attempts} attempts)`)
+            : (e as Error);
+        if (!inputs.failSoftly) throw err;
+        const failed = {
+          stdout: "",
+          stderr: "",
+          exitCode: -1,
+          startedAt: new Date(t0).toISOString(),
+          durationSeconds: (Date.now() - t0) / 1000,
+          failure: hide(err.message),
+        };
+        return { id, outs: { ...inputs, ...failed } };
+      }
+      await new Promise((r) => setTimeout(r, (inputs.retryDelaySeconds ?? 10) * 1000));
+    }
+  }
+  // With retries, the step's time is from the first attempt to the success.
+  run = {
+    ...run,
+    stdout: hide(run.stdout),
+    stderr: hide(run.stderr),
+    startedAt: new Date(t0).toISOString(),
+    durationSeconds: (Date.now() - t0) / 1000,
+  };
+  return { id, outs: { ...inputs, ...run, failure: "" } };
+}
+
 export const provider: ResourceProvider = {
   async check(_olds, news) {
     return { inputs: news };
@@ -431,46 +482,24 @@ export const provider: ResourceProvider = {
     if (olds.failure) replaces.push("failure");
     const changes =
       replaces.length > 0 ||
-      !["delete", "timeoutSeconds", "step", "connection", "attempts", "retryDelaySeconds"].every(
-        same,
-      );
+      ![
+        "delete",
+        "timeoutSeconds",
+        "step",
+        "connection",
+        "attempts",
+        "retryDelaySeconds",
+        "redact",
+      ].every(same);
     return { changes, replaces, deleteBeforeReplace: true };
   },
   async create(inputs) {
-    const attempts = inputs.attempts ?? 1;
-    const t0 = Date.now();
-    let run: ScriptRun | undefined;
-    const id = crypto.randomUUID();
-    for (let i = 1; run === undefined; i++) {
-      try {
-        run = await runStep(inputs, inputs.create, inputs.step);
-      } catch (e) {
-        if (i >= attempts) {
-          const err =
-            attempts > 1
-              ? new Error(`${(e as Error).message}\n(gave up after ${attempts} attempts)`)
-              : (e as Error);
-          if (!inputs.failSoftly) throw err;
-          const failed = {
-            stdout: "",
-            stderr: "",
-            exitCode: -1,
-            startedAt: new Date(t0).toISOString(),
-            durationSeconds: (Date.now() - t0) / 1000,
-            failure: err.message,
-          };
-          return { id, outs: { ...inputs, ...failed } };
-        }
-        await new Promise((r) => setTimeout(r, (inputs.retryDelaySeconds ?? 10) * 1000));
-      }
+    const hide = redactor(inputs.redact ?? []).text;
+    try {
+      return await create(inputs, hide);
+    } catch (e) {
+      throw new Error(hide((e as Error).message));
     }
-    // With retries, the step's time is from the first attempt to the success.
-    run = {
-      ...run,
-      startedAt: new Date(t0).toISOString(),
-      durationSeconds: (Date.now() - t0) / 1000,
-    };
-    return { id, outs: { ...inputs, ...run, failure: "" } };
   },
   async update(_id, olds, news) {
     // Only non-replacing inputs changed: keep the recorded run.
@@ -478,7 +507,8 @@ export const provider: ResourceProvider = {
     return { outs: { ...news, stdout, stderr, exitCode, startedAt, durationSeconds, failure } };
   },
   async delete(_id, props) {
-    if (props.delete) {
+    if (!props.delete) return;
+    try {
       // The delete script sees what create printed, so it can undo exactly that.
       await runStep(
         {
@@ -488,6 +518,8 @@ export const provider: ResourceProvider = {
         props.delete,
         `${props.step} (delete)`,
       );
+    } catch (e) {
+      throw new Error(redactor(props.redact ?? []).text((e as Error).message));
     }
   },
 };

@@ -1,6 +1,7 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import type { SshConnection } from "./command-provider";
+import { secretValues } from "./secrets";
 
 export { exportLines, runRemoteScript, runScript } from "./command-provider";
 export type { ScriptRun, SshConnection } from "./command-provider";
@@ -102,6 +103,9 @@ export class Command extends pulumi.dynamic.Resource {
   constructor(name: string, args: CommandArgs, opts?: pulumi.CustomResourceOptions) {
     // The connection carries the private key: never store it in plain state.
     const secretOuts = args.connection ? ["connection"] : [];
+    // The provider puts [secret] for each value set as a secret in what the step prints.
+    const redact = secretValues();
+    if (redact.length > 0) secretOuts.push("redact");
     opts = {
       ...opts,
       additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...secretOuts],
@@ -111,6 +115,7 @@ export class Command extends pulumi.dynamic.Resource {
       name,
       {
         ...args,
+        ...(redact.length > 0 ? { redact: pulumi.secret([...redact]) } : {}),
         stdout: undefined,
         stderr: undefined,
         exitCode: undefined,

@@ -5,6 +5,7 @@ import { benchmarks, notRunnableYet, pairs } from "../benchmarks";
 import type { PostalParameters } from "../benchmarks/postal";
 import { isIpv4 } from "../benchmarks/types";
 import { protoKeyPaths } from "../report/input";
+import { configSecrets, minSecretLength, redactor } from "./secrets";
 import { profileNames } from "./server/profiles";
 
 /** The config namespace: keys are written `testbed:<key>` in Pulumi.<stack>.yaml. */
@@ -48,32 +49,42 @@ const hostSchema = (group: boolean) =>
 const port = z.number().int().min(1).max(65535);
 const user = z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, "a Unix user name");
 
-const sshConnectionOf = (group: boolean) =>
-  z
-    .object({
-      type: z.literal("ssh"),
-      host: hostSchema(group),
-      port: port.default(22),
-      user: user.default("root"),
-      connectTimeoutSeconds: z.number().int().min(1).max(600).default(30),
-      /**
-       * The private key as a file on the Pulumi host (read at every run, kept
-       * only as a secret), instead of a secret under testbed:sshKeys.
-       */
-      privateKeyFile: z
-        .string()
-        .regex(/^\/[^\0\n]*$/, "an absolute path")
-        .max(4096)
-        .optional(),
-      /** A bastion in front of the server, reached with the same key. */
-      jump: z
-        .object({ host: hostSchema(group), port: port.default(22), user: user.default("root") })
-        .strict()
-        .optional(),
-    })
-    .strict();
+const sshConnectionFields = (group: boolean) =>
+  z.object({
+    type: z.literal("ssh"),
+    host: hostSchema(group),
+    port: port.default(22),
+    user: user.default("root"),
+    connectTimeoutSeconds: z.number().int().min(1).max(600).default(30),
+    /**
+     * The private key as a file on the Pulumi host (read at every run, kept
+     * only as a secret), instead of a secret under testbed:sshKeys.
+     */
+    privateKeyFile: z
+      .string()
+      .regex(/^\/[^\0\n]*$/, "an absolute path")
+      .max(4096)
+      .optional(),
+    /** A bastion in front of the server, reached with the same key. */
+    jump: z
+      .object({ host: hostSchema(group), port: port.default(22), user: user.default("root") })
+      .strict()
+      .optional(),
+  });
 /** A server's: its host (and bastion) may name a group member by `{n}`. */
-const sshConnection = sshConnectionOf(true);
+const sshConnection = sshConnectionFields(true)
+  .extend({
+    /**
+     * The key is the ssh-agent's (SSH_AUTH_SOCK of the pulumi that runs), as
+     * ssh and libvirt use it: no key in config or in state at all.
+     */
+    agent: z.boolean().default(false),
+  })
+  .strict()
+  .refine((c) => !(c.agent && c.privateKeyFile), {
+    message: "set privateKeyFile or agent: true, not both",
+    path: ["agent"],
+  });
 type Connection = z.infer<typeof localConnection> | z.infer<typeof sshConnection>;
 
 const count = z.number().int().min(1).max(64).default(1);
@@ -220,7 +231,8 @@ const openvzGuest = z
     ctid: z.number().int().min(101).max(maxCtid).optional(),
   })
   .strict();
-const vmwareGuest = z.object({ name, connection: sshConnectionOf(false) }).strict();
+// Not from an agent: the server itself logs into the guest (ab, postal), with the key.
+const vmwareGuest = z.object({ name, connection: sshConnectionFields(false).strict() }).strict();
 
 const guests = <T extends z.ZodTypeAny>(g: T) => z.array(g).default([]);
 
@@ -949,7 +961,9 @@ export function checkSshKeys(cfg: TestbedConfig, keys: Record<string, unknown> |
   // Servers reached over SSH, and existing VMware guests, which are reached the same way.
   const needKeys = cfg.servers.flatMap((s) => [
     ...(s.connection.type === "ssh"
-      ? [{ name: s.name, group: s.group, what: "server", file: s.connection.privateKeyFile }]
+      ? s.connection.agent
+        ? []
+        : [{ name: s.name, group: s.group, what: "server", file: s.connection.privateKeyFile }]
       : []),
     ...s.platforms.flatMap((p) =>
       p.type === "vmware"
@@ -973,7 +987,8 @@ export function checkSshKeys(cfg: TestbedConfig, keys: Record<string, unknown> |
       return (
         `  ${sshKeyPath(at)}: required (the SSH private key for ${who}); set it with\n` +
         `    npm run pulumi -- config set --secret --path '${sshKeyPath(at)}' < KEYFILE\n` +
-        `    or name the file in the connection: privateKeyFile: /path/to/KEYFILE`
+        `    or name the file in the connection: privateKeyFile: /path/to/KEYFILE` +
+        (k.what === "server" ? "\n    or use ssh-agent's keys: agent: true" : "")
       );
     });
   if (missing.length > 0) throw new Error(`invalid stack configuration:\n${missing.join("\n")}`);
@@ -982,6 +997,8 @@ export function checkSshKeys(cfg: TestbedConfig, keys: Record<string, unknown> |
 export interface LoadedConfig extends TestbedConfig {
   /** Private keys by server name, as one secret. */
   sshKeys: pulumi.Output<Record<string, string>>;
+  /** The other values set as secrets, to be kept out of every output (see secrets.ts). */
+  secrets: string[];
 }
 
 /**
@@ -1013,28 +1030,35 @@ export function stackConfigValues(): Record<string, unknown> {
  * only as a secret. Errors name the key path of the setting.
  */
 export function readKeyFile(file: string, at: string): string {
-  let st: fs.Stats;
+  // Checked and read through one descriptor: a link is followed (as ssh does),
+  // and what is checked is what is read.
+  let fd: number;
   try {
-    st = fs.lstatSync(file);
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   } catch (e) {
     throw new Error(`${at}: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`);
   }
-  const uid = process.getuid?.();
-  const why = !st.isFile()
-    ? "not a regular file"
-    : uid !== undefined && st.uid !== uid
-      ? `owned by uid ${st.uid}, not by this user (${uid})`
-      : (st.mode & 0o077) !== 0
-        ? `readable or writable by others (mode ${(st.mode & 0o777).toString(8)}): chmod 600 it`
-        : st.size > 64 * 1024
-          ? "larger than 64 KiB: not a private key"
-          : "";
-  if (why) throw new Error(`${at}: refusing ${file}: ${why}`);
-  const text = fs.readFileSync(file, "utf8");
-  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)) {
-    throw new Error(`${at}: ${file} holds no PEM or OpenSSH private key`);
+  try {
+    const st = fs.fstatSync(fd);
+    const uid = process.getuid?.();
+    const why = !st.isFile()
+      ? "not a regular file"
+      : uid !== undefined && st.uid !== uid
+        ? `owned by uid ${st.uid}, not by this user (${uid})`
+        : (st.mode & 0o077) !== 0
+          ? `readable or writable by others (mode ${(st.mode & 0o777).toString(8)}): chmod 600 it`
+          : st.size > 64 * 1024
+            ? "larger than 64 KiB: not a private key"
+            : "";
+    if (why) throw new Error(`${at}: refusing ${file}: ${why}`);
+    const text = fs.readFileSync(fd, "utf8");
+    if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)) {
+      throw new Error(`${at}: ${file} holds no PEM or OpenSSH private key`);
+    }
+    return text;
+  } finally {
+    fs.closeSync(fd);
   }
-  return text;
 }
 
 /**
@@ -1074,35 +1098,74 @@ export function secretsAtRest(
   return {};
 }
 
-function checkSecretsAtRest(): void {
+/** The stack file's name and text (undefined when there is none here: config kept elsewhere). */
+function stackFile(): { file: string; text?: string } {
   const file = `Pulumi.${pulumi.getStack()}.yaml`;
-  let text = "";
   try {
-    text = fs.readFileSync(file, "utf8");
+    return { file, text: fs.readFileSync(file, "utf8") };
   } catch {
-    // Config kept elsewhere (a service backend): nothing to read here.
+    return { file };
   }
-  // The SDK knows which keys are secret but does not type it as public.
+}
+
+/** The config keys Pulumi marks secret: the SDK knows them but does not type it as public. */
+function secretConfigKeys(): string[] {
   const runtime = pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean };
-  const secrets = Object.keys(pulumi.runtime.allConfig()).filter(
+  return Object.keys(pulumi.runtime.allConfig()).filter(
     (k) => runtime.isConfigSecret?.(k) ?? false,
   );
-  const { error, warning } = secretsAtRest(file, text, secrets, process.env);
+}
+
+function checkSecretsAtRest(file: string, text: string): void {
+  const { error, warning } = secretsAtRest(file, text, secretConfigKeys(), process.env);
   if (error) throw new Error(error);
   if (warning) pulumi.log.warn(warning);
+}
+
+/**
+ * The values of the stack's config set as secrets, SSH keys aside (they only
+ * ever reach a connection, itself secret). A secret that cannot be kept out of
+ * outputs is an error naming its key.
+ */
+function stackSecrets(file: string, text: string | undefined): string[] {
+  const config = pulumi.runtime.allConfig();
+  const keys = secretConfigKeys().filter((k) => k !== `${namespace}:sshKeys`);
+  const found = configSecrets(config, keys, text, namespace);
+  if (found.issues.length > 0) {
+    throw new Error(`invalid stack configuration:\n${found.issues.join("\n")}`);
+  }
+  if (found.guessed.length > 0) {
+    pulumi.log.warn(
+      `${found.guessed.join(", ")}: secret, but which of its values are secret is not told by ` +
+        `${file}: all its text of ${minSecretLength} or more characters is kept secret (shorter ` +
+        "text and numbers are not); set each secret value with --path to keep only those",
+    );
+  }
+  return found.values;
 }
 
 /** Reads and validates the stack's config before any resource is created. */
 export function loadTestbedConfig(): LoadedConfig {
   const cfg = new pulumi.Config(namespace);
-  const parsed = parseTestbedConfig(stackConfigValues());
-  checkSecretsAtRest();
+  const { file, text } = stackFile();
+  const secrets = stackSecrets(file, text);
+  // A message about a setting may quote it: never a secret one.
+  const hide = redactor(secrets).text;
+  let parsed: TestbedConfig;
+  try {
+    parsed = parseTestbedConfig(stackConfigValues());
+  } catch (e) {
+    throw new Error(hide((e as Error).message));
+  }
+  checkSecretsAtRest(file, text ?? "");
   // Only to see which keys exist; the values are used through the secret below.
   checkSshKeys(parsed, cfg.getObject<Record<string, unknown>>("sshKeys"));
   // Keys named by file join those set as secrets, under the same names.
   const fromFiles: Record<string, string> = {};
   // Named by server (a group's members share one entry), not by list index.
   for (const s of parsed.servers) {
+    // No key: the provider asks the ssh-agent.
+    if (s.connection.type === "ssh" && s.connection.agent) fromFiles[s.group] ??= "";
     if (s.connection.type === "ssh" && s.connection.privateKeyFile) {
       fromFiles[s.group] ??= readKeyFile(
         s.connection.privateKeyFile,
@@ -1124,5 +1187,5 @@ export function loadTestbedConfig(): LoadedConfig {
     cfg.getSecretObject<Record<string, string>>("sshKeys") ??
     pulumi.secret<Record<string, string>>({});
   const sshKeys = pulumi.secret(secretKeys.apply((k) => ({ ...k, ...fromFiles })));
-  return { ...parsed, sshKeys };
+  return { ...parsed, sshKeys, secrets };
 }

@@ -2,6 +2,7 @@ import * as libvirt from "@pulumi/libvirt";
 import * as pulumi from "@pulumi/pulumi";
 import { reportFailure } from "../failure";
 import { Command, SshConnectionInput } from "../command";
+import { script } from "../scripts";
 import { Target } from "../measure/target";
 import { Kvm } from "../platforms";
 import { PhysicalServer } from "../server";
@@ -76,6 +77,19 @@ export class KvmGuest extends pulumi.ComponentResource {
       disks.push({ volumeId: volume.id });
     }
     const mac = `52:54:00:${id.slice(0, 2)}:${id.slice(2, 4)}:${id.slice(4, 6)}`;
+    // Its loopback ports are this stack's before QEMU listens on them.
+    const ports = [args.sshPort, ...Object.values(args.forwards).map((off) => args.sshPort + off)];
+    const claim = args.server.hostCommand(
+      `${name}-ports`,
+      {
+        step: `server ${args.server.config.name}: kvm guest ${n}: claim loopback ports ${ports.join(", ")}`,
+        create: script(__dirname, "kvm-ports-claim.sh"),
+        delete: script(__dirname, "kvm-ports-release.sh"),
+        environment: { PORTS: ports.join(" ") },
+        timeoutSeconds: 120,
+      },
+      { parent: this, dependsOn: [args.server.workspace] },
+    );
     this.domain = new libvirt.Domain(
       `${name}-domain`,
       {
@@ -109,7 +123,7 @@ export class KvmGuest extends pulumi.ComponentResource {
           }),
         },
       },
-      { parent: this, provider },
+      { parent: this, provider, dependsOn: [claim] },
     );
     const srv = args.server.connection;
     const connection: SshConnectionInput = {

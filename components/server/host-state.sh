@@ -124,10 +124,10 @@ vtb_claim() {
   (
     flock -w 60 9 || vtb_die "cannot take $VTB_HOST_STATE/objects/.lock to claim $1 $2"
     if [ -f "$f" ] && [ "$(cat "$f")" != "$VTB_OWNER" ]; then
-      vtb_die "$1 $2 belongs to another stack on this host: refusing to touch it (rename this guest, or destroy the other stack first)"
+      vtb_die "$1 $2 belongs to another stack on this host: refusing to touch it (${VTB_CLAIM_HINT:-rename this guest, or destroy the other stack first})"
     fi
     if [ ! -f "$f" ] && [ "${3:-}" = exists ]; then
-      vtb_die "$1 $2 exists on this host but was not made by this stack: refusing to replace it (remove it by hand if it is a leftover)"
+      vtb_die "$1 $2 is in use on this host but was not made by this stack: refusing to replace it (${VTB_CLAIM_HINT:-remove it by hand if it is a leftover})"
     fi
     echo "$VTB_OWNER" >"$f"
   ) 9>"$VTB_HOST_STATE/objects/.lock" || exit 1

@@ -1,8 +1,10 @@
 import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
+import * as net from "net";
 import * as path from "path";
 import { script } from "../../components/scripts";
 import { hostStateScript } from "../../components/server/host-state";
+import { freePort } from "../helpers/sshd";
 
 // Package installs on a server, for real on this machine (Debian's small
 // `hello` package): they wait for the package manager's lock while someone
@@ -194,12 +196,54 @@ describe("package installs on a shared host", () => {
       // One no stack claimed: an admin's, or another tool's.
       fs.rmSync(claim);
       const u = run(create, env(owners[0]));
-      expect(u.stderr).toContain(`lxc ${name} exists on this host but was not made by this stack`);
+      expect(u.stderr).toContain(
+        `lxc ${name} is in use on this host but was not made by this stack`,
+      );
       expect(fs.readFileSync(path.join(lxcpath, name, "config"), "utf8")).toBe("theirs\n");
       expect(fs.existsSync(claim)).toBe(false);
     } finally {
       fs.rmSync(lxcpath, { recursive: true, force: true });
       fs.rmSync(claim, { force: true });
+    }
+  });
+
+  it("give a KVM guest's loopback ports to one stack: another's overlapping range, or a port in use, is refused", async () => {
+    const guests = path.join(__dirname, "..", "..", "components", "guests");
+    const claimPorts = hostStateScript + script(guests, "kvm-ports-claim.sh");
+    const release = hostStateScript + script(guests, "kvm-ports-release.sh");
+    // A port something listens on (no stack's), and two free ones.
+    const busy = net.createServer().listen(0, "127.0.0.1");
+    await new Promise((r) => busy.once("listening", r));
+    const inUse = (busy.address() as net.AddressInfo).port;
+    const [p1, p2] = await Promise.all([freePort(), freePort()]);
+    const claims = [inUse, p1, p2].map((p) => `/var/lib/virt-testbed/host/objects/port-${p}`);
+    const env = (owner: string, ports: number[]) => ({ PORTS: ports.join(" "), VTB_OWNER: owner });
+    try {
+      const a = run(claimPorts, env(owners[0], [p1, p2]));
+      expect(a.stderr).toBe("");
+      expect(a.stdout).toContain(`claimed: ${p1} ${p2}`);
+      // The same stack again (an update): still its own.
+      expect(run(claimPorts, env(owners[0], [p1, p2])).status).toBe(0);
+      // A second stack whose range overlaps the first's.
+      const b = run(claimPorts, env(owners[1], [p2]));
+      expect(b.status).not.toBe(0);
+      expect(b.stderr).toContain(`port ${p2} belongs to another stack on this host: refusing`);
+      expect(b.stderr).toContain("guestSshPortBase");
+      const c = run(claimPorts, env(owners[1], [inUse]));
+      expect(c.status).not.toBe(0);
+      expect(c.stderr).toContain(
+        `port ${inUse} is in use on this host but was not made by this stack`,
+      );
+      // The second stack's release leaves the first's claims alone; the first's frees them.
+      run(release, env(owners[1], [p1, p2]));
+      expect(fs.readFileSync(claims[1], "utf8").trim()).toBe(owners[0]);
+      run(release, env(owners[0], [p1, p2]));
+      expect(fs.existsSync(claims[1]) || fs.existsSync(claims[2])).toBe(false);
+      expect(run(claimPorts, env(owners[1], [p2])).status).toBe(0);
+      run(release, env(owners[1], [p2]));
+    } finally {
+      busy.close();
+      for (const f of claims) fs.rmSync(f, { force: true });
     }
   });
 

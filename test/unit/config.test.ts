@@ -1,3 +1,4 @@
+import { execFileSync } from "child_process";
 import * as os from "os";
 import * as fs from "fs";
 import * as path from "path";
@@ -1725,7 +1726,7 @@ describe("a group of identical servers (count)", () => {
       /testbed:sshKeys\.blade: required \(the SSH private key for servers blade-0 \.\.\. \(count\)\)/,
     );
     // Named once for the whole group.
-    expect(() => checkSshKeys(cfg, undefined)).toThrow(/^[^\n]*\n[^\n]*\n[^\n]*\n[^\n]*$/);
+    expect(() => checkSshKeys(cfg, undefined)).toThrow(/^[^\n]*\n[^\n]*\n[^\n]*\n[^\n]*\n[^\n]*$/);
     expect(() => checkSshKeys(cfg, { blade: "k" })).not.toThrow();
     const keys = { blade: "group", "blade-1": "own" };
     expect(cfg.servers.map((s) => serverKey(keys, s))).toEqual([
@@ -1820,9 +1821,18 @@ describe("a server's key given as a file (privateKeyFile)", () => {
     expect(() => readKeyFile(open, at)).toThrow(
       `${at}: refusing ${open}: readable or writable by others (mode 644): chmod 600 it`,
     );
+    // A link is followed, as ssh follows it: what counts is the file it names.
     const link = path.join(dir, "link");
     fs.symlinkSync(file("target", key, 0o600), link);
-    expect(() => readKeyFile(link, at)).toThrow(`${at}: refusing ${link}: not a regular file`);
+    expect(readKeyFile(link, at)).toBe(key);
+    const openLink = path.join(dir, "open-link");
+    fs.symlinkSync(open, openLink);
+    expect(() => readKeyFile(openLink, at)).toThrow(
+      `${at}: refusing ${openLink}: readable or writable by others (mode 644)`,
+    );
+    const fifo = path.join(dir, "fifo");
+    execFileSync("mkfifo", [fifo]);
+    expect(() => readKeyFile(fifo, at)).toThrow(`${at}: refusing ${fifo}: not a regular file`);
     expect(() => readKeyFile(dir, at)).toThrow(`${at}: refusing ${dir}: not a regular file`);
     const notKey = file("pub", "ssh-ed25519 AAAA user@host\n", 0o600);
     expect(() => readKeyFile(notKey, at)).toThrow(
@@ -1831,6 +1841,35 @@ describe("a server's key given as a file (privateKeyFile)", () => {
     expect(() => readKeyFile(path.join(dir, "missing"), at)).toThrow(
       `${at}: cannot read ${path.join(dir, "missing")}: ENOENT`,
     );
+  });
+
+  it("needs no key at all for a server whose key is ssh-agent's; not both", () => {
+    const cfg = parseTestbedConfig({
+      servers: [{ name: "blade", connection: { ...ssh, agent: true } }],
+    });
+    expect(() => checkSshKeys(cfg, undefined)).not.toThrow();
+    expect(
+      verdict({
+        servers: [
+          { name: "b", connection: { ...ssh, agent: true, privateKeyFile: "/root/.ssh/k" } },
+        ],
+      }),
+    ).toMatch(
+      /testbed:servers\[0\]\.connection\.agent: set privateKeyFile or agent: true, not both/,
+    );
+    // A VMware guest's key is used by its server too: a key, not an agent.
+    expect(
+      verdict({
+        servers: [
+          {
+            name: "b",
+            platforms: [
+              { type: "vmware", guests: [{ name: "g", connection: { ...ssh, agent: true } }] },
+            ],
+          },
+        ],
+      }),
+    ).toMatch(/agent/);
   });
 
   it("needs no secret under testbed:sshKeys for a server that names its key file", () => {

@@ -112,6 +112,41 @@ describe("runRemoteScript", () => {
     expect(run.stdout).toBe("hop\n");
   });
 
+  it("uses ssh-agent's keys when it has no key, through a jump host too", async () => {
+    // A real agent holding the server's key, on a socket in a directory of our own.
+    const dir = execFileSync("mktemp", ["-d"]).toString().trim();
+    const sock = `${dir}/agent.sock`;
+    const out = execFileSync("ssh-agent", ["-a", sock, "-s"]).toString();
+    const agentPid = Number(/SSH_AGENT_PID=(\d+)/.exec(out)![1]);
+    const saved = process.env.SSH_AUTH_SOCK;
+    try {
+      const agentless = { ...conn, privateKey: "" };
+      delete process.env.SSH_AUTH_SOCK;
+      await expect(runRemoteScript(agentless, "true", {}, 20, "agent")).rejects.toThrow(
+        /^agent: ssh .*: no private key, and no ssh-agent to ask \(SSH_AUTH_SOCK is not set/,
+      );
+      process.env.SSH_AUTH_SOCK = sock;
+      // An agent without the key is refused by the server.
+      await expect(runRemoteScript(agentless, "true", {}, 20, "agent")).rejects.toThrow(
+        /authentication methods failed/,
+      );
+      execFileSync("ssh-add", ["-q", "-"], { input: sshd.privateKey, env: { ...process.env } });
+      expect((await runRemoteScript(agentless, "echo agent", {}, 20, "agent")).stdout).toBe(
+        "agent\n",
+      );
+      const viaJump = {
+        ...agentless,
+        jump: { host: "127.0.0.1", port: sshd.port, user: sshd.user },
+      };
+      expect((await runRemoteScript(viaJump, "echo hop", {}, 20, "agent")).stdout).toBe("hop\n");
+    } finally {
+      if (saved === undefined) delete process.env.SSH_AUTH_SOCK;
+      else process.env.SSH_AUTH_SOCK = saved;
+      process.kill(agentPid);
+      execFileSync("rm", ["-rf", dir]);
+    }
+  });
+
   it("fails clearly when the key is refused", async () => {
     const wrong = execFileSync("bash", [
       "-c",

@@ -344,6 +344,54 @@ describe("unixbench.sh and the tarballs another local user plants", () => {
     }
   });
 
+  it("builds a source.path only if no other user could have planted or changed it", () => {
+    const workdir = path.join(safe, "cache-path", "unixbench");
+    // A tarball of root's, in a directory only root can write: built and run.
+    const mine = path.join(safe, "mine.tar");
+    fs.copyFileSync(good.tar, mine);
+    const ok = run({ UB_WORKDIR: workdir, UB_PATH: mine });
+    expect({ status: ok.status, stdout: ok.stdout }).toEqual({
+      status: 0,
+      stdout: `report of ${workdir}/${good.sha256}/UnixBench\n`,
+    });
+    // Under /tmp, where anyone can make files; one of nobody's; a tree with a
+    // file others may write: refused, naming what is at fault, before any build.
+    const inTmp = asNobody(
+      'd=$(mktemp -d) && chmod 755 "$d" && cp "$1" "$d/u.tar" && echo "$d/u.tar"',
+      evil.tar,
+    ).trim();
+    const theirs = path.join(safe, "theirs.tar");
+    fs.copyFileSync(evil.tar, theirs);
+    fs.chownSync(theirs, Number(asNobody("id -u")), 0);
+    const tree = path.join(safe, "tree");
+    fs.mkdirSync(path.join(tree, "UnixBench", "src"), { recursive: true });
+    fs.writeFileSync(path.join(tree, "UnixBench", "Makefile"), `all:\n\tid -u >${marker}\n`);
+    fs.writeFileSync(path.join(tree, "UnixBench", "Run"), "#!/bin/sh\n", { mode: 0o777 });
+    fs.chmodSync(path.join(tree, "UnixBench", "Run"), 0o777);
+    try {
+      for (const [src, why] of [
+        [inTmp, `refusing ${inTmp}: /tmp is writable by others than its owner (mode 1777)`],
+        [
+          theirs,
+          `refusing ${theirs}: ${theirs} is owned by another user or writable by others than its owner`,
+        ],
+        [
+          tree,
+          `refusing ${tree}: ${tree}/UnixBench/Run is owned by another user or writable by others than its owner`,
+        ],
+      ]) {
+        const r = run({ UB_WORKDIR: workdir, UB_PATH: src });
+        expect({ status: r.status, stderr: lastLine(r.stderr) }).toEqual({
+          status: 1,
+          stderr: `unixbench: ${why}`,
+        });
+      }
+      expect(fs.existsSync(marker)).toBe(false);
+    } finally {
+      fs.rmSync(path.dirname(inTmp), { recursive: true, force: true });
+    }
+  });
+
   it("checks a cached tarball's checksum at every run, not only after the download", () => {
     const workdir = path.join(safe, "cache", "unixbench");
     const env = { UB_WORKDIR: workdir, UB_URL: `file://${good.tar}`, UB_SHA256: good.sha256 };
