@@ -342,4 +342,10 @@ export const ab: BenchmarkModule<typeof abParameters> = {
     };
   },
   parse: parseAb,
+  mainMetrics: ["requests_per_second", "time_per_request", "transfer_rate"],
+  pair: {
+    serverScript,
+    port: (p) => p.port,
+    withAddress: (p, host, port) => ({ ...p, server: host, port }),
+  },
 };

@@ -229,4 +229,12 @@ export const bonnie: BenchmarkModule<typeof bonnieParameters> = {
     };
   },
   parse: parseBonnie,
+  mainMetrics: [
+    "sequential_input_block",
+    "sequential_output_block",
+    "sequential_output_rewrite",
+    "sequential_input_per_char",
+    "sequential_output_per_char",
+    "random_seeks",
+  ],
 };

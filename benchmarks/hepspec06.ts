@@ -247,4 +247,5 @@ export const hepspec06: BenchmarkModule<typeof hepspec06Parameters> = {
     };
   },
   parse: parseHepspec06,
+  mainMetrics: ["hepspec06"],
 };

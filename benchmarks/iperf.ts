@@ -218,6 +218,13 @@ export const iperf: BenchmarkModule<typeof iperfParameters> = {
   script: script(__dirname, "iperf.sh"),
   environment: (params) => environment("iperf", iperfParameters.parse(params)),
   parse: parseIperf,
+  // The receiver's figure of each direction.
+  mainMetrics: ["throughput"],
+  pair: {
+    serverScript,
+    port: (p) => p.port,
+    withAddress: (p, host, port) => ({ ...p, server: host, port }),
+  },
 };
 
 // ---------------------------------------------------------------- iperf3
@@ -387,4 +394,11 @@ export const iperf3: BenchmarkModule<typeof iperf3Parameters> = {
   script: script(__dirname, "iperf3.sh"),
   environment: (params) => environment("iperf3", iperf3Parameters.parse(params)),
   parse: parseIperf3,
+  // The receiver's figure of each direction.
+  mainMetrics: ["throughput"],
+  pair: {
+    serverScript,
+    port: (p) => p.port,
+    withAddress: (p, host, port) => ({ ...p, server: host, port }),
+  },
 };

@@ -208,4 +208,5 @@ export const postal: BenchmarkModule<typeof postalParameters> = {
     };
   },
   parse: parsePostal,
+  mainMetrics: ["messages_per_minute", "data_kib_per_minute"],
 };

@@ -15,6 +15,7 @@ export const isIpv4 = (s: string) => ipv4Address.safeParse(s).success;
 
 /** Whether a bigger number is better (throughput) or worse (latency). */
 export const directionSchema = z.enum(["higher", "lower"]);
+export type Direction = z.infer<typeof directionSchema>;
 
 export const metricSchema = z.object({
   /** Stable name without parameters, e.g. "sequential_output_block"; parameters go in labels. */
@@ -61,6 +62,31 @@ export interface BenchmarkModule<P extends z.ZodTypeAny = z.ZodTypeAny> {
   environment(params: z.infer<P>): Record<string, string>;
   /** Pure: raw output -> validated result, or a ParseError. Never a wrong number. */
   parse(raw: string, params: z.infer<P>): BenchmarkResult;
+  /**
+   * The metrics the report's tables and charts show, by name, in order; the
+   * first that bare metal reported too is the headline (the one number of the
+   * "% loss" table). Of a name reported with several labels, the report keeps
+   * the largest block size of each algorithm (`blockBytes`) and one figure per
+   * direction, the receiver's where there is one (`side`). Without it, the
+   * report shows the metrics that are neither counts nor CPU percentages, at
+   * most eight.
+   */
+  mainMetrics?: readonly string[];
+  /**
+   * A benchmark measured between two sides (iperf, ab): its server runs in the
+   * target, its client on the other side. Absent: it runs in one target.
+   */
+  pair?: PairSpec<z.infer<P>>;
+}
+
+/** A pair benchmark's server side and how its client finds it. */
+export interface PairSpec<Params = unknown> {
+  /** The bash script that starts (and, given its pid, stops) the server in the target. */
+  serverScript: string;
+  /** The port the server listens on in the target, for these parameters. */
+  port(params: Params): number;
+  /** The parameters with another server address and port, for the client. */
+  withAddress(params: Params, host: string, port: number): Params;
 }
 
 /** Validates a parser's result; a parser bug becomes a ParseError, not a bad number. */

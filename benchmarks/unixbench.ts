@@ -337,4 +337,5 @@ export const unixbench: BenchmarkModule<typeof unixbenchParameters> = {
     };
   },
   parse: parseUnixbench,
+  mainMetrics: ["index_score"],
 };

@@ -3,9 +3,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { benchmarks, notRunnableYet, pairs } from "../benchmarks";
 import type { PostalParameters } from "../benchmarks/postal";
-import { isIpv4 } from "../benchmarks/types";
+import { pairProblem, PairSide, reachedAtAddress } from "./measure/reach";
 import { protoKeyPaths } from "../report/input";
 import { configSecrets, minSecretLength, redactor } from "./secrets";
+import { firstAddressByte, forwardOffsets, maxForwardOffset, planGuests } from "./guests/plan";
 import { profileNames } from "./server/profiles";
 
 /** The config namespace: keys are written `testbed:<key>` in Pulumi.<stack>.yaml. */
@@ -89,16 +90,6 @@ type Connection = z.infer<typeof localConnection> | z.infer<typeof sshConnection
 
 const count = z.number().int().min(1).max(64).default(1);
 
-/**
- * Guest ports a KVM guest forwards to its server's loopback besides SSH, at
- * these offsets from its SSH port: the pair benchmarks' servers' (kvmForwards).
- */
-const forwardOffsets: Readonly<Record<string, number>> = {
-  iperf3: 1000,
-  iperf: 2000,
-  ab: 3000,
-};
-const maxForwardOffset = Math.max(...Object.values(forwardOffsets));
 const maxCtid = 2147483647;
 
 /**
@@ -526,10 +517,9 @@ interface Footprint {
 }
 
 /**
- * What createGuests (components/guests) makes of each guest, checked: `count`
- * instances named name-0, name-1 ... (name alone when count is 1), KVM guests
- * with an SSH port and its forwards each, Xen and OpenVZ guests with one address
- * each in a /24 (10 + ordinal), OpenVZ guests with a CTID each.
+ * The server's guest plan (components/guests/plan.ts), checked: instance names
+ * that clash, KVM loopback ports past 65535, Xen and OpenVZ addresses past the
+ * /24, OpenVZ CTIDs that clash.
  */
 function guestIssues(s: ParsedServer, at: PropertyKey[], add: AddIssue): Footprint {
   const fp: Footprint = {
@@ -543,7 +533,11 @@ function guestIssues(s: ParsedServer, at: PropertyKey[], add: AddIssue): Footpri
   const types = new Set<string>();
   const guestNames = new Set<string>();
   const instances = new Map<string, string>();
-  let ordinal = 0;
+  const plan = planGuests(s);
+  const planned = (j: number, k: number) =>
+    plan.filter((e) => e.platformIndex === j && e.guestIndex === k);
+  let kvmGuests = 0;
+  let ordinals = 0;
   s.platforms.forEach((p, j) => {
     if (types.has(p.type)) {
       add([...at, "platforms", j, "type"], `a second ${p.type} platform on server '${s.name}'`);
@@ -556,31 +550,32 @@ function guestIssues(s: ParsedServer, at: PropertyKey[], add: AddIssue): Footpri
         add([...gat, "name"], `duplicate guest name '${g.name}' on server '${s.name}'`);
       }
       guestNames.add(g.name);
-      const count = "count" in g ? g.count : 1;
-      for (let n = 0; n < count; n++) {
-        const instance = count > 1 ? `${g.name}-${n}` : g.name;
-        const other = instances.get(instance);
+      const entries = planned(j, k);
+      const count = entries.length;
+      for (const e of entries) {
+        const other = instances.get(e.instance);
         if (other !== undefined && other !== g.name) {
           add(
             [...gat, "name"],
-            `guest '${g.name}'${count > 1 ? ` (count ${count})` : ""} makes a guest named '${instance}', as guest '${other}' does, on server '${s.name}'`,
+            `guest '${g.name}'${count > 1 ? ` (count ${count})` : ""} makes a guest named '${e.instance}', as guest '${other}' does, on server '${s.name}'`,
           );
           break;
         }
-        instances.set(instance, g.name);
-        if (p.type !== "vmware") fp.objects.set(instance, { guest: g.name, at: [...gat, "name"] });
+        instances.set(e.instance, g.name);
+        if (p.type !== "vmware")
+          fp.objects.set(e.instance, { guest: g.name, at: [...gat, "name"] });
       }
       if (p.type === "kvm") {
-        const before = fp.kvmGuests;
-        fp.kvmGuests += count;
+        const before = kvmGuests;
+        kvmGuests += count;
         const top = (n: number) => s.guestSshPortBase + n - 1 + maxForwardOffset;
-        if (top(before) <= 65535 && top(fp.kvmGuests) > 65535) {
+        if (top(before) <= 65535 && top(kvmGuests) > 65535) {
           add(
             [...gat, "count"],
-            `KVM guests' loopback ports run past 65535 (guestSshPortBase ${s.guestSshPortBase} + ${fp.kvmGuests} guests on server '${s.name}', each with forwards at its SSH port + 1000, 2000 and 3000)`,
+            `KVM guests' loopback ports run past 65535 (guestSshPortBase ${s.guestSshPortBase} + ${kvmGuests} guests on server '${s.name}', each with forwards at its SSH port + 1000, 2000 and 3000)`,
           );
         }
-        if (before <= 1000 && fp.kvmGuests > 1000) {
+        if (before <= 1000 && kvmGuests > 1000) {
           add(
             [...gat, "count"],
             `more than 1000 KVM guests on server '${s.name}': their SSH ports would run into their forwards at + 1000`,
@@ -588,36 +583,38 @@ function guestIssues(s: ParsedServer, at: PropertyKey[], add: AddIssue): Footpri
         }
       }
       if (p.type === "xen" || p.type === "openvz") {
-        const before = ordinal;
+        const before = ordinals;
+        ordinals += count;
         const explicit = p.type === "openvz" ? (g as { ctid?: number }).ctid : undefined;
         let clash = false;
-        for (let n = 0; n < count; n++, ordinal++) {
-          if (p.type !== "openvz") continue;
-          const ctid = explicit === undefined ? 1000 + ordinal : explicit + n;
+        for (const e of entries) {
+          if (e.ctid === undefined) continue;
           const where = [...gat, explicit === undefined ? "name" : "ctid"];
-          const other = fp.ctids.get(ctid);
+          const other = fp.ctids.get(e.ctid);
           if (other !== undefined && other.guest !== g.name && !clash) {
             clash = true;
             add(
               where,
-              `guest '${g.name}' gets CTID ${ctid}, as guest '${other.guest}' does, on server '${s.name}'`,
+              `guest '${g.name}' gets CTID ${e.ctid}, as guest '${other.guest}' does, on server '${s.name}'`,
             );
           }
-          if (ctid > maxCtid && !clash) {
+          if (e.ctid > maxCtid && !clash) {
             clash = true;
             add(where, `guest '${g.name}' (count ${count}) gets CTIDs past ${maxCtid}`);
           }
-          fp.ctids.set(ctid, { guest: g.name, at: where });
+          fp.ctids.set(e.ctid, { guest: g.name, at: where });
         }
-        if (before <= 245 && ordinal > 245) {
+        const last = 254 - firstAddressByte + 1;
+        if (before <= last && ordinals > last) {
           add(
             [...gat, "count"],
-            `more than 245 Xen and OpenVZ guests on server '${s.name}' (their addresses are 10.19x.0.10 to .254)`,
+            `more than ${last} Xen and OpenVZ guests on server '${s.name}' (their addresses are 10.19x.0.${firstAddressByte} to .254)`,
           );
         }
       }
     });
   });
+  fp.kvmGuests = kvmGuests;
   if (types.has("xen") && types.has("kvm")) {
     add(
       [...at, "platforms"],
@@ -741,7 +738,7 @@ function vmwarePairServer(s: Server, key: string): boolean {
   for (const p of s.platforms) {
     if (p.type !== "vmware") continue;
     const g = p.guests.find((g) => g.name === guest);
-    if (g) return !g.connection.jump && isIpv4(g.connection.host);
+    if (g) return reachedAtAddress(g.connection);
   }
   return false;
 }
@@ -751,15 +748,8 @@ function targetsOf(servers: readonly Server[]): Map<string, { server: Server; pl
   const out = new Map<string, { server: Server; platform: string }>();
   for (const s of servers) {
     out.set(`${s.name}/baseline/host`, { server: s, platform: "baseline" });
-    for (const p of s.platforms) {
-      if (!("guests" in p)) continue;
-      for (const g of p.guests) {
-        const count = "count" in g ? g.count : 1;
-        for (let n = 0; n < count; n++) {
-          const guest = count > 1 ? `${g.name}-${n}` : g.name;
-          out.set(`${s.name}/${p.type}/${guest}`, { server: s, platform: p.type });
-        }
-      }
+    for (const e of planGuests(s)) {
+      out.set(`${s.name}/${e.platform}/${e.instance}`, { server: s, platform: e.platform });
     }
   }
   return out;
@@ -799,36 +789,20 @@ function pairIssues(list: readonly z.infer<typeof benchmarkSchema>[], servers: S
         return;
       }
       served.set(p.server, j);
-      if (p.server === p.client) {
-        out.push(`${at("pairs", j)}: a pair needs two targets`);
-      } else if (server.server === client.server) {
-        if (client.platform === "kvm" && !["baseline", "kvm"].includes(server.platform)) {
-          out.push(
-            `${at("pairs", j, "client")}: a kvm guest reaches its host's loopback, so bare metal and other kvm guests, not ${p.server}` +
-              (server.platform === "lxc"
-                ? " (a container's namespace is reached from its host only)"
-                : ""),
-          );
-        } else if (client.platform !== "baseline" && client.platform !== "kvm") {
-          out.push(
-            `${at("pairs", j, "client")}: a client runs on a server's host or in a kvm guest, not in ${client.platform}`,
-          );
-        } else if (server.platform === "vmware" && !vmwarePairServer(server.server, p.server)) {
-          out.push(
-            `${at("pairs", j, "server")}: a vmware guest serves a pair when its connection is an IPv4 host without a jump host (its server reaches it there)`,
-          );
-        }
-      } else {
-        const c = server.server.connection;
-        if (server.platform !== "baseline" || client.platform !== "baseline") {
-          out.push(
-            `${at("pairs", j)}: across two servers a pair runs between their hosts (<server>/baseline/host)`,
-          );
-        } else if (c.type !== "ssh" || c.jump || !isIpv4(c.host)) {
-          out.push(
-            `${at("pairs", j, "server")}: server ${server.server.name} is reached from ${client.server.name} at its SSH address: it needs connection type ssh with an IPv4 host and no jump host`,
-          );
-        }
+      const side = (key: string, t: { server: Server; platform: string }): PairSide => ({
+        key,
+        server: t.server.name,
+        platform: t.platform,
+        atAddress:
+          t.platform === "vmware"
+            ? vmwarePairServer(t.server, key)
+            : reachedAtAddress(t.server.connection),
+      });
+      const problem = pairProblem(side(p.server, server), side(p.client, client));
+      if (problem) {
+        out.push(
+          `${problem.at === "pair" ? at("pairs", j) : at("pairs", j, problem.at)}: ${problem.message}`,
+        );
       }
     });
   });

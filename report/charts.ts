@@ -7,7 +7,6 @@
  */
 import * as vega from "vega";
 import { compile, TopLevelSpec } from "vega-lite";
-import type { Results } from "../components/measure/results";
 import {
   BASELINE,
   benchmarksOf,
@@ -16,6 +15,7 @@ import {
   metricLabel,
   MetricRow,
   metricRows,
+  RunTables,
   targetLabel,
   targets,
 } from "./tables";
@@ -171,10 +171,8 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
 }
 
 /** One chart per server and benchmark that has comparable main metrics. */
-export async function benchmarkCharts(
-  results: Results,
-  rows = metricRows(results),
-): Promise<Chart[]> {
+export async function benchmarkCharts(run: RunTables, rows = metricRows(run)): Promise<Chart[]> {
+  const { results } = run;
   const charts: Chart[] = [];
   for (const server of Object.keys(results)) {
     const targetOrder = targets(results)

@@ -4,7 +4,8 @@
  * metal, and the configuration diff that explains it, key path by key path
  * (what `pulumi preview --diff` would show between the two configs).
  */
-import type { MetricResult } from "../components/measure/results";
+import { targetKey } from "../components/measure/target-name";
+import type { MetricResult } from "../components/results/schema";
 import { compare, Comparison } from "../components/results/stats";
 import type { Block, Cell } from "./document";
 import { toneOf } from "./document";
@@ -17,7 +18,6 @@ import {
   metricLabel,
   MetricRow,
   metricRows,
-  targetKey,
   targetLabel,
   verdict,
 } from "./tables";
@@ -41,8 +41,8 @@ const rowKey = (r: Pick<MetricRow, "server" | "platform" | "guest" | "benchmark"
 
 /** Every metric of either run, with B compared against A where both have it. */
 export function compareRuns(a: Run, b: Run): MetricChange[] {
-  const ra = new Map(metricRows(a.results).map((r) => [rowKey(r), r]));
-  const rb = new Map(metricRows(b.results).map((r) => [rowKey(r), r]));
+  const ra = new Map(metricRows(a).map((r) => [rowKey(r), r]));
+  const rb = new Map(metricRows(b).map((r) => [rowKey(r), r]));
   const keys = [...new Set([...ra.keys(), ...rb.keys()])];
   return keys.map((k) => {
     const x = ra.get(k);

@@ -2,7 +2,8 @@
  * The report as a list of blocks (headings, paragraphs, tables, charts), built
  * once from a run; report/markdown.ts and report/html.ts only render them.
  */
-import type { Comparison } from "../components/results/stats";
+import { targetKey } from "../components/measure/target-name";
+import type { Comparison } from "../components/results/schema";
 import type { Chart } from "./charts";
 import type { Run } from "./load";
 import {
@@ -21,7 +22,6 @@ import {
   outcomeOf,
   summaryTables,
   targetLabel,
-  targetKey,
   targets,
   verdict,
 } from "./tables";
@@ -56,7 +56,7 @@ export function runTime(runId: string): string | undefined {
 
 export function reportBlocks(run: Run, charts: Chart[]): Block[] {
   const { results } = run;
-  const rows = metricRows(results);
+  const rows = metricRows(run);
   const multi = Object.keys(results).length > 1;
   const on = (server: string) => (multi ? ` on ${server}` : "");
   const b: Block[] = [];
@@ -75,7 +75,7 @@ export function reportBlocks(run: Run, charts: Chart[]): Block[] {
   });
 
   // Summary: % of bare metal per platform and benchmark.
-  for (const t of summaryTables(results, rows)) {
+  for (const t of summaryTables(run, rows)) {
     b.push({
       kind: "heading",
       level: 2,
@@ -114,7 +114,7 @@ export function reportBlocks(run: Run, charts: Chart[]): Block[] {
   }
 
   // The 2009 paper's table: score and % loss per platform, N-guest aggregates included.
-  const losses = lossTables(results, rows, run.aggregates);
+  const losses = lossTables(run, rows);
   if (losses.length > 0) {
     b.push({
       kind: "heading",
@@ -157,7 +157,7 @@ export function reportBlocks(run: Run, charts: Chart[]): Block[] {
     text: "N guests at once against the host",
     id: "aggregates",
   });
-  const aggs = aggregates(results, rows, run.aggregates);
+  const aggs = aggregates(run, rows);
   if (aggs.length === 0) {
     b.push({
       kind: "paragraph",

@@ -1,131 +1,24 @@
 /**
  * Finding and reading a run: a stack's outputs (whose `archive` output is the
  * run folder), a run folder's path, or a run id under results/<stack>/.
- * results.json is read up to a size limit and checked with zod (no __proto__
- * key, no negative or infinite value, medians that are their trials'), so a
- * report never draws from a half-read or an edited file.
+ * results.json is read up to a size limit and checked against the results
+ * schema the program writes it with (components/results/schema.ts: no
+ * negative or infinite value, medians that are their trials', the run's
+ * comparison present) and for __proto__ keys, so a report never draws from a
+ * half-read or an edited file.
  */
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { z } from "zod";
-import type { Results } from "../components/measure/results";
-import { summarize } from "../components/results/stats";
+import {
+  Aggregates,
+  Comparisons,
+  Results,
+  resultsFileSchema,
+  Testbed,
+  testbedSchema,
+} from "../components/results/schema";
 import { bounded, excerpt, issueLines, keyPath, MAX_RESULTS_BYTES, readJsonInput } from "./input";
-import type { RecordedAggregates } from "./tables";
-
-/**
- * Every value of a metric: rates, times, counts, percentages and scores, none
- * of which is ever below zero (a "% of bare metal" of a negative median would
- * be nonsense). z.number() already refuses Infinity, which JSON's 1e999 is.
- */
-const value = z.number().min(0, {
-  error: (i) =>
-    `negative (${String(i.input)}): no metric (a rate, time, count or score) is below 0`,
-});
-
-const metricShape = {
-  trials: z.array(value).min(1),
-  median: value,
-  min: value,
-  max: value,
-  stdev: value,
-  spread: value,
-  unit: z.string(),
-  direction: z.enum(["higher", "lower"]),
-  labels: z.record(z.string(), z.string()),
-};
-
-/** A metric's median, min and max are its trials' (components/results/stats.ts summarize): anything else was edited. */
-const metric = z.object(metricShape).check((ctx) => {
-  const m = ctx.value;
-  // zod runs this even after issues it can continue past (no trials, a negative one): those say enough.
-  if (ctx.issues.length > 0) return;
-  const s = summarize(m.trials);
-  for (const k of ["median", "min", "max"] as const) {
-    if (m[k] !== s[k]) {
-      ctx.issues.push({
-        code: "custom",
-        input: m[k],
-        path: [k],
-        message: `${m[k]} is not the ${k} of the trials (${s[k]})`,
-      });
-    }
-  }
-});
-
-/** N guests as one: the median is their medians' sum or mean, so it lies between the summed minimums and maximums. */
-const aggregateMetric = z
-  .object({ ...metricShape, guests: z.array(z.string()).min(1) })
-  .refine((m) => m.min <= m.median && m.median <= m.max, {
-    error: (i) => {
-      const m = i.input as { min: number; median: number; max: number };
-      return `median ${m.median} is not between min ${m.min} and max ${m.max}`;
-    },
-    path: ["median"],
-  });
-
-const outcome = z.object({
-  status: z.enum(["ok", "partial", "failed"]),
-  toolVersion: z.string(),
-  trials: z.array(
-    z.object({
-      index: z.number(),
-      exitCode: z.number(),
-      seconds: z.number(),
-      error: z.string().optional(),
-    }),
-  ),
-  metrics: z.record(z.string(), metric),
-});
-
-const record = z.record(z.string(), z.unknown());
-
-/** A platform of one server in the `testbed` stack output. */
-const testbedPlatform = z.looseObject({
-  info: record.optional(),
-  guests: z.array(record).optional(),
-});
-
-const testbedServer = z.looseObject({
-  profile: z.string().optional(),
-  profileCheck: z
-    .looseObject({
-      profile: z.string(),
-      matches: z.boolean(),
-      mismatches: z.array(
-        z.object({ field: z.string(), expected: z.string(), actual: z.string() }),
-      ),
-    })
-    .optional(),
-  facts: record.optional(),
-  accel: record.optional(),
-  platforms: z.record(z.string(), testbedPlatform).optional(),
-});
-
-export const resultsFileSchema = z.object({
-  stack: z.string(),
-  results: z.record(
-    z.string(),
-    z.record(z.string(), z.record(z.string(), z.record(z.string(), outcome))),
-  ),
-  comparison: record.optional(),
-  /** Facts (bare metal) or spec (guests) per "server/platform/guest". */
-  targets: z.record(z.string(), record).optional(),
-  /** The `testbed` stack output; runs archived before it was recorded lack it. */
-  testbed: z.record(z.string(), testbedServer).optional(),
-  /** The validated stack configuration without secrets; older runs lack it. */
-  config: record.optional(),
-  /** Concurrent groups as one: server -> platform -> benchmark -> metric; older runs lack it. */
-  aggregates: z
-    .record(
-      z.string(),
-      z.record(z.string(), z.record(z.string(), z.record(z.string(), aggregateMetric))),
-    )
-    .optional(),
-});
-
-export type TestbedServer = z.infer<typeof testbedServer>;
 
 export interface Run {
   /** The run folder (results/<stack>/<run id>/), where the report and exports go. */
@@ -133,11 +26,13 @@ export interface Run {
   runId: string;
   stack: string;
   results: Results;
+  /** Each platform's metrics against the same server's bare metal, as the run compared them. */
+  comparison: Comparisons;
   targets: Record<string, Record<string, unknown>>;
-  testbed?: Record<string, TestbedServer>;
+  testbed?: Testbed;
   config?: Record<string, unknown>;
   /** The concurrent groups' aggregates, when the run recorded them. */
-  aggregates?: RecordedAggregates;
+  aggregates?: Aggregates;
   /** Where it was found: "stack testbed" or the folder. */
   source: string;
 }
@@ -170,7 +65,8 @@ export function readRun(dir: string, source = dir): Run {
     dir: path.resolve(dir),
     runId: path.basename(path.resolve(dir)),
     stack: r.stack,
-    results: r.results as Results,
+    results: r.results,
+    comparison: r.comparison,
     targets: r.targets ?? {},
     testbed: r.testbed,
     config: r.config,
@@ -283,13 +179,13 @@ export function findRun(
   }
   const run = mergeRuns(dirs.map((d) => readRun(d, `stack ${spec}`)));
   // The stack's own testbed output stands in for runs archived before results.json carried it.
-  const testbed = run.testbed ?? resultsFileSchema.shape.testbed.safeParse(out.testbed).data;
+  const testbed = run.testbed ?? testbedSchema.safeParse(out.testbed).data;
   return { ...run, testbed };
 }
 
 /**
- * The folders of one run of several servers as one run: results, targets,
- * testbed and aggregates are keyed by server already. The report goes to the
+ * The folders of one run of several servers as one run: results, comparison,
+ * targets, testbed and aggregates are keyed by server already. The report goes to the
  * first server's folder.
  */
 export function mergeRuns(runs: Run[]): Run {
@@ -302,6 +198,7 @@ export function mergeRuns(runs: Run[]): Run {
   return {
     ...first,
     results: merge((r) => r.results) ?? {},
+    comparison: merge((r) => r.comparison) ?? {},
     targets: merge((r) => r.targets) ?? {},
     testbed: merge((r) => r.testbed),
     aggregates: merge((r) => r.aggregates),

@@ -1,10 +1,15 @@
 /**
  * A run's results as the report's tables: every metric of every target against
  * the same server's bare metal, each benchmark's main metrics, the summary "%
- * of bare metal", the 2009 paper's "% loss" shape and N-guest aggregates. The
- * arithmetic is components/results/stats.ts; this module only arranges it.
+ * of bare metal", the 2009 paper's "% loss" shape and N-guest aggregates.
+ * Comparisons and aggregates are the ones the run archived; the arithmetic
+ * left here (geometric means, error bars) is components/results/stats.ts, and
+ * this module only arranges it.
  */
-import type { BenchmarkOutcome, MetricResult, Results } from "../components/measure/results";
+import { benchmarks as modules } from "../benchmarks";
+import type { Direction } from "../benchmarks/types";
+import { TargetName, targetKey } from "../components/measure/target-name";
+import type { BenchmarkOutcome, MetricResult, Results } from "../components/results/schema";
 import {
   aggregateSummary,
   compare,
@@ -13,24 +18,19 @@ import {
   Summary,
 } from "../components/results/stats";
 import { own } from "./input";
+import type { Run } from "./load";
 
-export type Direction = "higher" | "lower";
-
-export interface Target {
-  server: string;
-  platform: string;
-  guest: string;
-}
+/** What the tables read of a run: its results, and the comparison and aggregates it archived. */
+export type RunTables = Pick<Run, "results" | "comparison" | "aggregates">;
 
 export const BASELINE = "baseline";
 export const HOST = "host";
 
-export const targetKey = (t: Target): string => `${t.server}/${t.platform}/${t.guest}`;
 /** How a target is named inside its server's tables: "bare metal", "lxc/vtb-testbed-ct". */
-export const targetLabel = (t: Target): string =>
+export const targetLabel = (t: TargetName): string =>
   t.platform === BASELINE ? "bare metal" : `${t.platform}/${t.guest}`;
 
-export interface MetricRow extends Target {
+export interface MetricRow extends TargetName {
   benchmark: string;
   key: string;
   /** The metric's name without labels, e.g. "throughput". */
@@ -38,7 +38,7 @@ export interface MetricRow extends Target {
   result: MetricResult;
   /** Bare metal's result for the same metric on the same server, when it has one. */
   baseline?: MetricResult;
-  /** Against bare metal; absent for bare metal itself and when not comparable (a zero median). */
+  /** Against bare metal, as the run archived it; absent for bare metal itself and when not comparable (a zero median). */
   comparison?: Comparison;
   /**
    * The trials' spread as % of bare metal's median: [worst, best] trial, for
@@ -57,8 +57,8 @@ export function metricLabel(key: string, labels: Record<string, string>): string
 }
 
 /** Targets in a stable order: per server, bare metal first, then platforms and guests as recorded. */
-export function targets(results: Results): Target[] {
-  const out: Target[] = [];
+export function targets(results: Results): TargetName[] {
+  const out: TargetName[] = [];
   for (const [server, platforms] of Object.entries(results)) {
     const names = Object.keys(platforms).sort((a, b) =>
       a === BASELINE ? -1 : b === BASELINE ? 1 : 0,
@@ -85,7 +85,7 @@ export function benchmarksOf(results: Results, server?: string): string[] {
 
 export function outcomeOf(
   results: Results,
-  t: Target,
+  t: TargetName,
   benchmark: string,
 ): BenchmarkOutcome | undefined {
   return own(own(own(own(results, t.server), t.platform), t.guest), benchmark);
@@ -110,11 +110,15 @@ export function percentRange(
   return [Math.min(a, b), Math.max(a, b)];
 }
 
-/** Every metric of every target, with bare metal's result and the comparison beside it. */
-export function metricRows(results: Results): MetricRow[] {
+/** Every metric of every target, with bare metal's result and the run's comparison beside it. */
+export function metricRows({
+  results,
+  comparison,
+}: Pick<RunTables, "results" | "comparison">): MetricRow[] {
   const rows: MetricRow[] = [];
   for (const t of targets(results)) {
     const bare = results[t.server][BASELINE]?.[HOST];
+    const compared = own(own(own(comparison, t.server), t.platform), t.guest);
     for (const [benchmark, o] of Object.entries(results[t.server][t.platform][t.guest])) {
       for (const [key, m] of Object.entries(o.metrics)) {
         const b = own(own(bare, benchmark)?.metrics, key);
@@ -126,8 +130,7 @@ export function metricRows(results: Results): MetricRow[] {
           name: key.replace(/\[.*$/, ""),
           result: m,
           baseline: b,
-          comparison:
-            comparable && t.platform !== BASELINE ? compare(m, b, m.direction) : undefined,
+          comparison: t.platform !== BASELINE ? own(own(compared, benchmark), key) : undefined,
           percentRange: comparable ? percentRange(m, b.median, m.direction) : undefined,
         });
       }
@@ -138,34 +141,16 @@ export function metricRows(results: Results): MetricRow[] {
 
 type Pick1 = { key: string; name: string; labels: Record<string, string> };
 
-// Each benchmark's main metrics, in the order tables and charts show them; the
-// first is the headline (the one number of the "% loss" table).
-const mainNames: Record<string, string[]> = {
-  "openssl-speed": ["throughput", "sign_rate", "verify_rate"],
-  bonnie: [
-    "sequential_input_block",
-    "sequential_output_block",
-    "sequential_output_rewrite",
-    "sequential_input_per_char",
-    "sequential_output_per_char",
-    "random_seeks",
-  ],
-  ab: ["requests_per_second", "time_per_request", "transfer_rate"],
-  iperf: ["throughput"],
-  iperf3: ["throughput"],
-  postal: ["messages_per_minute", "data_kib_per_minute"],
-  unixbench: ["index_score"],
-  hepspec06: ["hepspec06"],
-};
-
 /**
- * A benchmark's main metrics among the keys it reported: openssl's
- * throughput at the largest block size of each algorithm, iperf's receiver
- * side of each direction, and so on. Benchmarks this module does not know get
- * their metrics that are neither counts nor CPU percentages, at most eight.
+ * A benchmark's main metrics among the keys it reported, in the order tables
+ * and charts show them, the headline first: the names its module declares
+ * (benchmarks/*.ts `mainMetrics`), openssl's throughput at the largest block
+ * size of each algorithm, iperf's receiver side of each direction, and so on.
+ * Benchmarks without a module that declares them get their metrics that are
+ * neither counts nor CPU percentages, at most eight.
  */
 export function mainMetrics(benchmark: string, metrics: Pick1[]): string[] {
-  const names = own(mainNames, benchmark);
+  const names = own(modules, benchmark)?.mainMetrics;
   if (!names) {
     return metrics
       .filter((m) => !/_cpu$|^failed|errors|retransmits|non_2xx/.test(m.name))
@@ -242,13 +227,14 @@ export interface SummaryTable {
   server: string;
   benchmarks: string[];
   /** Targets other than bare metal, in order. */
-  columns: Target[];
+  columns: TargetName[];
   /** benchmark -> target key -> cell (absent: not measured or not comparable). */
   cells: Record<string, Record<string, SummaryCell>>;
 }
 
 /** "% of bare metal" per platform and benchmark, one table per server. */
-export function summaryTables(results: Results, rows = metricRows(results)): SummaryTable[] {
+export function summaryTables(run: RunTables, rows = metricRows(run)): SummaryTable[] {
+  const { results } = run;
   return Object.keys(results).map((server) => {
     const columns = targets(results).filter((t) => t.server === server && t.platform !== BASELINE);
     const benchmarks = benchmarksOf(results, server);
@@ -295,12 +281,9 @@ export interface LossTable {
  * bare metal's score, then each guest's score and its % loss, then each
  * platform's N-guest aggregate against the host.
  */
-export function lossTables(
-  results: Results,
-  rows = metricRows(results),
-  recorded?: RecordedAggregates,
-): LossTable[] {
-  const aggs = aggregates(results, rows, recorded);
+export function lossTables(run: RunTables, rows = metricRows(run)): LossTable[] {
+  const { results } = run;
+  const aggs = aggregates(run, rows);
   const out: LossTable[] = [];
   for (const server of Object.keys(results)) {
     for (const benchmark of benchmarksOf(results, server)) {
@@ -363,36 +346,16 @@ export interface Aggregate {
 }
 
 /**
- * The aggregates a run recorded for its concurrent groups (results.json's
- * `aggregates`): server -> platform -> benchmark -> metric -> the guests as one.
- */
-export type RecordedAggregates = Record<
-  string,
-  Record<
-    string,
-    Record<string, Record<string, Summary & { direction: Direction; guests: string[] }>>
-  >
->;
-
-/**
  * N guests against the host, for each benchmark's main metrics: the run's
- * recorded concurrent groups when it has the record (guests that ran at once),
- * else, for runs from before concurrent runs, every platform with more than
- * one guest, whose guests then ran one after another. Throughputs add up,
- * latencies are averaged (components/results/stats.ts).
+ * recorded concurrent groups (guests that ran at once), with the comparison
+ * the run made, when it has the record; else, for runs from before concurrent
+ * runs, every platform with more than one guest, whose guests then ran one
+ * after another: the run never aggregated those, so they are added up here
+ * (throughputs add up, latencies are averaged: components/results/stats.ts).
  */
-export function aggregates(
-  results: Results,
-  rows = metricRows(results),
-  recorded?: RecordedAggregates,
-): Aggregate[] {
+export function aggregates(run: RunTables, rows = metricRows(run)): Aggregate[] {
+  const { results, aggregates: recorded } = run;
   const out: Aggregate[] = [];
-  const bareOf = (server: string, benchmark: string, key: string) =>
-    own(own(own(results, server)?.[BASELINE]?.[HOST], benchmark)?.metrics, key);
-  const against = (summary: Summary, bare: Summary | undefined, direction: Direction) =>
-    bare && bare.median !== 0 && summary.median !== 0
-      ? compare(summary, bare, direction)
-      : undefined;
   if (recorded) {
     for (const [server, platforms] of Object.entries(recorded)) {
       for (const [platform, benchmarks] of Object.entries(platforms)) {
@@ -409,7 +372,7 @@ export function aggregates(
               guests: a.guests,
               concurrent: true,
               summary: a,
-              comparison: against(a, bareOf(server, benchmark, key), a.direction),
+              comparison: a.vsBaseline,
             });
           }
         }
@@ -417,6 +380,12 @@ export function aggregates(
     }
     return out;
   }
+  const bareOf = (server: string, benchmark: string, key: string) =>
+    own(own(own(results, server)?.[BASELINE]?.[HOST], benchmark)?.metrics, key);
+  const against = (summary: Summary, bare: Summary | undefined, direction: Direction) =>
+    bare && bare.median !== 0 && summary.median !== 0
+      ? compare(summary, bare, direction)
+      : undefined;
   for (const [server, platforms] of Object.entries(results)) {
     for (const [platform, guests] of Object.entries(platforms)) {
       if (platform === BASELINE || Object.keys(guests).length < 2) continue;

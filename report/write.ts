@@ -97,7 +97,7 @@ export function writeFiles(dir: string, files: Record<string, string>): Record<s
 }
 
 export async function writeReport(run: Run, dir = run.dir): Promise<Written> {
-  const blocks = reportBlocks(run, await benchmarkCharts(run.results));
+  const blocks = reportBlocks(run, await benchmarkCharts(run));
   const w = writeFiles(dir, {
     "report.html": renderHtml(blocks),
     "report.md": renderMarkdown(blocks),

@@ -11,6 +11,14 @@ import {
   trialEnvironment,
   trialsFrom,
 } from "./run";
+import {
+  envNames,
+  groupGuestWay,
+  markerLinePattern,
+  markerPattern,
+  markers,
+  runnerHandOver,
+} from "./protocol";
 import { Target, targetKey } from "./target";
 import { Trial } from "./trials";
 import { wayEnv, wayInto, withoutKeys, withWayIn } from "./way-in";
@@ -30,10 +38,21 @@ export interface ConcurrentRunArgs {
 
 const groupScript = withWayIn("group.sh");
 
-/** Each guest's section of the group's output ("@@@ guest I" ... "@@@ guest-end I"). */
+/** A guest's section of the group's output: markers.guest I, its runner's output, markers.guestEnd I. */
+const guestSection = new RegExp(
+  `${markerPattern(markers.guest, "(\\d+)")}\\n([\\s\\S]*?)${markerLinePattern(markers.guestEnd, "\\1")}`,
+  "gm",
+);
+/** In a guest's section: the way in failed (markers.guestFailed), its exit code and the tail of its stderr after. */
+const wayInFailed = new RegExp(
+  `${markerPattern(markers.guestFailed, "\\d+", "(\\d+)")}\\n([\\s\\S]*)`,
+  "m",
+);
+
+/** Each guest's section of the group's output, by guest index. */
 export function guestSections(out: string): Map<number, string> {
   const sections = new Map<number, string>();
-  for (const m of out.matchAll(/^@@@ guest (\d+)\n([\s\S]*?)^@@@ guest-end \1$/gm)) {
+  for (const m of out.matchAll(guestSection)) {
     sections.set(Number(m[1]), m[2]);
   }
   return sections;
@@ -53,16 +72,21 @@ export class ConcurrentRun {
 
   constructor(name: string, args: ConcurrentRunArgs, opts: { parent: pulumi.Resource }) {
     const { targets, module: m } = args;
-    const env = trialEnvironment(m, args.params, args.repeats, args.trialTimeoutSeconds);
-    Object.assign(env, {
-      VTB_RUNNER: runner,
-      VTB_GROUP_SIZE: String(targets.length),
-    });
-    targets.forEach((t, i) => {
-      const way = wayInto(t);
-      if (!way) throw new Error(`${targetKey(t)}: the server cannot enter this guest to run it`);
-      Object.assign(env, wayEnv(`VTB_G${i}`, way));
-    });
+    const trial = trialEnvironment(m, args.params, args.repeats, args.trialTimeoutSeconds);
+    const ways = Object.assign(
+      {},
+      ...targets.map((t, i) => {
+        const way = wayInto(t);
+        if (!way) throw new Error(`${targetKey(t)}: the server cannot enter this guest to run it`);
+        return wayEnv(groupGuestWay(i), way);
+      }),
+    ) as Record<string, pulumi.Input<string>>;
+    const env = {
+      ...trial,
+      ...runnerHandOver(runner, trial, ways),
+      [envNames.groupSize]: String(targets.length),
+      ...ways,
+    };
     const guests = targets.map((t) => t.guest);
     const where = `${targets[0].server}/${targets[0].platform}/{${guests.join(",")}}`;
     // What the group is; keys are left out (they are not what is measured).
@@ -104,7 +128,7 @@ export class ConcurrentRun {
         }
         const section = guestSections(out).get(i);
         if (!why && section === undefined) why = "no output from this guest";
-        const failed = /^@@@ guest-failed \d+ rc=(\d+)\n([\s\S]*)/m.exec(section ?? "");
+        const failed = wayInFailed.exec(section ?? "");
         if (!why && failed) {
           why = `could not enter the guest (exit ${failed[1]}): ${failed[2].trim().split("\n").slice(-3).join(" | ")}`;
         }

@@ -1,5 +1,7 @@
+import { pairProblem, PairSide } from "./reach";
 import { Target, targetKey } from "./target";
-import { Way, wayInto } from "./way-in";
+import { Way } from "./way";
+import { wayInto } from "./way-in";
 
 /**
  * Where the two sides of a pair benchmark (iperf, ab) run, as seen from the
@@ -18,19 +20,30 @@ export interface Pairing {
   clientKey?: string;
 }
 
+/** A target as one side of a pair, for the reachability rule (reach.ts). */
+function side(t: Target): PairSide {
+  return {
+    key: targetKey(t),
+    server: t.server,
+    platform: t.platform,
+    // A host is reached at its address when it has one for others; a VMware guest when it can serve.
+    atAddress: t.platform === "baseline" ? t.remote !== undefined : t.peer !== undefined,
+  };
+}
+
 /**
  * Pairs a server in `target` with a client in `client` (default: the target's
- * own host), or says why the two cannot reach each other. What reaches what:
- * a server's host reaches each of its targets; a VM guest reaches its host's
- * loopback, so bare metal and the other VMs' forwards; another server reaches
- * a host at its SSH address. A container's own network namespace is reached
- * from its host only.
+ * own host), or says why the two cannot reach each other (reach.ts: the same
+ * rule config validation applies).
  */
 export function pairUp(target: Target, port: number, client?: Target): Pairing {
   const where = targetKey(target);
   const clientKey = client ? targetKey(client) : undefined;
-  if (clientKey === where) throw new Error(`${where}: a pair needs two targets`);
   const ownHost = !client || (client.server === target.server && client.platform === "baseline");
+  if (client && (!ownHost || clientKey === where)) {
+    const problem = pairProblem(side(target), side(client));
+    if (problem) throw new Error(`${where} served to ${clientKey}: ${problem.message}`);
+  }
   if (ownHost) {
     if (!target.peer)
       throw new Error(`${where}: this kind of target cannot host a pair's server yet`);
@@ -44,20 +57,12 @@ export function pairUp(target: Target, port: number, client?: Target): Pairing {
     };
   }
   if (client.server === target.server) {
+    // Past the rule, the client is a KVM guest and the server bare metal or a KVM guest.
     const way = wayInto(client);
-    if (!client.hostLoopback || !way) {
-      throw new Error(
-        `${clientKey}: a pair's client runs on a server's host or in a VM guest; ` +
-          "a container has a network namespace of its own",
-      );
-    }
     const p = target.peer;
     const c = p && !p.netns ? p.connect(port) : undefined;
-    if (!p || !c || c.host !== "127.0.0.1") {
-      throw new Error(
-        `${where}: not reachable from ${clientKey}: a VM guest reaches its host's loopback ` +
-          "(bare metal, other VM guests' forwards) only",
-      );
+    if (!client.hostLoopback || !way || !p || !c || c.host !== "127.0.0.1") {
+      throw new Error(`${where} served to ${clientKey}: the two do not reach each other here`);
     }
     return {
       server: p.way,
@@ -67,17 +72,13 @@ export function pairUp(target: Target, port: number, client?: Target): Pairing {
       clientKey,
     };
   }
-  if (client.platform !== "baseline" || target.platform !== "baseline" || !target.remote) {
-    throw new Error(
-      `${where}: not reachable from ${clientKey}: across servers a pair runs host to host, ` +
-        "with the server's host an SSH server at an IPv4 address without a jump host",
-    );
-  }
+  // Past the rule, both are hosts and the target's is reached at its address.
+  const remote = target.remote!;
   return {
-    server: target.remote.way,
+    server: remote.way,
     client: { via: "host" },
-    bind: target.remote.address,
-    connect: { host: target.remote.address, port },
+    bind: remote.address,
+    connect: { host: remote.address, port },
     clientKey,
   };
 }

@@ -1,27 +1,17 @@
 import { Metric } from "../../benchmarks/types";
-import { aggregateSummary, compare, Comparison, summarize, Summary } from "../results/stats";
+import type {
+  AggregateResult,
+  Aggregates,
+  BenchmarkOutcome,
+  Comparisons,
+  MetricResult,
+  Results,
+} from "../results/schema";
+import { aggregateSummary, compare, summarize } from "../results/stats";
 import { Trial } from "./trials";
 
-export interface MetricResult extends Summary {
-  unit: string;
-  direction: "higher" | "lower";
-  labels: Record<string, string>;
-}
-
-export interface BenchmarkOutcome {
-  /**
-   * ok: every trial asked for parsed; partial: some failed or are missing from
-   * the output; failed: none gave a number.
-   */
-  status: "ok" | "partial" | "failed";
-  /** When not ok: how many trials gave no number, how many of them are missing, and why. */
-  message?: string;
-  toolVersion: string;
-  trials: { index: number; exitCode: number; seconds: number; error?: string }[];
-  metrics: Record<string, MetricResult>;
-  /** A pair's client (iperf, ab), when it ran elsewhere than on the target's own host. */
-  client?: string;
-}
+// What a run's outputs and archive hold: the results schema's types (components/results/schema.ts).
+export type { AggregateResult, Aggregates, BenchmarkOutcome, Comparisons, MetricResult, Results };
 
 export interface RunRecord {
   server: string;
@@ -32,12 +22,6 @@ export interface RunRecord {
   client?: string;
   trials: Trial[];
 }
-
-/** server -> platform -> guest -> benchmark -> outcome. */
-export type Results = Record<
-  string,
-  Record<string, Record<string, Record<string, BenchmarkOutcome>>>
->;
 
 /** A metric's key: its name, and its labels when it has any, e.g. `throughput[algorithm=sha256,blockBytes=16384]`. */
 export function metricKey(m: Pick<Metric, "name" | "labels">): string {
@@ -118,12 +102,6 @@ export function assemble(runs: RunRecord[]): Results {
   return out;
 }
 
-/** server -> platform -> guest -> benchmark -> metric -> comparison with the same server's bare metal. */
-export type Comparisons = Record<
-  string,
-  Record<string, Record<string, Record<string, Record<string, Comparison>>>>
->;
-
 export function compareToBaseline(results: Results): Comparisons {
   const out: Comparisons = {};
   for (const [server, platforms] of Object.entries(results)) {
@@ -153,19 +131,6 @@ export interface ConcurrentGroup {
   benchmark: string;
   guests: string[];
 }
-
-export interface AggregateResult extends MetricResult {
-  /** The guests that ran at once: throughputs add up, latencies are averaged. */
-  guests: string[];
-  /** The N guests as one against the same server's bare metal, when it ran this benchmark. */
-  vsBaseline?: Comparison;
-}
-
-/** server -> platform -> benchmark -> metric -> the guests that ran at once, as one. */
-export type Aggregates = Record<
-  string,
-  Record<string, Record<string, Record<string, AggregateResult>>>
->;
 
 /** The 2009 paper's "8 VMs at once" figures: each concurrent group as one, against the host. */
 export function aggregateConcurrent(results: Results, groups: ConcurrentGroup[]): Aggregates {

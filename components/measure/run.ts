@@ -1,11 +1,21 @@
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { BenchmarkModule } from "../../benchmarks/types";
+import { BenchmarkModule, PairSpec } from "../../benchmarks/types";
 import { reportFailure } from "../failure";
 import { Command, exportLines } from "../command";
 import { script } from "../scripts";
 import { Target, targetKey } from "./target";
 import { pairUp } from "./pairing";
+import {
+  envNames,
+  markerFunctions,
+  markerPattern,
+  markers,
+  notRunLine,
+  notRunPattern,
+  runnerHandOver,
+  wayPrefixes,
+} from "./protocol";
 import { parseTrials, Trial } from "./trials";
 import { wayEnv, withoutKeys, withWayIn } from "./way-in";
 
@@ -26,29 +36,26 @@ export interface BenchmarkRunArgs {
   serverConnection?: Target["connection"];
 }
 
-export interface PairSpec {
-  serverScript: string;
-  /** The port the server listens on in the target, for these parameters. */
-  port(params: unknown): number;
-  /** The parameters with another server address and port. */
-  withAddress(params: unknown, host: string, port: number): unknown;
-}
-
-export const runner = script(__dirname, "runner.sh");
+/** runner.sh, after the functions that print the protocol's markers. */
+export const runner = markerFunctions + script(__dirname, "runner.sh");
 const enter = withWayIn("enter.sh");
 const pairScript = withWayIn("pair.sh");
 /** What a run's command does instead when its target is not up. */
-export const notRun = "echo '@@@ not run'";
+export const notRun = `echo '${notRunLine}'`;
 /** A recorded run whose output matches this ran a failed trial (or none): the next update reruns it. */
-export const rerunPattern = "^@@@ end \\d+ rc=[1-9]|^@@@ not run|^@@@ guest-failed";
+export const rerunPattern = [
+  markerPattern(markers.end, "\\d+", "[1-9]"),
+  notRunPattern,
+  markerPattern(markers.guestFailed),
+].join("|");
 /**
  * The same, and a run whose output lacks trials: no end line for the last of its
  * `repeats` (anywhere after the start of the output), or a trial started but never
  * ended. Such a run lost trials (a cut output), so it is not done either.
  */
 export const rerunPatternFor = (repeats: number) =>
-  `${rerunPattern}|(?<![\\s\\S])(?![\\s\\S]*^@@@ end ${repeats} rc=)` +
-  "|^@@@ trial (\\d+)$(?![\\s\\S]*^@@@ end \\1 rc=)";
+  `${rerunPattern}|(?<![\\s\\S])(?![\\s\\S]*${markerPattern(markers.end, String(repeats), "")})` +
+  `|${markerPattern(markers.trial, "(\\d+)")}$(?![\\s\\S]*${markerPattern(markers.end, "\\1", "")})`;
 
 /** What a run's trials are and how the runner repeats them. */
 export function trialEnvironment(
@@ -59,9 +66,9 @@ export function trialEnvironment(
 ): Record<string, pulumi.Input<string>> {
   return {
     ...m.environment(params),
-    VTB_TRIALS: String(repeats),
-    VTB_TRIAL_TIMEOUT: String(trialTimeoutSeconds),
-    VTB_BENCH_SCRIPT: m.script,
+    [envNames.trials]: String(repeats),
+    [envNames.trialTimeout]: String(trialTimeoutSeconds),
+    [envNames.benchScript]: m.script,
   };
 }
 
@@ -155,28 +162,31 @@ export class BenchmarkRun implements Measured {
     // A pair's client connects to where its server is, as seen from the client.
     const params =
       pair && p ? pair.withAddress(args.params, p.connect.host, p.connect.port) : args.params;
-    const env = trialEnvironment(m, params, args.repeats, args.trialTimeoutSeconds);
+    const trial = trialEnvironment(m, params, args.repeats, args.trialTimeoutSeconds);
+    let env = trial;
     let create = runner;
     if (pair && p) {
       const serverEnv = m.environment(pair.withAddress(args.params, p.bind, port));
-      Object.assign(env, {
-        VTB_RUNNER: runner,
-        VTB_PAIR_SERVER_SCRIPT: pair.serverScript,
-        VTB_PAIR_SERVER_EXPORTS: exportLines(serverEnv),
-        ...wayEnv("VTB_SERVER", p.server),
-        ...wayEnv("VTB_CLIENT", p.client),
-      });
+      const ways = {
+        ...wayEnv(wayPrefixes.pairServer, p.server),
+        ...wayEnv(wayPrefixes.pairClient, p.client),
+      };
+      env = {
+        ...trial,
+        ...runnerHandOver(runner, trial, ways),
+        [envNames.pairServerScript]: pair.serverScript,
+        [envNames.pairServerExports]: exportLines(serverEnv),
+        ...ways,
+      };
       create = pairScript;
     } else if (target.enter) {
-      Object.assign(env, {
-        VTB_RUNNER: runner,
-        ...wayEnv(
-          "VTB_IN",
-          target.enter.kind === "lxc"
-            ? { via: "lxc", name: target.enter.name, lxcpath: target.enter.lxcpath }
-            : { via: "openvz", ctid: target.enter.ctid },
-        ),
-      });
+      const ways = wayEnv(
+        wayPrefixes.container,
+        target.enter.kind === "lxc"
+          ? { via: "lxc", name: target.enter.name, lxcpath: target.enter.lxcpath }
+          : { via: "openvz", ctid: target.enter.ctid },
+      );
+      env = { ...trial, ...runnerHandOver(runner, trial, ways), ...ways };
       create = enter;
     }
     this.params = params;

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs one benchmark's script VTB_TRIALS times, one after the other, inside the
 # target, each trial within VTB_TRIAL_TIMEOUT seconds. Marks every trial so the
-# output can be split: "@@@ trial N" ... "@@@ end N rc=RC seconds=S".
+# output can be split: mark_trial N ... mark_end N RC SECONDS, mark_stderr N
+# before a failed trial's stderr (the runner protocol's markers, printed by
+# functions components/measure/protocol.ts puts in front of this script).
 # Always exits 0: a failed trial is a result to report, not a failed step (only
 # a runner that cannot make its one temporary file fails, with mktemp's message).
 # A trial reads nothing: stdin may be the rest of this script (bash -s).
@@ -10,15 +12,15 @@
 err="$(mktemp -t vtb-trial-stderr.XXXXXXXXXX)" || exit 1
 trap 'rm -f "$err"' EXIT
 for i in $(seq 1 "$VTB_TRIALS"); do
-  echo "@@@ trial $i"
+  mark_trial "$i"
   start="$(date +%s.%N)"
   timeout --kill-after=10 "$VTB_TRIAL_TIMEOUT" bash -c "$VTB_BENCH_SCRIPT" </dev/null 2>"$err"
   rc=$?
   end="$(date +%s.%N)"
   if [ "$rc" -ne 0 ]; then
-    echo "@@@ stderr $i"
+    mark_stderr "$i"
     tail -n 20 "$err"
   fi
-  echo "@@@ end $i rc=$rc seconds=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }')"
+  mark_end "$i" "$rc" "$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }')"
 done
 exit 0

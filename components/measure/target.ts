@@ -1,17 +1,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import { SshConnectionInput } from "../command";
-import { Way } from "./way-in";
+import { TargetName, targetKey } from "./target-name";
+import { Way } from "./way";
+
+export { targetKey };
 
 /**
  * Where a benchmark runs: bare metal, a container or a VM. A run's script
  * executes over `connection` (or on this machine), entering the container
  * first when `enter` says so.
  */
-export interface Target {
-  server: string;
-  platform: string;
-  /** "host" for bare metal, else the guest's object name. */
-  guest: string;
+export interface Target extends TargetName {
   connection?: SshConnectionInput;
   enter?: { kind: "lxc"; name: string; lxcpath: string } | { kind: "openvz"; ctid: number };
   /** The target exists and answers once these are created. */
@@ -47,6 +46,3 @@ export interface Peer {
   /** The client runs in this network namespace (containers). */
   netns?: string;
 }
-
-export const targetKey = (t: Pick<Target, "server" | "platform" | "guest">) =>
-  `${t.server}/${t.platform}/${t.guest}`;

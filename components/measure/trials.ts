@@ -1,4 +1,5 @@
 import { BenchmarkModule, BenchmarkResult } from "../../benchmarks/types";
+import { markerLine, markerLinePattern, markerPattern, markers } from "./protocol";
 
 export interface Trial {
   index: number;
@@ -13,10 +14,22 @@ export interface Trial {
   missing?: true;
 }
 
-/** The runner's end-of-trial lines: "@@@ end N rc=RC seconds=S". */
-const endLine = /^@@@ end (\d+) rc=(\d+) seconds=([\d.]+)$/gm;
-/** The runner's start-of-trial lines: "@@@ trial N". */
-const startLine = /^@@@ trial (\d+)$/gm;
+/** The runner's end-of-trial lines (markers.end): N, RC, S. */
+const endLine = new RegExp(markerLinePattern(markers.end, "(\\d+)", "(\\d+)", "([\\d.]+)"), "gm");
+/** The runner's start-of-trial lines (markers.trial): N. */
+const startLine = new RegExp(markerLinePattern(markers.trial, "(\\d+)"), "gm");
+/** A whole trial: its start, its output, the tail of its stderr when it failed, its end. */
+const wholeTrial = new RegExp(
+  `${markerPattern(markers.trial, "(\\d+)")}\\n([\\s\\S]*?)` +
+    `(?:${markerPattern(markers.stderr, "\\1")}\\n([\\s\\S]*?))?` +
+    markerLinePattern(markers.end, "\\1", "(\\d+)", "([\\d.]+)"),
+  "gm",
+);
+/** The next trial's start or any trial's end: where a cut trial's output stops. */
+const nextMarker = new RegExp(
+  `${markerPattern(markers.trial, "\\d+")}|${markerPattern(markers.end, "\\d+")}`,
+  "m",
+);
 
 /** Seconds the runner's own clock counted inside the trials of a recorded output. */
 export function secondsInTrials(out: string): number {
@@ -38,9 +51,7 @@ export function parseTrials(
 ): Trial[] {
   const found = new Map<number, Trial>();
   const odd: Trial[] = [];
-  const re =
-    /^@@@ trial (\d+)\n([\s\S]*?)(?:^@@@ stderr \1\n([\s\S]*?))?^@@@ end \1 rc=(\d+) seconds=([\d.]+)$/gm;
-  for (const m of out.matchAll(re)) {
+  for (const m of out.matchAll(wholeTrial)) {
     const [, index, raw, stderr, rc, seconds] = m;
     const t: Trial = { index: +index, exitCode: +rc, seconds: +seconds, raw };
     const first = found.get(t.index);
@@ -73,7 +84,7 @@ export function parseTrials(
   const started = new Map<number, string>();
   for (const m of out.matchAll(startLine)) {
     const rest = out.slice(m.index + m[0].length + 1);
-    const next = rest.search(/^@@@ (trial|end) \d+/m);
+    const next = rest.search(nextMarker);
     started.set(+m[1], next < 0 ? rest : rest.slice(0, next));
   }
   const expected = repeats ?? Math.max(0, ...started.keys());
@@ -88,8 +99,8 @@ export function parseTrials(
       missing: true,
       error:
         raw === undefined
-          ? `missing from the run's output (no "@@@ trial" line for it)`
-          : `cut: its output stops after ${raw.length} characters, before "@@@ end ${i}"`,
+          ? `missing from the run's output (no "${markers.trial.head}" line for it)`
+          : `cut: its output stops after ${raw.length} characters, before "${markerLine(markers.end, i)}"`,
     });
   }
   return [...[...found.values()].sort((a, b) => a.index - b.index), ...odd];

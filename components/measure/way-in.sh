@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Shared by enter.sh, pair.sh and group.sh, which start with it: how the
 # physical server gets a shell inside a target, and what that shell is given.
+# The variables' names are the runner protocol's (components/measure/protocol.ts).
 #
 # way_in P: a shell reading its commands on stdin, in the place P describes:
 #   P_VIA     host (here), netns (ip netns exec P_NAME), lxc (container P_NAME
@@ -25,15 +26,29 @@ way_in() {
     *) echo "unknown way into ${1}: ${!via:-unset}" >&2; return 2 ;;
   esac
 }
-# The runner and its VTB_/BENCH_ environment, quoted with printf %q so no value
-# is re-parsed; the ways in (and their keys) stay here.
+# The runner (VTB_RUNNER) and the variables it and the benchmark's script need,
+# exported into the target: exactly those VTB_RUNNER_ENV names (an allow-list
+# the TypeScript side builds from the trial's environment: runnerHandOver),
+# quoted with printf %q so no value is re-parsed. Nothing else of this shell's
+# environment goes in: the ways in, their keys and whatever a new way adds stay
+# here. A listed name that is not a variable name, or any <prefix>_SSH_KEY, is
+# refused before anything is printed; a listed variable that is unset is left
+# unset.
 runner_text() {
-  local v
-  for v in $(compgen -e); do
-    case "$v" in
-      VTB_G[0-9]* | VTB_IN_* | VTB_SERVER_* | VTB_CLIENT_* | VTB_PAIR_* | VTB_RUNNER) ;;
-      VTB_* | BENCH_*) printf 'export %s=%q\n' "$v" "${!v}" ;;
-    esac
+  local v names
+  if [ -z "${VTB_RUNNER_ENV+set}" ]; then
+    echo "runner_text: VTB_RUNNER_ENV is not set" >&2
+    return 2
+  fi
+  read -r -a names <<<"$VTB_RUNNER_ENV"
+  for v in "${names[@]}"; do
+    if ! [[ "$v" =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || [[ "$v" == *_SSH_KEY ]]; then
+      echo "runner_text: not the runner's to take into the target: $v" >&2
+      return 2
+    fi
+  done
+  for v in "${names[@]}"; do
+    if [ -n "${!v+set}" ]; then printf 'export %s=%q\n' "$v" "${!v}"; fi
   done
   printf '%s\n' "$VTB_RUNNER"
 }

@@ -1,48 +1,38 @@
 import * as pulumi from "@pulumi/pulumi";
 import { script } from "../scripts";
+import { isWayKey, markerFunctions, wayFields, wayVariable } from "./protocol";
 import { Target } from "./target";
+import { Way } from "./way";
 
-/** How the physical server gets a shell inside a target (way-in.sh's `way_in`). */
-export type Way =
-  | { via: "host" }
-  | { via: "netns"; netns: string }
-  | { via: "lxc"; name: string; lxcpath: string }
-  | { via: "openvz"; ctid: number }
-  | {
-      via: "ssh";
-      host: string;
-      port: number;
-      user?: string;
-      privateKey: pulumi.Input<string>;
-    };
+/** way-in.sh (way_in, runner_text) after the functions that print the protocol's markers. */
+export const wayInScript = markerFunctions + script(__dirname, "way-in.sh");
 
-const wayIn = script(__dirname, "way-in.sh");
-
-/** A script of this folder that uses `way_in`, with way-in.sh in front of it. */
-export const withWayIn = (file: string) => wayIn + script(__dirname, file);
+/** A script of this folder that uses `way_in`, with wayInScript in front of it. */
+export const withWayIn = (file: string) => wayInScript + script(__dirname, file);
 
 /** The environment that tells `way_in PREFIX` where to go; an SSH key as a secret. */
 export function wayEnv(prefix: string, w: Way): Record<string, pulumi.Input<string>> {
+  const v = (field: string) => wayVariable(prefix, field);
   switch (w.via) {
     case "host":
-      return { [`${prefix}_VIA`]: "host" };
+      return { [v(wayFields.via)]: "host" };
     case "netns":
-      return { [`${prefix}_VIA`]: "netns", [`${prefix}_NAME`]: w.netns };
+      return { [v(wayFields.via)]: "netns", [v(wayFields.name)]: w.netns };
     case "lxc":
       return {
-        [`${prefix}_VIA`]: "lxc",
-        [`${prefix}_NAME`]: w.name,
-        [`${prefix}_LXCPATH`]: w.lxcpath,
+        [v(wayFields.via)]: "lxc",
+        [v(wayFields.name)]: w.name,
+        [v(wayFields.lxcpath)]: w.lxcpath,
       };
     case "openvz":
-      return { [`${prefix}_VIA`]: "openvz", [`${prefix}_NAME`]: String(w.ctid) };
+      return { [v(wayFields.via)]: "openvz", [v(wayFields.name)]: String(w.ctid) };
     case "ssh":
       return {
-        [`${prefix}_VIA`]: "ssh",
-        [`${prefix}_SSH_HOST`]: w.host,
-        [`${prefix}_SSH_PORT`]: String(w.port),
-        [`${prefix}_SSH_USER`]: w.user ?? "root",
-        [`${prefix}_SSH_KEY`]: pulumi.secret(w.privateKey),
+        [v(wayFields.via)]: "ssh",
+        [v(wayFields.sshHost)]: w.host,
+        [v(wayFields.sshPort)]: String(w.port),
+        [v(wayFields.sshUser)]: w.user ?? "root",
+        [v(wayFields.sshKey)]: pulumi.secret(w.privateKey),
       };
   }
 }
@@ -57,4 +47,4 @@ export function wayInto(t: Target): Way | undefined {
 
 /** The ways' environment without the keys: what a run's definition is made of. */
 export const withoutKeys = (env: Record<string, pulumi.Input<string>>) =>
-  Object.fromEntries(Object.entries(env).filter(([k]) => !/_SSH_KEY$/.test(k)));
+  Object.fromEntries(Object.entries(env).filter(([k]) => !isWayKey(k)));

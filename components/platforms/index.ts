@@ -1,13 +1,32 @@
 import * as pulumi from "@pulumi/pulumi";
-import { Baseline } from "./baseline";
-import { Kvm } from "./kvm";
-import { Lxc } from "./lxc";
-import { OpenVz } from "./openvz";
-import { Platform, PlatformArgs } from "./platform";
-import { Vmware } from "./vmware";
-import { Xen } from "./xen";
+import type { PlatformConfig } from "../config";
+import { baseline } from "./baseline";
+import { Guest, GuestInfo, GuestsArgs, PlatformKind } from "./kind";
+import { kvm } from "./kvm";
+import { lxc } from "./lxc";
+import { openvz } from "./openvz";
+import { Platform, PlatformArgs, PlatformInfo } from "./platform";
+import { vmware } from "./vmware";
+import { xen } from "./xen";
 
-export { Baseline, Kvm, Lxc, OpenVz, Platform, Vmware, Xen };
+export { Baseline, hostTarget } from "./baseline";
+export { Kvm, KvmGuest } from "./kvm";
+export { Lxc, LxcGuest } from "./lxc";
+export { OpenVz, OpenVzGuest } from "./openvz";
+export { Vmware, VmwareGuest } from "./vmware";
+export { Xen, XenGuest } from "./xen";
+export { Platform };
+export type { Guest, GuestInfo, GuestsArgs, PlatformArgs, PlatformInfo };
+
+/** Every platform kind, by its config `type`: adding a kind is a folder and a line here. */
+export const platformKinds: { [T in PlatformConfig["type"]]: PlatformKind<T> } = {
+  baseline,
+  kvm,
+  xen,
+  lxc,
+  openvz,
+  vmware,
+};
 
 /** The platform component for a platform config. */
 export function createPlatform(
@@ -15,18 +34,16 @@ export function createPlatform(
   args: PlatformArgs,
   opts?: pulumi.ComponentResourceOptions,
 ): Platform {
-  switch (args.config.type) {
-    case "baseline":
-      return new Baseline(name, args, opts);
-    case "kvm":
-      return new Kvm(name, args, opts);
-    case "xen":
-      return new Xen(name, args, opts);
-    case "lxc":
-      return new Lxc(name, args, opts);
-    case "openvz":
-      return new OpenVz(name, args, opts);
-    case "vmware":
-      return new Vmware(name, args, opts);
-  }
+  return platformKinds[args.config.type].platform(name, args, opts);
+}
+
+/** The guests a platform config declares, `count` of each, children of the platform. */
+export function createGuests(args: GuestsArgs): Guest[] {
+  // The table is keyed by the config's own type: its kind takes its config.
+  const kind = platformKinds[args.config.type] as PlatformKind<PlatformConfig["type"]>;
+  return kind.guests(args as never);
+}
+
+export function guestInfos(guests: Guest[]): pulumi.Output<GuestInfo[]> {
+  return pulumi.all(guests.map((g) => g.info)).apply((infos) => infos as GuestInfo[]);
 }

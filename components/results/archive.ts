@@ -1,4 +1,22 @@
+/**
+ * A server's runs as results, and their archive: every trial parsed,
+ * summarized per metric, compared with the same server's bare metal, the
+ * concurrent groups aggregated, and all of it written to
+ * results/<stack>/<run id>/ in the project (kept by destroy), in the results
+ * schema (./schema.ts).
+ */
 import * as pulumi from "@pulumi/pulumi";
+import {
+  aggregateConcurrent,
+  assemble,
+  compareToBaseline,
+  ConcurrentGroup,
+  RunRecord,
+} from "../measure/results";
+import type { Measured } from "../measure/run";
+import { TargetName, targetKey } from "../measure/target-name";
+import { archiveFiles, newestStart, rawFiles, Redact, runId } from "./files";
+import type { TestbedServer } from "./schema";
 
 export interface ArchiveArgs {
   /** The project directory; the run goes to <root>/results/<stack>/<runId>/. */
@@ -43,4 +61,107 @@ export class ResultsArchive extends pulumi.dynamic.Resource {
   constructor(name: string, args: ArchiveArgs, opts?: pulumi.CustomResourceOptions) {
     super(provider, name, { ...args, dir: undefined }, { ...opts, retainOnDelete: true }, "testbed", "ResultsArchive");
   }
+}
+
+/** A physical server's runs, as index.ts gathers them. */
+export interface MeasuredServer {
+  name: string;
+  /** The archive's parent. */
+  srv: pulumi.Resource;
+  /** Every target of the server, with what the results record about it (facts or guest spec). */
+  targets: (TargetName & { info: pulumi.Output<unknown> })[];
+  runs: { target: TargetName; benchmark: string; run: Measured }[];
+  /** Guests of one platform that ran a benchmark at the same time. */
+  concurrent: ConcurrentGroup[];
+}
+
+/** The server's trials, results, comparison with bare metal and concurrent aggregates. */
+export function measure(s: Pick<MeasuredServer, "runs" | "concurrent">) {
+  // One Output for all of the server's runs, not one per run: each costs memory
+  // a large farm feels (bench:scale).
+  const trials = pulumi.all(s.runs.map(({ run }) => run.trials));
+  const records = trials.apply((all) =>
+    all.map(
+      (t, i): RunRecord => ({
+        server: s.runs[i].target.server,
+        platform: s.runs[i].target.platform,
+        guest: s.runs[i].target.guest,
+        benchmark: s.runs[i].benchmark,
+        ...(s.runs[i].run.client ? { client: s.runs[i].run.client } : {}),
+        trials: t,
+      }),
+    ),
+  );
+  const results = records.apply(assemble);
+  const comparison = results.apply(compareToBaseline);
+  /** Guests that ran a benchmark at once, as one (the 2009 paper's 8-VM aggregate). */
+  const aggregates = results.apply((r) => aggregateConcurrent(r, s.concurrent));
+  return { trials, results, comparison, aggregates };
+}
+
+export type Measurement = ReturnType<typeof measure>;
+
+/** What every run folder of the stack shares. */
+export interface ArchiveContext {
+  /** The project directory: runs go to <root>/results/<stack>/<run id>/. */
+  root: string;
+  stack: string;
+  /** The validated configuration without keys and secrets: it explains a difference between two runs. */
+  config: Record<string, unknown>;
+  /** Outputs and the archive show [secret] where a value set as secret would be. */
+  hidden: Redact;
+  /** How many servers the stack has: with several, each folder's name carries its server's. */
+  servers: number;
+}
+
+/**
+ * The server's run folder: results.json (its `testbed` entry is the server's
+ * description, the `testbed` output's) and every trial's raw output. Nothing
+ * when the server ran no benchmark.
+ */
+export function archiveRun(
+  s: MeasuredServer,
+  m: Measurement,
+  /** The server as the `testbed` output describes it (index.ts describeServer). */
+  description: pulumi.Output<unknown>,
+  ctx: ArchiveContext,
+): pulumi.Output<string> | undefined {
+  if (s.runs.length === 0) return undefined;
+  const targetInfos = pulumi.all(Object.fromEntries(s.targets.map((t) => [targetKey(t), t.info])));
+  const raw = m.trials.apply((all) =>
+    rawFiles(
+      all.map((trials, i) => {
+        const { target, benchmark, run } = s.runs[i];
+        return { target, benchmark, params: run.params, trials };
+      }),
+    ),
+  );
+  const newest = pulumi.all(s.runs.map((r) => r.run.startedAt)).apply(newestStart);
+  const files = pulumi
+    .all([m.results, m.comparison, m.aggregates, targetInfos, description, raw])
+    .apply(([results, comparison, aggregates, infos, tb, r]) =>
+      archiveFiles(
+        {
+          stack: ctx.stack,
+          server: s.name,
+          config: ctx.config,
+          // Pulumi's outputs are not typed as the schema is: the report checks both when it reads them back.
+          testbed: { [s.name]: tb as TestbedServer },
+          targets: infos as Record<string, Record<string, unknown>>,
+          results,
+          comparison,
+          aggregates,
+        },
+        r,
+        ctx.hidden,
+      ),
+    );
+  const id = pulumi
+    .all([files, newest])
+    .apply(([f, started]) => runId(f, started, ctx.servers > 1 ? s.name : undefined));
+  return new ResultsArchive(
+    `${s.name}-results-archive`,
+    { root: ctx.root, stack: ctx.stack, runId: id, files },
+    { parent: s.srv },
+  ).dir;
 }

@@ -3,16 +3,11 @@
  * functions: the arithmetic the tables and the "within noise" calls rest on.
  */
 
-export interface Summary {
-  trials: number[];
-  median: number;
-  min: number;
-  max: number;
-  /** Sample standard deviation (0 for one trial). */
-  stdev: number;
-  /** (max - min) / |median|: the spread the papers' error bars show, as a fraction. */
-  spread: number;
-}
+import type { Direction } from "../../benchmarks/types";
+import type { Comparison, Summary } from "./schema";
+
+// The shapes are the results schema's (./schema.ts); the arithmetic is here.
+export type { Comparison, Summary };
 
 export function median(xs: readonly number[]): number {
   if (xs.length === 0) throw new Error("median of no trials");
@@ -35,18 +30,6 @@ export function summarize(trials: readonly number[]): Summary {
   return { trials: [...trials], median: med, min, max, stdev, spread: med === 0 ? 0 : (max - min) / Math.abs(med) };
 }
 
-export interface Comparison {
-  /** The platform's median as a percentage of bare metal's, oriented so that 100 is parity. */
-  percentOfBaseline: number;
-  /**
-   * Loss against bare metal in percent, the way the papers state it ("2.5%
-   * slower"): positive is worse than bare metal, whatever the direction.
-   */
-  lossPercent: number;
-  /** The difference is smaller than the trials' spread: neither a win nor a loss. */
-  withinNoise: boolean;
-}
-
 /**
  * Compares a platform's trials with bare metal's. For higher-is-better metrics
  * the percentage is platform/baseline; for lower-is-better (latencies) it is
@@ -55,7 +38,7 @@ export interface Comparison {
 export function compare(
   platform: Summary,
   baseline: Summary,
-  direction: "higher" | "lower",
+  direction: Direction,
 ): Comparison {
   if (baseline.median === 0 || platform.median === 0) {
     throw new Error("cannot compare against a zero median");
@@ -71,7 +54,7 @@ export function compare(
 }
 
 /** N guests run at once: their medians add up (throughput) or are averaged (latency). */
-export function aggregate(perGuest: readonly Summary[], direction: "higher" | "lower"): number {
+export function aggregate(perGuest: readonly Summary[], direction: Direction): number {
   if (perGuest.length === 0) throw new Error("no guests to aggregate");
   const medians = perGuest.map((s) => s.median);
   const sum = medians.reduce((a, b) => a + b, 0);
@@ -82,7 +65,7 @@ export function aggregate(perGuest: readonly Summary[], direction: "higher" | "l
  * One value (a trial, a min or a max) as a percentage of bare metal's median,
  * oriented like compare(): below 100 is slower for either direction.
  */
-export function percentOf(value: number, baselineMedian: number, direction: "higher" | "lower"): number {
+export function percentOf(value: number, baselineMedian: number, direction: Direction): number {
   if (baselineMedian === 0 || value === 0) throw new Error("cannot compare against a zero median");
   return direction === "higher" ? (value / baselineMedian) * 100 : (baselineMedian / value) * 100;
 }
@@ -94,7 +77,7 @@ export function percentOf(value: number, baselineMedian: number, direction: "hig
  * many as the guest with fewest trials has). compare() of it with bare metal
  * gives the N-guest aggregate against the host, within-noise included.
  */
-export function aggregateSummary(perGuest: readonly Summary[], direction: "higher" | "lower"): Summary {
+export function aggregateSummary(perGuest: readonly Summary[], direction: Direction): Summary {
   if (perGuest.length === 0) throw new Error("no guests to aggregate");
   const n = Math.min(...perGuest.map((s) => s.trials.length));
   const byTrial = Array.from({ length: n }, (_, i) =>

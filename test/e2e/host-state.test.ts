@@ -167,7 +167,7 @@ describe("package installs on a shared host", () => {
   });
 
   it("never replace or destroy a container another stack made, or one no stack made", () => {
-    const guests = path.join(__dirname, "..", "..", "components", "guests");
+    const guests = path.join(__dirname, "..", "..", "components", "platforms", "lxc");
     const create = hostStateScript + script(guests, "lxc-create.sh");
     const destroy = hostStateScript + script(guests, "lxc-destroy.sh");
     const lxcpath = fs.mkdtempSync("/var/lib/vtb-hs-lxc-");
@@ -208,7 +208,7 @@ describe("package installs on a shared host", () => {
   });
 
   it("give a KVM guest's loopback ports to one stack: another's overlapping range, or a port in use, is refused", async () => {
-    const guests = path.join(__dirname, "..", "..", "components", "guests");
+    const guests = path.join(__dirname, "..", "..", "components", "platforms", "kvm");
     const claimPorts = hostStateScript + script(guests, "kvm-ports-claim.sh");
     const release = hostStateScript + script(guests, "kvm-ports-release.sh");
     // A port something listens on (no stack's), and two free ones.
@@ -217,7 +217,23 @@ describe("package installs on a shared host", () => {
     const inUse = (busy.address() as net.AddressInfo).port;
     const [p1, p2] = await Promise.all([freePort(), freePort()]);
     const claims = [inUse, p1, p2].map((p) => `/var/lib/virt-testbed/host/objects/port-${p}`);
-    const env = (owner: string, ports: number[]) => ({ PORTS: ports.join(" "), VTB_OWNER: owner });
+    const env = (owner: string, ports: number[]) => ({
+      PORTS: ports.join(" "),
+      VTB_OWNER: owner,
+      DOMAIN: "vtb-hs-none",
+    });
+    const waitListening = async (port: number) => {
+      for (let i = 0; i < 100; i++) {
+        const ok = await new Promise<boolean>((r) => {
+          const c = net.connect(port, "127.0.0.1");
+          c.once("connect", () => (c.destroy(), r(true)));
+          c.once("error", () => r(false));
+        });
+        if (ok) return;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`nothing listens on ${port}`);
+    };
     try {
       const a = run(claimPorts, env(owners[0], [p1, p2]));
       expect(a.stderr).toBe("");
@@ -241,6 +257,29 @@ describe("package installs on a shared host", () => {
       expect(fs.existsSync(claims[1]) || fs.existsSync(claims[2])).toBe(false);
       expect(run(claimPorts, env(owners[1], [p2])).status).toBe(0);
       run(release, env(owners[1], [p2]));
+      // The guest's own QEMU, started before ports were claimed (a stack made
+      // by an older checkout), listens on its port: claimed, not refused.
+      const qemu = spawn(process.execPath, [
+        "-e",
+        `require("net").createServer().listen(${p1}, "127.0.0.1")`,
+        "--",
+        "-name",
+        "guest=vtb-hs-dom,debug-threads=on",
+      ]);
+      try {
+        await waitListening(p1);
+        const own = run(claimPorts, { ...env(owners[0], [p1]), DOMAIN: "vtb-hs-dom" });
+        expect({ status: own.status, stderr: own.stderr }).toEqual({ status: 0, stderr: "" });
+        const other = run(claimPorts, { ...env(owners[1], [p1]), DOMAIN: "vtb-hs-other" });
+        expect(other.stderr).toContain(`port ${p1} belongs to another stack on this host`);
+        run(release, env(owners[0], [p1]));
+        const unclaimed = run(claimPorts, { ...env(owners[1], [p1]), DOMAIN: "vtb-hs-other" });
+        expect(unclaimed.stderr).toContain(
+          `port ${p1} is in use on this host but was not made by this stack`,
+        );
+      } finally {
+        qemu.kill();
+      }
     } finally {
       busy.close();
       for (const f of claims) fs.rmSync(f, { force: true });
@@ -248,7 +287,7 @@ describe("package installs on a shared host", () => {
   });
 
   it("start libvirtd for the first user, keep it for the next, and never hand it the host lock", () => {
-    const platforms = path.join(__dirname, "..", "..", "components", "platforms");
+    const platforms = path.join(__dirname, "..", "..", "components", "platforms", "kvm");
     const start = hostStateScript + script(platforms, "libvirtd.sh");
     const stop = hostStateScript + script(platforms, "libvirtd-stop.sh");
     // Which live processes have the host lock open: none, once no step runs.

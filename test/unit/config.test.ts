@@ -1000,7 +1000,7 @@ const cases: Case[] = [
     kind: "conflict",
     config: pairsOf([{ server: "local/baseline/host", client: "local/kvm/vm-0" }], "bonnie"),
     path: "benchmarks[0].pairs",
-    message: /bonnie runs in one target; pairs are for iperf, iperf3, ab/,
+    message: /bonnie runs in one target; pairs are for ab, iperf, iperf3/,
   },
   {
     what: "a pair target without its platform",

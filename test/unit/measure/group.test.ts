@@ -3,6 +3,7 @@ import { z } from "zod";
 import { BenchmarkModule, ParseError } from "../../../benchmarks/types";
 import { runScript } from "../../../components/command";
 import { ConcurrentRun, guestSections } from "../../../components/measure/group";
+import { runnerHandOver } from "../../../components/measure/protocol";
 import { runner } from "../../../components/measure/run";
 import { Target } from "../../../components/measure/target";
 import { withWayIn } from "../../../components/measure/way-in";
@@ -49,18 +50,15 @@ beforeAll(async () => {
     [`VTB_G${i}_SSH_PORT`]: String(port),
     [`VTB_G${i}_SSH_KEY`]: sshd.privateKey,
   });
+  const trial = { VTB_TRIALS: "2", VTB_TRIAL_TIMEOUT: "30", VTB_BENCH_SCRIPT: clock.script };
+  const ways = {
+    ...guest(0, sshd.port),
+    ...guest(1, sshd.port),
+    ...guest(2, closed), // a guest the server cannot reach
+  };
   const run = await runScript(
     withWayIn("group.sh"),
-    {
-      VTB_RUNNER: runner,
-      VTB_GROUP_SIZE: "3",
-      VTB_TRIALS: "2",
-      VTB_TRIAL_TIMEOUT: "30",
-      VTB_BENCH_SCRIPT: clock.script,
-      ...guest(0, sshd.port),
-      ...guest(1, sshd.port),
-      ...guest(2, closed), // a guest the server cannot reach
-    },
+    { ...trial, ...runnerHandOver(runner, trial, ways), VTB_GROUP_SIZE: "3", ...ways },
     120,
     "group test",
   );

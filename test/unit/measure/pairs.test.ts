@@ -85,12 +85,21 @@ describe("pairUp: what reaches what", () => {
   });
 
   it("refuses what does not reach, saying why", () => {
-    expect(() => pairUp(ct, 5201, vm(0))).toThrow(/not reachable from local\/kvm\/vm-0/);
-    expect(() => pairUp(host, 5201, ct)).toThrow(/network namespace of its own/);
-    expect(() => pairUp(vm(0), 5201, vm(0))).toThrow(/two targets/);
+    // The rule config validation applies (reach.ts), with the two sides named.
+    expect(() => pairUp(ct, 5201, vm(0))).toThrow(
+      /^local\/lxc\/ct served to local\/kvm\/vm-0: a kvm guest reaches its host's loopback, .*a container's namespace is reached from its host only/,
+    );
+    expect(() => pairUp(host, 5201, ct)).toThrow(
+      /a client runs on a server's host or in a kvm guest, not in lxc/,
+    );
+    expect(() => pairUp(vm(0), 5201, vm(0))).toThrow(/a pair needs two targets/);
     const far = { ...host, server: "far" };
-    expect(() => pairUp(far, 5201, host)).toThrow(/across servers a pair runs host to host/);
-    expect(() => pairUp({ ...vm(0), server: "far" }, 5201, host)).toThrow(/host to host/);
+    expect(() => pairUp(far, 5201, host)).toThrow(
+      /server far is reached from local at its SSH address: it needs connection type ssh with an IPv4 host and no jump host/,
+    );
+    expect(() => pairUp({ ...vm(0), server: "far" }, 5201, host)).toThrow(
+      /across two servers a pair runs between their hosts/,
+    );
   });
 
   it("reaches another server's host at its SSH address", () => {

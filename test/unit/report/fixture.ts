@@ -1,7 +1,8 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import type { BenchmarkOutcome, MetricResult, Results } from "../../../components/measure/results";
+import { compareToBaseline } from "../../../components/measure/results";
+import type { BenchmarkOutcome, MetricResult, Results } from "../../../components/results/schema";
 import { summarize } from "../../../components/results/stats";
 import { readRun, Run } from "../../../report/load";
 
@@ -41,13 +42,14 @@ export function outcome(metrics: Record<string, MetricResult>): BenchmarkOutcome
   };
 }
 
-/** A Run made in memory, for the arithmetic. */
+/** A Run made in memory, for the arithmetic, compared with bare metal as the program compares a run it archives. */
 export function syntheticRun(results: Results, extra: Partial<Run> = {}): Run {
   return {
     dir: "/nonexistent/run-1",
     runId: "run-1",
     stack: "synthetic",
     results,
+    comparison: compareToBaseline(results),
     targets: {},
     source: "memory",
     ...extra,

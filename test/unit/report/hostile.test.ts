@@ -59,9 +59,13 @@ describe("names every object inherits", () => {
           t.constructor = clone(t.ab);
           t.toString = clone(t.ab);
         }
+        // Compared with bare metal as the run would have: the same numbers as ab's.
+        const c = j.comparison.local.lxc["vtb-testbed-ct"];
+        c.constructor = clone(c.ab);
+        c.toString = clone(c.ab);
       }),
     );
-    const [t] = summaryTables(run.results);
+    const [t] = summaryTables(run);
     expect(Object.hasOwn(t.cells, "constructor")).toBe(true);
     expect(own(t.cells, "constructor")!["local/lxc/vtb-testbed-ct"].metrics).toBeGreaterThan(0);
     expect((Object as any)["local/lxc/vtb-testbed-ct"]).toBeUndefined();
@@ -135,6 +139,19 @@ describe("impossible values", () => {
     });
     expect(() => readRun(dir)).toThrow(
       /aggregates\.local\.kvm\.ab\.requests_per_second\.median: median 1000000000 is not between min/,
+    );
+  });
+
+  it("refuses an archive without the run's comparison, or with an impossible one", () => {
+    const none = archive((j) => delete j.comparison);
+    expect(() => readRun(none)).toThrow(
+      `${none}/results.json: not a results file:\n  comparison: missing: every run archives its comparison with bare metal beside its results`,
+    );
+    const negative = archive(
+      (j) => (j.comparison.local.kvm["vtb-testbed-vm"].ab.time_per_request.percentOfBaseline = -5),
+    );
+    expect(() => readRun(negative)).toThrow(
+      "  comparison.local.kvm.vtb-testbed-vm.ab.time_per_request.percentOfBaseline: Too small",
     );
   });
 

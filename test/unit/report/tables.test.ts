@@ -1,13 +1,16 @@
 import * as fs from "fs";
 import * as path from "path";
+import { benchmarks } from "../../../benchmarks";
 import { aggregateSummary, compare } from "../../../components/results/stats";
 import {
   aggregates,
+  benchmarksOf,
   formatCell,
   geomean,
   lossTables,
   mainMetrics,
   metricRows,
+  outcomeOf,
   percentRange,
   summaryTables,
   targets,
@@ -20,7 +23,7 @@ const R = run.results;
 const bare = R.local.baseline.host;
 
 describe("metricRows on the real run", () => {
-  const rows = metricRows(R);
+  const rows = metricRows(run);
   it("has a row per metric of every target, bare metal first", () => {
     let n = 0;
     for (const t of targets(R)) {
@@ -67,6 +70,18 @@ describe("metricRows on the real run", () => {
       expect(r.comparison).toEqual(archived[r.server][r.platform][r.guest][r.benchmark][r.key]);
     }
   });
+  it("shows the comparison the run archived, not one of its own", () => {
+    const comparison = JSON.parse(JSON.stringify(run.comparison)) as typeof run.comparison;
+    const archived = { percentOfBaseline: 50, lossPercent: 50, withinNoise: false };
+    comparison.local.lxc["vtb-testbed-ct"].ab.requests_per_second = archived;
+    delete comparison.local.kvm["vtb-testbed-vm"].ab.time_per_request;
+    const edited = metricRows({ results: R, comparison });
+    const at = (platform: string, key: string) =>
+      edited.find((x) => x.platform === platform && x.benchmark === "ab" && x.key === key)!;
+    expect(at("lxc", "requests_per_second").comparison).toEqual(archived);
+    expect(at("kvm", "time_per_request").comparison).toBeUndefined();
+    expect(at("kvm", "time_per_request").baseline).toBeDefined();
+  });
 });
 
 describe("percentRange", () => {
@@ -112,6 +127,27 @@ describe("mainMetrics", () => {
       "throughput[direction=reverse,side=sender]",
     ]);
   });
+  it("takes a benchmark's main metric names from its module, in the module's order", () => {
+    for (const [id, module] of Object.entries(benchmarks)) {
+      const names = [...(module.mainMetrics ?? [])];
+      expect(names.length).toBeGreaterThan(0);
+      const reported = [...names]
+        .reverse()
+        .concat("other_rate")
+        .map((n) => m(n));
+      expect(mainMetrics(id, reported)).toEqual(names);
+    }
+  });
+  it("names only metrics the benchmarks report (the real run's)", () => {
+    for (const b of benchmarksOf(R)) {
+      const reported = new Set(
+        targets(R).flatMap((t) =>
+          Object.keys(outcomeOf(R, t, b)?.metrics ?? {}).map((k) => k.replace(/\[.*$/, "")),
+        ),
+      );
+      expect(benchmarks[b].mainMetrics!.filter((n) => !reported.has(n))).toEqual([]);
+    }
+  });
   it("leaves CPU percentages and error counts out for an unknown benchmark", () => {
     expect(mainMetrics("mystery", [m("rate"), m("rate_cpu"), m("errors_per_minute")])).toEqual([
       "rate",
@@ -135,7 +171,7 @@ describe("summaryTables", () => {
         },
       },
     });
-    const t = summaryTables(r.results)[0];
+    const t = summaryTables(r)[0];
     const cell = t.cells.b["s/kvm/vm"];
     const rate = compare(r.results.s.kvm.vm.b.metrics.rate, host.b.metrics.rate, "higher");
     const lat = compare(r.results.s.kvm.vm.b.metrics.lat, host.b.metrics.lat, "lower");
@@ -157,7 +193,7 @@ describe("summaryTables", () => {
         },
       },
     });
-    const cell = summaryTables(r.results)[0].cells.b["s/lxc/ct"];
+    const cell = summaryTables(r)[0].cells.b["s/lxc/ct"];
     expect(cell.percent).toBeGreaterThan(100);
     expect(formatCell(cell)).toMatch(/^within noise/);
   });
@@ -186,7 +222,7 @@ describe("aggregates and the % loss table", () => {
     },
   });
   it("adds the guests' throughputs and averages their latencies, against the host", () => {
-    const a = aggregates(r.results);
+    const a = aggregates(r);
     expect(a.map((x) => `${x.platform}/${x.key}`)).toEqual(["kvm/rate", "kvm/lat"]);
     expect(a[0].summary.median).toBe(70);
     expect(a[0].comparison!.percentOfBaseline).toBeCloseTo(70, 10);
@@ -195,7 +231,7 @@ describe("aggregates and the % loss table", () => {
     expect(a[0].guests).toEqual(["vm-0", "vm-1"]);
   });
   it("has bare metal, each guest and the aggregate as rows, with the loss", () => {
-    const t = lossTables(r.results)[0];
+    const t = lossTables(r)[0];
     expect(t.key).toBe("rate");
     expect(t.rows.map((x) => x.label)).toEqual([
       "bare metal",
@@ -209,7 +245,7 @@ describe("aggregates and the % loss table", () => {
     expect(t.rows[4].comparison!.lossPercent).toBeCloseTo(30, 10);
   });
   it("takes as headline the first main metric bare metal has too", () => {
-    const t = lossTables(R).find((x) => x.benchmark === "bonnie")!;
+    const t = lossTables(run).find((x) => x.benchmark === "bonnie")!;
     expect(Object.keys(R.local.kvm["vtb-testbed-vm"].bonnie.metrics)).toContain(
       "sequential_input_block",
     );
@@ -223,13 +259,18 @@ describe("aggregates and the % loss table", () => {
       [r.results.s.kvm["vm-0"].b.metrics.rate, r.results.s.kvm["vm-1"].b.metrics.rate],
       "higher",
     );
-    // Recorded: only vm-0 and vm-1 of a larger platform ran at once, and only "rate" was kept.
-    const recorded = {
-      s: {
-        kvm: { b: { rate: { ...at, direction: "higher" as const, guests: ["vm-0", "vm-1"] } } },
-      },
+    // Recorded: only vm-0 and vm-1 of a larger platform ran at once, and only "rate" was kept,
+    // with its comparison against the host as the run made it.
+    const rate = {
+      ...at,
+      unit: "ops/s",
+      direction: "higher" as const,
+      labels: {},
+      guests: ["vm-0", "vm-1"],
+      vsBaseline: compare(at, host.b.metrics.rate, "higher"),
     };
-    const a = aggregates(r.results, metricRows(r.results), recorded);
+    const recorded = { ...r, aggregates: { s: { kvm: { b: { rate } } } } };
+    const a = aggregates(recorded);
     expect(a).toHaveLength(1);
     expect(a[0]).toMatchObject({
       platform: "kvm",
@@ -238,11 +279,11 @@ describe("aggregates and the % loss table", () => {
       guests: ["vm-0", "vm-1"],
     });
     expect(a[0].comparison!.percentOfBaseline).toBeCloseTo(70, 10);
-    const t = lossTables(r.results, metricRows(r.results), recorded)[0];
+    const t = lossTables(recorded)[0];
     expect(t.rows.at(-1)!.label).toBe("kvm: 2 guests at once, aggregate");
-    expect(aggregates(r.results, metricRows(r.results), {})).toEqual([]);
+    expect(aggregates({ ...r, aggregates: {} })).toEqual([]);
   });
   it("has no aggregate when every platform ran one guest (the real run)", () => {
-    expect(aggregates(R)).toEqual([]);
+    expect(aggregates(run)).toEqual([]);
   });
 });

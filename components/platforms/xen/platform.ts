@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { Command } from "../command";
-import { script } from "../scripts";
-import { Platform, PlatformArgs, PlatformInfo } from "./platform";
+import { Command } from "../../command";
+import { script } from "../../scripts";
+import { Platform, PlatformArgs, PlatformInfo } from "../platform";
 
 /**
  * The Xen hypervisor and its toolstack: packages, a default boot entry with

@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import { Target } from "../measure/target";
-import { OpenVz } from "../platforms";
-import { script } from "../scripts";
-import { PhysicalServer } from "../server";
-import { GuestInfo } from "./lxc";
-import { guestObjectName } from "./naming";
+import { Target } from "../../measure/target";
+import { OpenVz } from "./platform";
+import { script } from "../../scripts";
+import { PhysicalServer } from "../../server";
+import { GuestInfo } from "../kind";
+import { guestObjectName } from "../../guests/naming";
 
 export interface OpenVzGuestArgs {
   server: PhysicalServer;

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { Command } from "../command";
-import { Platform, PlatformArgs, PlatformInfo } from "./platform";
+import { Command } from "../../command";
+import { Platform, PlatformArgs, PlatformInfo } from "../platform";
 
 /**
  * OpenVZ/Virtuozzo on a host that already runs its kernel (vzctl): nothing

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { Command } from "../command";
-import { script } from "../scripts";
-import { Platform, PlatformArgs, PlatformInfo } from "./platform";
+import { Command } from "../../command";
+import { script } from "../../scripts";
+import { Platform, PlatformArgs, PlatformInfo } from "../platform";
 
 /** LXC system containers: OS-level virtualization, the mainline successor of OpenVZ. */
 export class Lxc extends Platform {

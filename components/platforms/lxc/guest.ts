@@ -1,11 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
-import { Command } from "../command";
-import { Target } from "../measure/target";
-import { Lxc } from "../platforms";
-import { script } from "../scripts";
-import { PhysicalServer } from "../server";
-import { GuestImage } from "./image";
-import { guestObjectName, shortId } from "./naming";
+import { Command } from "../../command";
+import { Target } from "../../measure/target";
+import { Lxc } from "./platform";
+import { script } from "../../scripts";
+import { PhysicalServer } from "../../server";
+import { GuestImage } from "../../guests/image";
+import { guestObjectName, shortId } from "../../guests/naming";
+import { GuestInfo } from "../kind";
 
 export interface LxcGuestArgs {
   server: PhysicalServer;
@@ -18,12 +19,6 @@ export interface LxcGuestArgs {
   cpuShares: number;
   cpus?: string;
   memoryMiB?: number;
-}
-
-export interface GuestInfo {
-  kind: "lxc" | "kvm" | "xen" | "openvz" | "vmware";
-  name: string;
-  [key: string]: unknown;
 }
 
 const lxcpath = "/var/lib/virt-testbed/lxc";

@@ -1,16 +1,17 @@
 import * as libvirt from "@pulumi/libvirt";
 import * as pulumi from "@pulumi/pulumi";
-import { reportFailure } from "../failure";
-import { Command, SshConnectionInput } from "../command";
-import { script } from "../scripts";
-import { Target } from "../measure/target";
-import { Kvm } from "../platforms";
-import { PhysicalServer } from "../server";
+import { reportFailure } from "../../failure";
+import { Command, SshConnectionInput } from "../../command";
+import { script } from "../../scripts";
+import { Target } from "../../measure/target";
+import { Kvm } from "./platform";
+import { PhysicalServer } from "../../server";
 import { domainXslt, DomainXsltArgs } from "./domain-xslt";
-import { GuestImage } from "./image";
-import { GuestKey } from "./key";
-import { GuestInfo } from "./lxc";
-import { guestObjectName, shortId } from "./naming";
+import { GuestImage } from "../../guests/image";
+import { GuestKey } from "../../guests/key";
+import { GuestInfo } from "../kind";
+import { guestObjectName, shortId } from "../../guests/naming";
+import { forwardPorts } from "../../guests/plan";
 
 export interface KvmGuestArgs {
   server: PhysicalServer;
@@ -78,14 +79,15 @@ export class KvmGuest extends pulumi.ComponentResource {
     }
     const mac = `52:54:00:${id.slice(0, 2)}:${id.slice(2, 4)}:${id.slice(4, 6)}`;
     // Its loopback ports are this stack's before QEMU listens on them.
-    const ports = [args.sshPort, ...Object.values(args.forwards).map((off) => args.sshPort + off)];
+    const forwarded = forwardPorts(args.sshPort, args.forwards);
+    const ports = [args.sshPort, ...Object.values(forwarded)];
     const claim = args.server.hostCommand(
       `${name}-ports`,
       {
         step: `server ${args.server.config.name}: kvm guest ${n}: claim loopback ports ${ports.join(", ")}`,
         create: script(__dirname, "kvm-ports-claim.sh"),
         delete: script(__dirname, "kvm-ports-release.sh"),
-        environment: { PORTS: ports.join(" ") },
+        environment: { PORTS: ports.join(" "), DOMAIN: n },
         timeoutSeconds: 120,
       },
       { parent: this, dependsOn: [args.server.workspace] },
@@ -113,9 +115,7 @@ export class KvmGuest extends pulumi.ComponentResource {
         xml: {
           xslt: domainXslt({
             sshPort: args.sshPort,
-            forwards: Object.fromEntries(
-              Object.entries(args.forwards).map(([g, off]) => [g, args.sshPort + off]),
-            ),
+            forwards: forwarded,
             nicModel: args.nicModel,
             diskBus: args.disk.bus,
             consoleLog: `/var/log/libvirt/qemu/${n}-console.log`,
@@ -186,9 +186,9 @@ export class KvmGuest extends pulumi.ComponentResource {
         // QEMU user networking gives the guest this address; forwards lead to it.
         bind: "10.0.2.15",
         connect: (port) => {
-          const off = args.forwards[port];
-          if (off === undefined) throw new Error(`guest ${n}: port ${port} is not forwarded`);
-          return { host: "127.0.0.1", port: args.sshPort + off };
+          const at = forwarded[port];
+          if (at === undefined) throw new Error(`guest ${n}: port ${port} is not forwarded`);
+          return { host: "127.0.0.1", port: at };
         },
       },
       // QEMU user networking's alias for the host's loopback.

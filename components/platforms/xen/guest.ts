@@ -1,13 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
-import { Command, SshConnectionInput } from "../command";
-import { Target } from "../measure/target";
-import { Xen } from "../platforms";
-import { script } from "../scripts";
-import { PhysicalServer } from "../server";
-import { GuestImage } from "./image";
-import { GuestKey } from "./key";
-import { GuestInfo } from "./lxc";
-import { guestObjectName, shortId } from "./naming";
+import { Command, SshConnectionInput } from "../../command";
+import { Target } from "../../measure/target";
+import { Xen } from "./platform";
+import { script } from "../../scripts";
+import { PhysicalServer } from "../../server";
+import { GuestImage } from "../../guests/image";
+import { GuestKey } from "../../guests/key";
+import { GuestInfo } from "../kind";
+import { guestObjectName, shortId } from "../../guests/naming";
 
 export interface XenGuestArgs {
   server: PhysicalServer;

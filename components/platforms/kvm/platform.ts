@@ -1,8 +1,8 @@
 import * as libvirt from "@pulumi/libvirt";
 import * as pulumi from "@pulumi/pulumi";
-import { Command } from "../command";
-import { script } from "../scripts";
-import { Platform, PlatformArgs, PlatformInfo } from "./platform";
+import { Command } from "../../command";
+import { script } from "../../scripts";
+import { Platform, PlatformArgs, PlatformInfo } from "../platform";
 
 export const kvmPackages = [
   "qemu-system-x86",

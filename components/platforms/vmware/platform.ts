@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { Platform, PlatformArgs, PlatformInfo } from "./platform";
+import { Platform, PlatformArgs, PlatformInfo } from "../platform";
 
 /**
  * VMware, external: guests that already exist, reached over SSH. Nothing is

@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import { Command, SshConnectionInput } from "../command";
-import { parseFacts } from "../server/facts";
-import { factsScript } from "../server/facts";
-import { Target } from "../measure/target";
-import { Way } from "../measure/way-in";
-import { GuestInfo } from "./lxc";
+import { Command, SshConnectionInput } from "../../command";
+import { parseFacts } from "../../server/facts";
+import { factsScript } from "../../server/facts";
+import { Target } from "../../measure/target";
+import { Way } from "../../measure/way";
+import { GuestInfo } from "../kind";
 
 export interface VmwareGuestArgs {
   serverName: string;
