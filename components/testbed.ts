@@ -1,0 +1,137 @@
+import * as pulumi from "@pulumi/pulumi";
+import { benchmarks, pairs } from "../benchmarks";
+import { LoadedConfig, kvmForwards, Server as ServerConfig, serverKey } from "./config";
+import { GuestImage, GuestKey, imagePackages, planGuests } from "./guests";
+import { ConcurrentGroup } from "./measure/results";
+import { Measured } from "./measure/run";
+import { ServerRuns } from "./measure/schedule";
+import { Target } from "./measure/target";
+import {
+  createGuests,
+  createPlatform,
+  GuestInfo,
+  guestInfos,
+  hostTarget,
+  PlatformInfo,
+} from "./platforms";
+import { PhysicalServer } from "./server";
+
+/** A server stood up: its platforms (for the outputs), and what the scheduler needs. */
+export interface StoodUpServer extends ServerRuns {
+  platforms: {
+    type: string;
+    info: pulumi.Output<PlatformInfo>;
+    guests: pulumi.Output<GuestInfo[]>;
+    targets: Target[];
+  }[];
+}
+
+/**
+ * The stack's servers as resources: each PhysicalServer with its platforms,
+ * their guests as the server's plan has them, and the targets benchmarks run
+ * on (bare metal with the tools its benchmarks need, and every guest).
+ */
+export function standUpServers(config: LoadedConfig, stack: string): StoodUpServer[] {
+  // Guests carry the configured benchmarks' tools (containers have no uplink to install them).
+  const benchmarkPackages = [
+    ...new Set(config.benchmarks.flatMap((b) => benchmarks[b.id].packages)),
+  ];
+  // KVM guests forward the pair benchmarks' ports as configured (iperf3 on port 5300 too).
+  const forwards = kvmForwards(config.benchmarks);
+  // One SSH key pair for the stack's VM guests, made on first use.
+  let guestKey: GuestKey | undefined;
+  const key = () => (guestKey ??= new GuestKey("guest-key"));
+  return config.servers.map((server) =>
+    standUp(server, { config, stack, benchmarkPackages, forwards, key }),
+  );
+}
+
+function standUp(
+  server: ServerConfig,
+  shared: {
+    config: LoadedConfig;
+    stack: string;
+    benchmarkPackages: string[];
+    forwards: Record<number, number>;
+    key: () => GuestKey;
+  },
+): StoodUpServer {
+  const { config, stack, benchmarkPackages, forwards, key } = shared;
+  const srv = new PhysicalServer(server.name, {
+    server,
+    sshPrivateKey: config.sshKeys.apply((k) => serverKey(k, server)),
+    defaultProbeKernel: process.env.VTB_GUEST_KERNEL,
+  });
+  // A server has platforms; a platform has guests. The image is built once per server.
+  let image: GuestImage | undefined;
+  const plan = planGuests(server);
+  const platforms = server.platforms.map((p, j) => {
+    const platform = createPlatform(
+      `${server.name}-${p.type}`,
+      { server: srv, config: p },
+      { parent: srv },
+    );
+    const guests = createGuests({
+      server: srv,
+      platform,
+      config: p,
+      stack,
+      image: () =>
+        (image ??= new GuestImage(
+          `${server.name}-image`,
+          { server: srv, packages: [...new Set([...imagePackages, ...benchmarkPackages])] },
+          { parent: srv },
+        )),
+      key,
+      plan: plan.filter((e) => e.platformIndex === j),
+      kvmForwards: forwards,
+      sshKeys: config.sshKeys,
+    });
+    return {
+      type: p.type,
+      info: platform.info,
+      guests: guestInfos(guests),
+      targets: guests.map((g) => g.target),
+    };
+  });
+
+  // Bare metal is measured with the tools installed on the server itself (and
+  // removed on destroy); a pair benchmark's client (iperf, ab) runs there too.
+  const targets: Target[] = [];
+  const baseline = server.platforms.some((p) => p.type === "baseline");
+  const onServer = config.benchmarks.filter((b) =>
+    b.pairs
+      ? b.pairs.some((p) => [p.server, p.client].some((k) => k.startsWith(`${server.name}/`)))
+      : baseline || pairs[b.id],
+  );
+  const tools =
+    onServer.length === 0
+      ? undefined
+      : srv.installPackages(
+          `${server.name}-benchmark-tools`,
+          {
+            step: `server ${server.name}: install benchmark tools`,
+            packages: [...new Set(onServer.flatMap((b) => benchmarks[b.id].packages))],
+          },
+          { parent: srv },
+        );
+  // The server's own host: bare metal's target, and a pair's client or server.
+  const host = tools && hostTarget(srv, tools);
+  if (baseline && host) targets.push(host);
+  targets.push(...platforms.flatMap((p) => p.targets));
+  return {
+    name: server.name,
+    srv,
+    platforms,
+    targets,
+    host,
+    // Every target up before the server's first run: a guest booting would disturb a measurement.
+    allReady: [...new Set([...targets.flatMap((t) => t.ready), ...(tools ? [tools] : [])])],
+    /** The runs so far on this server; the next one starts after them. */
+    previous: [] as pulumi.Resource[],
+    /** Settles once the runs made so far are registered: the next run is made then. */
+    made: Promise.resolve(),
+    runs: [] as { target: Target; benchmark: string; run: Measured }[],
+    concurrent: [] as ConcurrentGroup[],
+  };
+}
