@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { script } from "../components/scripts";
+import { script } from "../components/bash";
 import { BenchmarkModule, BenchmarkResult, Metric, ParseError, num, validated } from "./types";
 
 /**

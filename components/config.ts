@@ -791,7 +791,7 @@ function pairIssues(list: readonly z.infer<typeof benchmarkSchema>[], servers: S
       served.set(p.server, j);
       const side = (key: string, t: { server: Server; platform: string }): PairSide => ({
         key,
-        server: t.server.name,
+        physical: t.server.name,
         platform: t.platform,
         atAddress:
           t.platform === "vmware"

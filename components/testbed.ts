@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { benchmarks, pairs } from "../benchmarks";
 import { LoadedConfig, kvmForwards, Server as ServerConfig, serverKey } from "./config";
 import { GuestImage, GuestKey, imagePackages, planGuests } from "./guests";
-import { ConcurrentGroup } from "./measure/results";
+import { ConcurrentGroup } from "./results/summarize";
 import { Measured } from "./measure/run";
 import { ServerRuns } from "./measure/schedule";
 import { Target } from "./measure/target";

@@ -29,7 +29,7 @@ import { parseArgs } from "util";
 import { benchmarks } from "../benchmarks";
 import { exportLines } from "../components/command";
 import { secondsInTrials } from "../components/measure/trials";
-import { outcome, Results } from "../components/measure/results";
+import { outcome, Results } from "../components/results/summarize";
 import { parseTrials } from "../components/measure/trials";
 import { median } from "../components/results/stats";
 import { defaultStackConfig, root, TestStack } from "../test/helpers/stack";

@@ -1,7 +1,7 @@
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { Command } from "../command";
-import { packageList, script } from "../scripts";
+import { packageList, script } from "../bash";
 import { PhysicalServer } from "../server";
 
 /** What every guest image carries: an init, SSH, a kernel, and the benchmark tools. */

@@ -24,7 +24,7 @@ export interface Pairing {
 function side(t: Target): PairSide {
   return {
     key: targetKey(t),
-    server: t.server,
+    physical: t.server,
     platform: t.platform,
     // A host is reached at its address when it has one for others; a VMware guest when it can serve.
     atAddress: t.platform === "baseline" ? t.remote !== undefined : t.peer !== undefined,

@@ -19,7 +19,8 @@ export function reachedAtAddress(c: { type?: string; host?: string; jump?: unkno
 export interface PairSide {
   /** `<server>/<platform>/<guest>`, as config names it. */
   key: string;
-  server: string;
+  /** The physical server it is on. */
+  physical: string;
   platform: string;
   /** For a server's host or a VMware guest: reachedAtAddress of its connection. */
   atAddress: boolean;
@@ -32,22 +33,23 @@ export interface PairProblem {
 }
 
 /**
- * Why a pair's server in `server` cannot be reached by its client in `client`,
+ * Why a pair's server (the side that listens) in `listener` cannot be reached
+ * by its client in `client`,
  * or undefined: a server's host reaches each of its targets; a KVM guest
  * reaches its host's loopback, so bare metal and the other KVM guests'
  * forwards; across servers a pair runs host to host, the server's host
  * reached at its SSH address. A container's own network namespace is reached
  * from its host only.
  */
-export function pairProblem(server: PairSide, client: PairSide): PairProblem | undefined {
-  if (server.key === client.key) return { at: "pair", message: "a pair needs two targets" };
-  if (server.server === client.server) {
-    if (client.platform === "kvm" && !["baseline", "kvm"].includes(server.platform)) {
+export function pairProblem(listener: PairSide, client: PairSide): PairProblem | undefined {
+  if (listener.key === client.key) return { at: "pair", message: "a pair needs two targets" };
+  if (listener.physical === client.physical) {
+    if (client.platform === "kvm" && !["baseline", "kvm"].includes(listener.platform)) {
       return {
         at: "client",
         message:
-          `a kvm guest reaches its host's loopback, so bare metal and other kvm guests, not ${server.key}` +
-          (server.platform === "lxc"
+          `a kvm guest reaches its host's loopback, so bare metal and other kvm guests, not ${listener.key}` +
+          (listener.platform === "lxc"
             ? " (a container's namespace is reached from its host only)"
             : ""),
       };
@@ -58,7 +60,7 @@ export function pairProblem(server: PairSide, client: PairSide): PairProblem | u
         message: `a client runs on a server's host or in a kvm guest, not in ${client.platform}`,
       };
     }
-    if (server.platform === "vmware" && !server.atAddress) {
+    if (listener.platform === "vmware" && !listener.atAddress) {
       return {
         at: "server",
         message:
@@ -67,16 +69,16 @@ export function pairProblem(server: PairSide, client: PairSide): PairProblem | u
     }
     return undefined;
   }
-  if (server.platform !== "baseline" || client.platform !== "baseline") {
+  if (listener.platform !== "baseline" || client.platform !== "baseline") {
     return {
       at: "pair",
       message: "across two servers a pair runs between their hosts (<server>/baseline/host)",
     };
   }
-  if (!server.atAddress) {
+  if (!listener.atAddress) {
     return {
       at: "server",
-      message: `server ${server.server} is reached from ${client.server} at its SSH address: it needs connection type ssh with an IPv4 host and no jump host`,
+      message: `server ${listener.physical} is reached from ${client.physical} at its SSH address: it needs connection type ssh with an IPv4 host and no jump host`,
     };
   }
   return undefined;

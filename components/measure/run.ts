@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { BenchmarkModule, PairSpec } from "../../benchmarks/types";
 import { reportFailure } from "../failure";
 import { Command, exportLines } from "../command";
-import { script } from "../scripts";
+import { script } from "../bash";
 import { Target, targetKey } from "./target";
 import { pairUp } from "./pairing";
 import {

@@ -4,7 +4,7 @@ import { BenchmarkConfig } from "../config";
 import { guestObjectName } from "../guests/naming";
 import { PhysicalServer } from "../server";
 import { ConcurrentRun } from "./group";
-import { ConcurrentGroup } from "./results";
+import { ConcurrentGroup } from "../results/summarize";
 import { BenchmarkRun, Measured } from "./run";
 import { Target, targetKey } from "./target";
 import { wayInto } from "./way-in";

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { script } from "../scripts";
+import { script } from "../bash";
 import { isWayKey, markerFunctions, wayFields, wayVariable } from "./protocol";
 import { Target } from "./target";
 import { Way } from "./way";

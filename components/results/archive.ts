@@ -12,7 +12,7 @@ import {
   compareToBaseline,
   ConcurrentGroup,
   RunRecord,
-} from "../measure/results";
+} from "./summarize";
 import type { Measured } from "../measure/run";
 import { TargetName, targetKey } from "../measure/target-name";
 import { archiveFiles, newestStart, rawFiles, Redact, runId } from "./files";

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as crypto from "crypto";
-import { script } from "../scripts";
+import { script } from "../bash";
 
 /**
  * Shell functions for state shared by everything on one host (packages,

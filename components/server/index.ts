@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as crypto from "crypto";
 import { Command, CommandArgs, SshConnectionInput } from "../command";
 import { ServerConfig } from "../config";
-import { packageList, script } from "../scripts";
+import { packageList, script } from "../bash";
 import { accelProbeScript, AccelProbe, parseAccelProbe } from "./accel";
 import { factsScript, Facts, parseFacts } from "./facts";
 import { hostStateOwner, hostStateScript } from "./host-state";

@@ -2,7 +2,7 @@ import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
-import { script } from "../../components/scripts";
+import { script } from "../../components/bash";
 import { hostStateScript } from "../../components/server/host-state";
 import { freePort } from "../helpers/sshd";
 

@@ -2,7 +2,7 @@ import * as libvirt from "@pulumi/libvirt";
 import * as pulumi from "@pulumi/pulumi";
 import { reportFailure } from "../../failure";
 import { Command, SshConnectionInput } from "../../command";
-import { script } from "../../scripts";
+import { script } from "../../bash";
 import { Target } from "../../measure/target";
 import { Kvm } from "./platform";
 import { PhysicalServer } from "../../server";

@@ -1,6 +1,6 @@
 import * as libvirt from "@pulumi/libvirt";
 import { stackSlug } from "../../guests/naming";
-import { script } from "../../scripts";
+import { script } from "../../bash";
 import { guestResourceName, instancesOf, PlatformKind } from "../kind";
 import { KvmGuest } from "./guest";
 import { Kvm } from "./platform";

@@ -1,7 +1,7 @@
 import * as libvirt from "@pulumi/libvirt";
 import * as pulumi from "@pulumi/pulumi";
 import { Command } from "../../command";
-import { script } from "../../scripts";
+import { script } from "../../bash";
 import { Platform, PlatformArgs, PlatformInfo } from "../platform";
 
 export const kvmPackages = [

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Command } from "../../command";
-import { script } from "../../scripts";
+import { script } from "../../bash";
 import { Platform, PlatformArgs, PlatformInfo } from "../platform";
 
 /** LXC system containers: OS-level virtualization, the mainline successor of OpenVZ. */

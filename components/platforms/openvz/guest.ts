@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Target } from "../../measure/target";
 import { OpenVz } from "./platform";
-import { script } from "../../scripts";
+import { script } from "../../bash";
 import { PhysicalServer } from "../../server";
 import { GuestInfo } from "../kind";
 import { guestObjectName } from "../../guests/naming";

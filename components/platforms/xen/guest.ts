@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Command, SshConnectionInput } from "../../command";
 import { Target } from "../../measure/target";
 import { Xen } from "./platform";
-import { script } from "../../scripts";
+import { script } from "../../bash";
 import { PhysicalServer } from "../../server";
 import { GuestImage } from "../../guests/image";
 import { GuestKey } from "../../guests/key";

@@ -1,4 +1,4 @@
-import type { Results } from "../../../components/measure/results";
+import type { Results } from "../../../components/results/summarize";
 import { summarize } from "../../../components/results/stats";
 import {
   compareBlocks,

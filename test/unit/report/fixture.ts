@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { compareToBaseline } from "../../../components/measure/results";
+import { compareToBaseline } from "../../../components/results/summarize";
 import type { BenchmarkOutcome, MetricResult, Results } from "../../../components/results/schema";
 import { summarize } from "../../../components/results/stats";
 import { readRun, Run } from "../../../report/load";

@@ -13,7 +13,7 @@ import {
   assemble,
   compareToBaseline,
   ConcurrentGroup,
-} from "../../../components/measure/results";
+} from "../../../components/results/summarize";
 import type { Measured } from "../../../components/measure/run";
 import type { Trial } from "../../../components/measure/trials";
 import { archiveRun, measure, MeasuredServer } from "../../../components/results/archive";

@@ -6,9 +6,9 @@ import type {
   Comparisons,
   MetricResult,
   Results,
-} from "../results/schema";
-import { aggregateSummary, compare, summarize } from "../results/stats";
-import { Trial } from "./trials";
+} from "./schema";
+import { aggregateSummary, compare, summarize } from "./stats";
+import type { Trial } from "../measure/trials";
 
 // What a run's outputs and archive hold: the results schema's types (components/results/schema.ts).
 export type { AggregateResult, Aggregates, BenchmarkOutcome, Comparisons, MetricResult, Results };

@@ -7,7 +7,7 @@ import {
   compareToBaseline,
   metricKey,
   outcome,
-} from "../../../components/measure/results";
+} from "../../../components/results/summarize";
 import { parseTrials, secondsInTrials, Trial } from "../../../components/measure/trials";
 import { rerunPatternFor, runner, trialsFrom } from "../../../components/measure/run";
 import { runScript } from "../../../components/command";
