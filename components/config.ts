@@ -8,70 +8,22 @@ import { protoKeyPaths } from "../report/input";
 import { configSecrets, minSecretLength, redactor } from "./secrets";
 import { firstAddressByte, forwardOffsets, maxForwardOffset, planGuests } from "./guests/plan";
 import { profileNames } from "./server/profiles";
+import {
+  hostExpected,
+  isHost,
+  localConnection,
+  maxCtid,
+  name,
+  sshConnectionFields,
+} from "./config-fields";
+import { platformSchema, platformTypes } from "./platforms/schemas";
+
+export { isHost };
+export { platformSchema };
 
 /** The config namespace: keys are written `testbed:<key>` in Pulumi.<stack>.yaml. */
 export const namespace = "testbed";
 
-// Names end up in resource names, file names and script environments.
-const name = z
-  .string({ error: (iss) => (iss.input === undefined ? "required" : "expected a string") })
-  .regex(
-    /^[a-z][a-z0-9-]{0,30}$/,
-    "lowercase letters, digits and '-', starting with a letter, at most 31 characters",
-  );
-
-const localConnection = z.object({ type: z.literal("local") }).strict();
-
-// A host reaches ssh, ssh2 and error messages as it is: a DNS name (labels of
-// letters, digits and '-'), an IPv4 address, or an IPv6 address without brackets.
-const hostLabel = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
-const ipv4 = z.ipv4();
-const ipv6 = z.ipv6();
-export function isHost(h: string): boolean {
-  if (ipv4.safeParse(h).success || ipv6.safeParse(h).success) return true;
-  const labels = h.replace(/\.$/, "").split(".");
-  // An all-digit last label is a bad address (10.0.0.300), never a name (RFC 3696, 2).
-  return (
-    h.length <= 253 &&
-    labels.every((l) => hostLabel.test(l)) &&
-    !/^\d+$/.test(labels[labels.length - 1])
-  );
-}
-const hostExpected = "a DNS name, an IPv4 address or an IPv6 address without brackets";
-/** A host; in a server's connection `{n}` stands for a member's number in a group (see `count`). */
-const hostSchema = (group: boolean) =>
-  z
-    .string({ error: (iss) => (iss.input === undefined ? "required" : "expected a string") })
-    .refine((h) => group || !h.includes("{n}"), {
-      message: "'{n}' is a server's number in a group (count): not for this host",
-      abort: true,
-    })
-    .refine((h) => isHost(group ? h.replace(/\{n\}/g, "0") : h), hostExpected);
-const port = z.number().int().min(1).max(65535);
-const user = z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, "a Unix user name");
-
-const sshConnectionFields = (group: boolean) =>
-  z.object({
-    type: z.literal("ssh"),
-    host: hostSchema(group),
-    port: port.default(22),
-    user: user.default("root"),
-    connectTimeoutSeconds: z.number().int().min(1).max(600).default(30),
-    /**
-     * The private key as a file on the Pulumi host (read at every run, kept
-     * only as a secret), instead of a secret under testbed:sshKeys.
-     */
-    privateKeyFile: z
-      .string()
-      .regex(/^\/[^\0\n]*$/, "an absolute path")
-      .max(4096)
-      .optional(),
-    /** A bastion in front of the server, reached with the same key. */
-    jump: z
-      .object({ host: hostSchema(group), port: port.default(22), user: user.default("root") })
-      .strict()
-      .optional(),
-  });
 /** A server's: its host (and bastion) may name a group member by `{n}`. */
 const sshConnection = sshConnectionFields(true)
   .extend({
@@ -87,10 +39,6 @@ const sshConnection = sshConnectionFields(true)
     path: ["agent"],
   });
 type Connection = z.infer<typeof localConnection> | z.infer<typeof sshConnection>;
-
-const count = z.number().int().min(1).max(64).default(1);
-
-const maxCtid = 2147483647;
 
 /**
  * Each pair benchmark's port in the guest (as configured, else its default) ->
@@ -128,7 +76,6 @@ function hostKey(c: Connection, n: number): string {
   return at(c.host, c.port) + (c.jump ? ` via ${at(c.jump.host, c.jump.port)}` : "");
 }
 
-const platformTypes = ["baseline", "kvm", "xen", "lxc", "openvz", "vmware"] as const;
 const targetRef = z
   .string()
   .regex(
@@ -136,134 +83,6 @@ const targetRef = z
     "<server>/<platform>/<guest>, e.g. local/kvm/vm or local/baseline/host",
   );
 
-const diskSchema = z
-  .object({
-    sizeGiB: z.number().int().min(1).max(4096).default(4),
-    bus: z.enum(["virtio", "ide", "sata", "scsi", "xen"]).default("virtio"),
-    /** A file in the server's storage pool, or a whole partition of the server. */
-    backing: z.enum(["file", "partition"]).default("file"),
-    /** The partition, e.g. /dev/sdb3, when backing is partition. */
-    partition: z
-      .string()
-      .regex(/^\/dev\/[A-Za-z0-9/_-]+$/, "a device path under /dev")
-      .optional(),
-  })
-  .strict()
-  .refine((d) => d.backing !== "partition" || d.partition !== undefined, {
-    message: "backing: partition needs a partition, e.g. /dev/sdb3",
-    path: ["partition"],
-  });
-
-const vmFields = {
-  name,
-  count,
-  vcpus: z.number().int().min(1).max(256).default(1),
-  memoryMiB: z.number().int().min(128).max(1048576).default(1024),
-  disk: diskSchema.default({ sizeGiB: 4, bus: "virtio", backing: "file" }),
-  /** A guest whose SSH does not answer by then counts as failed (its benchmarks are not run). */
-  bootTimeoutSeconds: z.number().int().min(10).max(7200).default(600),
-};
-
-const kvmGuest = z
-  .object({
-    ...vmFields,
-    network: z
-      .object({ model: z.enum(["virtio", "e1000", "rtl8139"]).default("virtio") })
-      .strict()
-      .default({ model: "virtio" }),
-  })
-  .strict();
-
-const xenGuest = z
-  .object({
-    ...vmFields,
-    /** para: paravirtualized kernel, no emulation; hvm: full virtualization with VT-x/AMD-V. */
-    mode: z.enum(["para", "hvm"]),
-    network: z
-      .object({ model: z.enum(["netfront", "e1000", "rtl8139"]).default("netfront") })
-      .strict()
-      .default({ model: "netfront" }),
-  })
-  .strict()
-  .refine((g) => g.mode === "hvm" || g.network.model === "netfront", {
-    message: "para guests only have netfront",
-    path: ["network", "model"],
-  });
-
-// "A fraction of the CPU time or system memory", as the 2006 paper put it.
-const containerLimits = {
-  cpuShares: z.number().int().min(2).max(262144).default(1024),
-  /** CPUs the container may run on, e.g. "0" or "0-1"; default all. */
-  cpus: z
-    .string()
-    .regex(/^\d{1,4}(-\d{1,4})?(,\d{1,4}(-\d{1,4})?)*$/, {
-      message: "a cpuset list like 0-1,3",
-      abort: true,
-    })
-    // The kernel refuses a range high to low and a CPU past its NR_CPUS (at most 8192).
-    .refine(
-      (c) =>
-        c.split(",").every((r) => {
-          const [lo, hi = lo] = r.split("-").map(Number);
-          return lo <= hi && hi < 8192;
-        }),
-      "a cpuset list like 0-1,3: ranges low-high, CPUs 0 to 8191",
-    )
-    .optional(),
-  /** Memory limit; default none. */
-  memoryMiB: z.number().int().min(64).max(1048576).optional(),
-};
-const lxcGuest = z.object({ name, count, ...containerLimits }).strict();
-const openvzGuest = z
-  .object({
-    name,
-    count,
-    ...containerLimits,
-    ctid: z.number().int().min(101).max(maxCtid).optional(),
-  })
-  .strict();
-// Not from an agent: the server itself logs into the guest (ab, postal), with the key.
-const vmwareGuest = z.object({ name, connection: sshConnectionFields(false).strict() }).strict();
-
-const guests = <T extends z.ZodTypeAny>(g: T) => z.array(g).default([]);
-
-export const platformSchema = z.discriminatedUnion(
-  "type",
-  [
-    z.object({ type: z.literal("baseline") }).strict(),
-    z
-      .object({
-        type: z.literal("kvm"),
-        /** auto: KVM if a KVM guest boots on the server (the probe), else TCG. */
-        accel: z.enum(["auto", "kvm", "tcg"]).default("auto"),
-        guests: guests(kvmGuest),
-      })
-      .strict(),
-    z
-      .object({
-        type: z.literal("xen"),
-        dom0MemoryMiB: z.number().int().min(256).max(1048576).default(1024),
-        /** Minutes to wait for the server to come back from the reboot into Xen. */
-        rebootTimeoutMinutes: z.number().int().min(1).max(120).default(15),
-        guests: guests(xenGuest),
-      })
-      .strict(),
-    z.object({ type: z.literal("lxc"), guests: guests(lxcGuest) }).strict(),
-    z
-      .object({
-        type: z.literal("openvz"),
-        /** The OS template vzctl creates containers from. */
-        template: z
-          .string()
-          .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, "an OpenVZ template name")
-          .default("debian-11.0-x86_64"),
-        guests: guests(openvzGuest),
-      })
-      .strict(),
-    z.object({ type: z.literal("vmware"), guests: guests(vmwareGuest) }).strict(),
-  ],
-  { error: "expected a platform type: baseline, kvm, xen, lxc, openvz or vmware" },
-);
 export type PlatformConfig = z.infer<typeof platformSchema>;
 
 export const serverSchema = z
