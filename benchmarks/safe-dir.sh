@@ -55,8 +55,9 @@ safe_dir_at() {
 safe_source() {
   local who=$1 path=$2 d=/ part bad
   local -a parts
-  [[ $path == /* && ! $path =~ (^|/)\.\.?(/|$) ]] || {
-    echo "$who: $path: not an absolute path without . or .. in it" >&2
+  # A trailing / would make the symlink checks below follow a link.
+  [[ $path == /* && $path != */ && ! $path =~ (^|/)\.\.?(/|$) ]] || {
+    echo "$who: $path: not an absolute path without . or .. in it, nor a / at its end" >&2
     exit 2
   }
   IFS=/ read -r -a parts <<<"${path#/}"
@@ -71,7 +72,13 @@ safe_source() {
     echo "$who: refusing $path: it is a symlink" >&2
     exit 1
   fi
-  bad=$(find "$path" \( \( ! -uid 0 ! -uid "$(id -u)" \) -o \( -perm /022 ! -type l \) \) -print -quit 2>/dev/null ||
+  # No link inside either: it could lead anywhere, a file of another user's.
+  bad=$(find "$path" -type l -print -quit 2>/dev/null || echo "$path")
+  if [ -n "$bad" ]; then
+    echo "$who: refusing $path: $bad is a symlink" >&2
+    exit 1
+  fi
+  bad=$(find "$path" \( \( ! -uid 0 ! -uid "$(id -u)" \) -o -perm /022 \) -print -quit 2>/dev/null ||
     echo "$path")
   if [ -n "$bad" ]; then
     echo "$who: refusing $path: $bad is owned by another user or writable by others than its owner" >&2

@@ -57,8 +57,9 @@ elif [ -n "${UB_PATH:-}" ]; then
   if [ -f "$src" ]; then
     key=$(sha256sum "$src" | cut -d' ' -f1)
   elif [ -d "$src" ]; then
-    # By content, so a changed tree is built again, never an old build reused.
-    key="dir-$( (cd "$src" && find . -type f -print0 | sort -z | xargs -0 -r sha256sum) | sha256sum | cut -c1-16)"
+    # By content (files, modes, directories), so a changed tree is built
+    # again, never an old build reused.
+    key="dir-$( (cd "$src" && find . -printf '%y %m %p\n' | sort && find . -type f -print0 | sort -z | xargs -0 -r sha256sum) | sha256sum | cut -c1-16)"
   else
     fail "source.path $src: not a file or directory"
   fi
@@ -82,10 +83,14 @@ if [ ! -f "$tree/.virt-testbed-built" ]; then
   rm -rf "$tree" "$tree.tmp"
   mkdir -p "$tree.tmp"
   if [ -d "$src" ]; then
-    cp -a "$src/." "$tree.tmp/"
+    cp -R --preserve=mode,timestamps "$src/." "$tree.tmp/"
   else
-    tar -xf "$src" -C "$tree.tmp" || fail "cannot extract $src"
+    # Not as the archive says: its owners and modes could hand the tree to a local user.
+    tar --no-same-owner --no-same-permissions -xf "$src" -C "$tree.tmp" || fail "cannot extract $src"
   fi
+  # Built and later run as root: root's alone, whatever it came with.
+  chown -R 0:0 "$tree.tmp"
+  chmod -R go-w "$tree.tmp"
   dir=$(find_tree "$tree.tmp")
   [ -n "$dir" ] || fail "no UnixBench tree (Run, Makefile, src/) in $src"
   make -C "$dir" >&2 || fail "make failed in $dir (needs gcc, make and perl)"

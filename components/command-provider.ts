@@ -299,7 +299,8 @@ export function runRemoteScript(
       c.on("error", (e: Error) =>
         reject(new Error(`${step}: ssh ${user}@${host}:${port}: ${e.message}`)),
       );
-      const privateKey = key || conn.privateKey;
+      // A jump host without a key of its own is reached with the server's.
+      const privateKey = key ?? conn.privateKey;
       const agent = process.env.SSH_AUTH_SOCK;
       if (!privateKey && !agent) {
         return reject(
@@ -502,8 +503,13 @@ export const provider: ResourceProvider = {
     }
   },
   async update(_id, olds, news) {
-    // Only non-replacing inputs changed: keep the recorded run.
-    const { stdout, stderr, exitCode, startedAt, durationSeconds, failure } = olds;
+    // Only non-replacing inputs changed: keep the recorded run, with what has
+    // become a secret since it ran hidden in it too.
+    const hide = redactor(news.redact ?? []).text;
+    const { exitCode, startedAt, durationSeconds } = olds;
+    const [stdout, stderr, failure] = [olds.stdout, olds.stderr, olds.failure].map((t) =>
+      typeof t === "string" ? hide(t) : t,
+    );
     return { outs: { ...news, stdout, stderr, exitCode, startedAt, durationSeconds, failure } };
   },
   async delete(_id, props) {

@@ -616,6 +616,7 @@ function pairIssues(list: readonly z.infer<typeof benchmarkSchema>[], servers: S
           t.platform === "vmware"
             ? vmwarePairServer(t.server, key)
             : reachedAtAddress(t.server.connection),
+        agentKey: t.server.connection.type === "ssh" && t.server.connection.agent,
       });
       const problem = pairProblem(side(p.server, server), side(p.client, client));
       if (problem) {
@@ -734,9 +735,44 @@ export function parseTestbedConfig(raw: Record<string, unknown>): TestbedConfig 
     const servers = expandServers(result.data.servers);
     lines.push(...pairIssues(result.data.benchmarks, servers));
     lines.push(...portIssues(result.data.benchmarks, servers));
+    lines.push(...keyNameIssues(result.data.servers));
     if (lines.length === 0) return { ...result.data, servers } as TestbedConfig;
   }
   throw new Error(`invalid stack configuration:\n${lines.join("\n")}`);
+}
+
+/**
+ * Keys are found by name under testbed:sshKeys, servers' (and groups') and
+ * VMware guests' alike: two of them with one name would share a key, and a
+ * server's key would be handed to a guest and used on its server.
+ */
+function keyNameIssues(servers: readonly ParsedServer[]): string[] {
+  const owners = new Map<string, string>();
+  const out: string[] = [];
+  const take = (name: string, what: string, at: PropertyKey[]) => {
+    const other = owners.get(name);
+    if (other !== undefined) {
+      out.push(
+        `  ${namespace}:${keyPath(at)}: ${what} '${name}' has the name of ${other}, and their SSH keys (testbed:sshKeys.${name}) would be one; rename one`,
+      );
+    } else {
+      owners.set(name, `${what} '${name}'`);
+    }
+  };
+  // Servers of one name are refused already (serverIssues).
+  for (const s of servers) {
+    owners.set(s.name, `${s.count > 1 ? "server group" : "server"} '${s.name}'`);
+    if (s.count > 1) serverNames(s).forEach((n) => owners.set(n, `server '${n}'`));
+  }
+  servers.forEach((s, i) =>
+    s.platforms.forEach((p, j) => {
+      if (p.type !== "vmware") return;
+      p.guests.forEach((g, k) =>
+        take(g.name, "vmware guest", ["servers", i, "platforms", j, "guests", k, "name"]),
+      );
+    }),
+  );
+  return out;
 }
 
 /** The config key holding a server's SSH private key (a Pulumi secret). */
@@ -823,16 +859,24 @@ export function stackConfigValues(): Record<string, unknown> {
  * only as a secret. Errors name the key path of the setting.
  */
 export function readKeyFile(file: string, at: string): string {
-  // Checked and read through one descriptor: a link is followed (as ssh does),
-  // and what is checked is what is read.
+  // A link is followed (as ssh does). What is opened must be a regular file
+  // before it is opened (opening a device can do something), and the same
+  // file after: what is checked is what is read, through one descriptor.
   let fd: number;
+  let before: fs.Stats;
   try {
-    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    before = fs.statSync(file);
+    if (!before.isFile()) throw new Error(`${at}: refusing ${file}: not a regular file`);
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY);
   } catch (e) {
+    if (e instanceof Error && e.message.startsWith(`${at}:`)) throw e;
     throw new Error(`${at}: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`);
   }
   try {
     const st = fs.fstatSync(fd);
+    if (st.dev !== before.dev || st.ino !== before.ino) {
+      throw new Error(`${at}: refusing ${file}: it changed while being read`);
+    }
     const uid = process.getuid?.();
     const why = !st.isFile()
       ? "not a regular file"
@@ -864,6 +908,8 @@ export function secretsAtRest(
   text: string,
   secretKeys: readonly string[],
   env: NodeJS.ProcessEnv,
+  /** The key files (privateKeyFile) read into the state as secrets. */
+  keyFiles: readonly string[] = [],
 ): { error?: string; warning?: string } {
   if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)) {
     return {
@@ -874,18 +920,19 @@ export function secretsAtRest(
     };
   }
   // A stack file with a salt uses the passphrase provider (others keep none).
+  const held = [...secretKeys, ...keyFiles.map((f) => `the key in ${f} (kept in the state)`)];
   if (
-    secretKeys.length > 0 &&
+    held.length > 0 &&
     /^encryptionsalt:/m.test(text) &&
     env.PULUMI_CONFIG_PASSPHRASE === "" &&
     !env.PULUMI_CONFIG_PASSPHRASE_FILE
   ) {
     return {
       warning:
-        `${secretKeys.join(", ")}: secret, but the stack's passphrase is empty, so anyone with ` +
-        `${file} (and the state) can read it. Set PULUMI_CONFIG_PASSPHRASE or ` +
+        `${held.join(", ")}: secret, but the stack's passphrase is empty, so anyone with ` +
+        `${file} and the state can read it. Set PULUMI_CONFIG_PASSPHRASE or ` +
         "PULUMI_CONFIG_PASSPHRASE_FILE and run `npm run pulumi -- stack change-secrets-provider " +
-        "passphrase`, or give SSH keys as files (privateKeyFile) instead of secrets.",
+        "passphrase`, or give servers ssh-agent's keys (agent: true), which never enter the state.",
     };
   }
   return {};
@@ -904,13 +951,18 @@ function stackFile(): { file: string; text?: string } {
 /** The config keys Pulumi marks secret: the SDK knows them but does not type it as public. */
 function secretConfigKeys(): string[] {
   const runtime = pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean };
-  return Object.keys(pulumi.runtime.allConfig()).filter(
-    (k) => runtime.isConfigSecret?.(k) ?? false,
-  );
+  // Without it no secret would be found, and every one shown: fail rather than open.
+  const isSecret = runtime.isConfigSecret;
+  if (typeof isSecret !== "function") {
+    throw new Error(
+      "this Pulumi SDK does not say which config values are secret (runtime.isConfigSecret)",
+    );
+  }
+  return Object.keys(pulumi.runtime.allConfig()).filter((k) => isSecret(k));
 }
 
-function checkSecretsAtRest(file: string, text: string): void {
-  const { error, warning } = secretsAtRest(file, text, secretConfigKeys(), process.env);
+function checkSecretsAtRest(file: string, text: string, keyFiles: readonly string[]): void {
+  const { error, warning } = secretsAtRest(file, text, secretConfigKeys(), process.env, keyFiles);
   if (error) throw new Error(error);
   if (warning) pulumi.log.warn(warning);
 }
@@ -950,7 +1002,19 @@ export function loadTestbedConfig(): LoadedConfig {
   } catch (e) {
     throw new Error(hide((e as Error).message));
   }
-  checkSecretsAtRest(file, text ?? "");
+  const keyFiles = parsed.servers.flatMap((s) => [
+    ...(s.connection.type === "ssh" && s.connection.privateKeyFile
+      ? [s.connection.privateKeyFile]
+      : []),
+    ...s.platforms.flatMap((p) =>
+      p.type === "vmware"
+        ? p.guests.flatMap((g) =>
+            g.connection.privateKeyFile ? [g.connection.privateKeyFile] : [],
+          )
+        : [],
+    ),
+  ]);
+  checkSecretsAtRest(file, text ?? "", [...new Set(keyFiles)]);
   // Only to see which keys exist; the values are used through the secret below.
   checkSshKeys(parsed, cfg.getObject<Record<string, unknown>>("sshKeys"));
   // Keys named by file join those set as secrets, under the same names.

@@ -135,7 +135,9 @@ export function configSecrets(
 
 /** Replaces each secret in text, in a value's every string and key, or tells whether there is one. */
 export function redactor(values: readonly string[]) {
-  const sorted = [...values].sort((a, b) => b.length - a.length);
+  // Each as given and as it reads inside JSON text (a quote or backslash escaped).
+  const forms = values.flatMap((v) => [v, JSON.stringify(v).slice(1, -1)]);
+  const sorted = [...new Set(forms)].sort((a, b) => b.length - a.length);
   const text = (s: string) =>
     sorted.reduce((t, v) => (t.includes(v) ? t.split(v).join(secretMark) : t), s);
   const deep = <T>(v: T): T => {

@@ -24,6 +24,8 @@ export interface PairSide {
   platform: string;
   /** For a server's host or a VMware guest: reachedAtAddress of its connection. */
   atAddress: boolean;
+  /** A server's host whose key is the ssh-agent's on this machine: no other server can use it. */
+  agentKey?: boolean;
 }
 
 export interface PairProblem {
@@ -79,6 +81,12 @@ export function pairProblem(listener: PairSide, client: PairSide): PairProblem |
     return {
       at: "server",
       message: `server ${listener.physical} is reached from ${client.physical} at its SSH address: it needs connection type ssh with an IPv4 host and no jump host`,
+    };
+  }
+  if (listener.agentKey) {
+    return {
+      at: "server",
+      message: `server ${listener.physical} is reached from ${client.physical} with its key, which ssh-agent keeps on this machine: give it privateKeyFile or a key under testbed:sshKeys instead of agent: true`,
     };
   }
   return undefined;

@@ -140,7 +140,12 @@ vtb_mine() {
   [ ! -f "$f" ] || [ "$(cat "$f")" = "${VTB_OWNER:-}" ]
 }
 vtb_unclaim() {
-  if vtb_mine "$1" "$2"; then rm -f "$VTB_HOST_STATE/objects/$1-$2"; fi
+  [ -d "$VTB_HOST_STATE/objects" ] || return 0
+  # Under the claims' lock: a claim being made meanwhile is not removed.
+  (
+    flock -w 60 9 || vtb_die "cannot take $VTB_HOST_STATE/objects/.lock to release $1 $2"
+    if vtb_mine "$1" "$2"; then rm -f "$VTB_HOST_STATE/objects/$1-$2"; fi
+  ) 9>"$VTB_HOST_STATE/objects/.lock" || exit 1
 }
 
 # Installing must not start daemons (the platform starts what it needs): a

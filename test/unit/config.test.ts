@@ -1062,6 +1062,39 @@ const cases: Case[] = [
     message: /an IPv4 host and no jump host/,
   },
   {
+    what: "a pair across servers served by a server whose key is ssh-agent's",
+    kind: "conflict",
+    config: {
+      ...pairsOf([{ server: "far/baseline/host", client: "local/baseline/host" }]),
+      servers: [
+        local,
+        { name: "far", connection: { type: "ssh", host: "127.0.0.1", port: 2222, agent: true } },
+      ],
+    },
+    path: "benchmarks[0].pairs[0].server",
+    message:
+      /ssh-agent keeps on this machine: give it privateKeyFile or a key under testbed:sshKeys/,
+  },
+  {
+    what: "a vmware guest named as a server (their keys would be one)",
+    kind: "conflict",
+    config: {
+      servers: [
+        { name: "web", connection: { type: "ssh", host: "192.0.2.1" } },
+        {
+          name: "blade2",
+          connection: { type: "ssh", host: "192.0.2.2" },
+          platforms: [
+            { type: "vmware", guests: [{ name: "web", connection: { type: "ssh", host: "g1" } }] },
+          ],
+        },
+      ],
+    },
+    path: "servers[1].platforms[0].guests[0].name",
+    message:
+      /vmware guest 'web' has the name of server 'web', and their SSH keys \(testbed:sshKeys\.web\) would be one/,
+  },
+  {
     what: "pairs and platforms together",
     kind: "conflict",
     config: pairsOf([{ server: "far/baseline/host", client: "local/baseline/host" }], "iperf3", {
@@ -1906,5 +1939,14 @@ describe("secrets at rest in the stack file", () => {
       PULUMI_CONFIG_PASSPHRASE: "",
     });
     expect(unsalted).toEqual({});
+    // A key read from its file is kept in the state too: the same warning, and
+    // the fix that keeps keys out of the state altogether.
+    const fromFile = secretsAtRest(file, salted, [], { PULUMI_CONFIG_PASSPHRASE: "" }, [
+      "/root/.ssh/id_ed25519",
+    ]);
+    expect(fromFile.warning).toMatch(
+      /^the key in \/root\/\.ssh\/id_ed25519 \(kept in the state\): secret, but the stack's passphrase is empty/,
+    );
+    expect(fromFile.warning).toMatch(/agent: true/);
   });
 });

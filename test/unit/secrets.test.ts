@@ -101,6 +101,11 @@ describe("redactor", () => {
     expect(r.found(v)).toBe(true);
     expect(r.found({ a: ["tok-12345"], n: 123456 })).toBe(false);
   });
+  it("hides a secret also where it reads JSON-escaped (a quote or backslash in it)", () => {
+    const odd = redactor(['tok"en\\abc123']);
+    const json = JSON.stringify({ url: 'https://h/x?sig=tok"en\\abc123' });
+    expect(odd.text(json)).toBe(`{"url":"https://h/x?sig=${secretMark}"}`);
+  });
   it("with no secrets, changes nothing", () => {
     const none = redactor([]);
     const v = { a: "b" };
@@ -137,6 +142,16 @@ describe("a step's record", () => {
     );
     expect(soft.outs.failure).toMatch(/cannot fetch \[secret\]/);
     expect(soft.outs.failure).not.toContain(secret);
+  });
+
+  it("and in a kept record when a value it printed becomes secret later (an update, no rerun)", async () => {
+    const olds = await commandProvider.create(inputs('echo "out $TOKEN"', { redact: [] }));
+    expect(olds.outs.stdout).toBe(`out ${secret}\n`);
+    const news = inputs('echo "out $TOKEN"');
+    const d = await commandProvider.diff!("id", olds.outs, news);
+    expect(d.replaces).toEqual([]);
+    const updated = await commandProvider.update!("id", olds.outs, news);
+    expect(updated.outs!.stdout).toBe(`out ${secretMark}\n`);
   });
 
   it("and in the error of a failed delete", async () => {

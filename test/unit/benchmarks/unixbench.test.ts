@@ -392,6 +392,46 @@ describe("unixbench.sh and the tarballs another local user plants", () => {
     }
   });
 
+  it("unpacks a tarball as root's alone, whatever owners and modes it stores", () => {
+    // A tarball (checksum and all) whose members say uid 65534 and mode 0777.
+    const loose = path.join(tmp, "loose.tar");
+    execFileSync("tar", [
+      "-cf",
+      loose,
+      "--owner=65534",
+      "--group=65534",
+      "--mode=a+rwx",
+      "-C",
+      path.join(tmp, "good"),
+      "UnixBench",
+    ]);
+    const sha256 = crypto.createHash("sha256").update(fs.readFileSync(loose)).digest("hex");
+    const workdir = path.join(safe, "cache-loose", "unixbench");
+    const r = run({ UB_WORKDIR: workdir, UB_URL: `file://${loose}`, UB_SHA256: sha256 });
+    expect(r.status).toBe(0);
+    const foreign = execFileSync(
+      "find",
+      [path.join(workdir, sha256), "(", "!", "-uid", "0", "-o", "-perm", "/022", ")", "-print"],
+      { encoding: "utf8" },
+    );
+    expect(foreign).toBe("");
+  });
+
+  it("refuses a source.path with a symlink in it, or named with a / at its end", () => {
+    const tree = path.join(safe, "linked");
+    fs.mkdirSync(path.join(tree, "UnixBench", "src"), { recursive: true });
+    fs.symlinkSync("/etc/hostname", path.join(tree, "UnixBench", "src", "x.c"));
+    const workdir = path.join(safe, "cache-linked", "unixbench");
+    const r = run({ UB_WORKDIR: workdir, UB_PATH: tree });
+    expect({ status: r.status, stderr: lastLine(r.stderr) }).toEqual({
+      status: 1,
+      stderr: `unixbench: refusing ${tree}: ${tree}/UnixBench/src/x.c is a symlink`,
+    });
+    const slash = run({ UB_WORKDIR: workdir, UB_PATH: `${safe}/` });
+    expect(slash.status).toBe(2);
+    expect(lastLine(slash.stderr)).toMatch(/nor a \/ at its end/);
+  });
+
   it("checks a cached tarball's checksum at every run, not only after the download", () => {
     const workdir = path.join(safe, "cache", "unixbench");
     const env = { UB_WORKDIR: workdir, UB_URL: `file://${good.tar}`, UB_SHA256: good.sha256 };
