@@ -410,9 +410,10 @@ export function runRemoteScript(
 type Props = Record<string, any>;
 
 /** Runs a step where its connection says: locally, or over SSH. */
-function runStep(props: Props, script: string, step: string): Promise<ScriptRun> {
+function runStep(props: Props, body: string, step: string): Promise<ScriptRun> {
   const env = props.environment ?? {};
   const timeout = props.timeoutSeconds ?? 3600;
+  const script = (props.prelude ?? "") + body;
   return props.connection
     ? runRemoteScript(props.connection, script, env, timeout, step)
     : runScript(script, env, timeout, step);
@@ -420,6 +421,22 @@ function runStep(props: Props, script: string, step: string): Promise<ScriptRun>
 
 // Inputs whose change reruns `create`.
 const replacingKeys = ["create", "environment", "triggers"];
+
+/**
+ * The step's own script is the same: equal, or a record made before preludes
+ * were kept apart, whose `create` is an old prelude followed by this one.
+ */
+function sameCreate(olds: Props, news: Props): boolean {
+  if (olds.create === news.create) return true;
+  return (
+    olds.prelude === undefined &&
+    news.prelude !== undefined &&
+    typeof olds.create === "string" &&
+    typeof news.create === "string" &&
+    news.create.length > 0 &&
+    olds.create.endsWith(news.create)
+  );
+}
 // A new key or jump host alone does not make it another target.
 const target = (p: Props) =>
   p.connection
@@ -471,7 +488,9 @@ export const provider: ResourceProvider = {
     return { inputs: news };
   },
   async diff(_id, olds, news) {
-    const same = (k: string) => JSON.stringify(olds[k] ?? null) === JSON.stringify(news[k] ?? null);
+    const same = (k: string) =>
+      (k === "create" && sameCreate(olds, news)) ||
+      JSON.stringify(olds[k] ?? null) === JSON.stringify(news[k] ?? null);
     const replaces = replacingKeys.filter((k) => !same(k));
     if (JSON.stringify(target(olds)) !== JSON.stringify(target(news))) replaces.push("connection");
     if (
@@ -491,6 +510,7 @@ export const provider: ResourceProvider = {
         "attempts",
         "retryDelaySeconds",
         "redact",
+        "prelude",
       ].every(same);
     return { changes, replaces, deleteBeforeReplace: true };
   },

@@ -23,6 +23,12 @@ export interface CommandArgs {
   /** Bash script run on delete. */
   delete?: pulumi.Input<string>;
   /**
+   * Shell functions both scripts start with (a library, such as the host's
+   * shared-state functions): a change to it alone updates the step, and does
+   * not rerun `create` (a container is not made again for it).
+   */
+  prelude?: pulumi.Input<string>;
+  /**
    * Values handed to the scripts as environment variables. Config reaches a
    * script only this way, never spliced into its text, so no value is ever
    * parsed by the shell.

@@ -178,8 +178,7 @@ export class PhysicalServer extends pulumi.ComponentResource {
       name,
       {
         ...args,
-        create: hostStateScript + args.create,
-        delete: hostStateScript + args.delete,
+        prelude: hostStateScript,
         environment: { ...args.environment, VTB_OWNER: hostStateOwner(name) },
       },
       opts,

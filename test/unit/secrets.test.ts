@@ -160,3 +160,34 @@ describe("a step's record", () => {
     ).rejects.toThrow(/no \[secret\]/);
   });
 });
+
+describe("a step's prelude (shared shell functions)", () => {
+  const step = { step: "test: prelude", create: "echo made", delete: "true" };
+  it("runs before create, and a change to it alone updates the step without rerunning create", async () => {
+    const made = await commandProvider.create({
+      ...step,
+      prelude: "say() { echo from-prelude; }\n",
+      create: "say",
+    });
+    expect(made.outs.stdout).toBe("from-prelude\n");
+    const d = await commandProvider.diff!("id", made.outs, {
+      ...step,
+      prelude: "say() { echo changed; }\n",
+      create: "say",
+    });
+    expect(d).toMatchObject({ changes: true, replaces: [] });
+  });
+
+  it("keeps a record made before preludes were apart (its create began with one)", async () => {
+    const old = { ...step, create: "lib() { :; }\necho made" };
+    const d = await commandProvider.diff!("id", old, { ...step, prelude: "lib() { :; }\n" });
+    expect(d.replaces).toEqual([]);
+    // Its own script changed: made again.
+    const other = await commandProvider.diff!("id", old, {
+      ...step,
+      create: "echo other",
+      prelude: "lib() { :; }\n",
+    });
+    expect(other.replaces).toEqual(["create"]);
+  });
+});
