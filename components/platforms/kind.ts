@@ -20,6 +20,16 @@ export interface GuestInfo {
   [key: string]: unknown;
 }
 
+/** What every made guest's component is given: its server, and which planned instance it is. */
+export interface GuestBaseArgs {
+  server: PhysicalServer;
+  stack: string;
+  /** The guest's configured name, and which of its `count` instances this is. */
+  guest: string;
+  index: number;
+  count: number;
+}
+
 /** A guest component: what it reports, and where benchmarks run in it. */
 export interface Guest extends pulumi.ComponentResource {
   readonly info: pulumi.Output<GuestInfo>;

@@ -185,6 +185,32 @@ export class PhysicalServer extends pulumi.ComponentResource {
     );
   }
 
+  /**
+   * SSH into a guest of this server at `host:port` (an address only the
+   * server reaches, or its loopback): through the server when it is remote.
+   */
+  guestConnection(
+    host: string,
+    port: number,
+    privateKey: pulumi.Input<string>,
+  ): SshConnectionInput {
+    const srv = this.connection;
+    return {
+      host,
+      port,
+      user: "root",
+      privateKey,
+      connectTimeoutSeconds: 10,
+      ...(srv
+        ? {
+            jump: pulumi
+              .all([srv.host, srv.port, srv.user, srv.privateKey])
+              .apply(([host, port, user, privateKey]) => ({ host, port, user, privateKey })),
+          }
+        : {}),
+    };
+  }
+
   /** A step that runs on this server (locally or over its SSH connection). */
   command(
     name: string,

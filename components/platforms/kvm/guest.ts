@@ -1,29 +1,23 @@
 import * as libvirt from "@pulumi/libvirt";
 import * as pulumi from "@pulumi/pulumi";
 import { reportFailure } from "../../failure";
-import { Command, SshConnectionInput } from "../../command";
+import { Command } from "../../command";
 import { script } from "../../bash";
 import { Target } from "../../measure/target";
 import { Kvm } from "./platform";
-import { PhysicalServer } from "../../server";
 import { domainXslt, DomainXsltArgs } from "./domain-xslt";
 import { GuestImage } from "../../guests/image";
 import { GuestKey } from "../../guests/key";
-import { GuestInfo } from "../kind";
+import { GuestBaseArgs, GuestInfo } from "../kind";
 import { guestObjectName, shortId } from "../../guests/naming";
 import { forwardPorts } from "../../guests/plan";
 
-export interface KvmGuestArgs {
-  server: PhysicalServer;
+export interface KvmGuestArgs extends GuestBaseArgs {
   platform: Kvm;
   image: GuestImage;
   /** The base disk in the stack's pool that every guest disk is a copy-on-write layer of. */
   baseVolume: { name: string; pool: pulumi.Input<string>; dependsOn: pulumi.Resource };
   key: GuestKey;
-  stack: string;
-  guest: string;
-  index: number;
-  count: number;
   vcpus: number;
   memoryMiB: number;
   disk: {
@@ -125,22 +119,8 @@ export class KvmGuest extends pulumi.ComponentResource {
       },
       { parent: this, provider, dependsOn: [claim] },
     );
-    const srv = args.server.connection;
-    const connection: SshConnectionInput = {
-      host: "127.0.0.1",
-      port: args.sshPort,
-      user: "root",
-      privateKey: args.key.privateKey,
-      connectTimeoutSeconds: 10,
-      // On a remote server the forwarded port is on its loopback: go through the server.
-      ...(srv
-        ? {
-            jump: pulumi
-              .all([srv.host, srv.port, srv.user, srv.privateKey])
-              .apply(([host, port, user, privateKey]) => ({ host, port, user, privateKey })),
-          }
-        : {}),
-    };
+    // On a remote server the forwarded port is on its loopback: go through the server.
+    const connection = args.server.guestConnection("127.0.0.1", args.sshPort, args.key.privateKey);
     this.ssh = new Command(
       `${name}-ssh`,
       {

@@ -3,19 +3,13 @@ import { Command } from "../../command";
 import { Target } from "../../measure/target";
 import { Lxc } from "./platform";
 import { script } from "../../bash";
-import { PhysicalServer } from "../../server";
 import { GuestImage } from "../../guests/image";
 import { guestObjectName, shortId } from "../../guests/naming";
-import { GuestInfo } from "../kind";
+import { GuestBaseArgs, GuestInfo } from "../kind";
 
-export interface LxcGuestArgs {
-  server: PhysicalServer;
+export interface LxcGuestArgs extends GuestBaseArgs {
   platform: Lxc;
   image: GuestImage;
-  stack: string;
-  guest: string;
-  index: number;
-  count: number;
   cpuShares: number;
   cpus?: string;
   memoryMiB?: number;

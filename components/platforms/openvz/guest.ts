@@ -2,17 +2,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { Target } from "../../measure/target";
 import { OpenVz } from "./platform";
 import { script } from "../../bash";
-import { PhysicalServer } from "../../server";
-import { GuestInfo } from "../kind";
+import { GuestBaseArgs, GuestInfo } from "../kind";
 import { guestObjectName } from "../../guests/naming";
 
-export interface OpenVzGuestArgs {
-  server: PhysicalServer;
+export interface OpenVzGuestArgs extends GuestBaseArgs {
   platform: OpenVz;
-  stack: string;
-  guest: string;
-  index: number;
-  count: number;
   ctid: number;
   template: string;
   cpuUnits: number;

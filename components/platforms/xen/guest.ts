@@ -1,23 +1,17 @@
 import * as pulumi from "@pulumi/pulumi";
-import { Command, SshConnectionInput } from "../../command";
+import { Command } from "../../command";
 import { Target } from "../../measure/target";
 import { Xen } from "./platform";
 import { script } from "../../bash";
-import { PhysicalServer } from "../../server";
 import { GuestImage } from "../../guests/image";
 import { GuestKey } from "../../guests/key";
-import { GuestInfo } from "../kind";
+import { GuestBaseArgs, GuestInfo } from "../kind";
 import { guestObjectName, shortId } from "../../guests/naming";
 
-export interface XenGuestArgs {
-  server: PhysicalServer;
+export interface XenGuestArgs extends GuestBaseArgs {
   platform: Xen;
   image: GuestImage;
   key: GuestKey;
-  stack: string;
-  guest: string;
-  index: number;
-  count: number;
   mode: "para" | "hvm";
   vcpus: number;
   memoryMiB: number;
@@ -69,21 +63,7 @@ export class XenGuest extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [args.platform.ready, args.image.build] },
     );
-    const srv = args.server.connection;
-    const connection: SshConnectionInput = {
-      host: args.address,
-      port: 22,
-      user: "root",
-      privateKey: args.key.privateKey,
-      connectTimeoutSeconds: 10,
-      ...(srv
-        ? {
-            jump: pulumi
-              .all([srv.host, srv.port, srv.user, srv.privateKey])
-              .apply(([host, port, user, privateKey]) => ({ host, port, user, privateKey })),
-          }
-        : {}),
-    };
+    const connection = args.server.guestConnection(args.address, 22, args.key.privateKey);
     const ssh = new Command(
       `${name}-ssh`,
       {
