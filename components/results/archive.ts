@@ -41,10 +41,20 @@ const provider: pulumi.dynamic.ResourceProvider = {
       fs.mkdirSync(path.dirname(file), { recursive: true });
       fs.writeFileSync(file, text);
     }
-    return { id: dir, outs: { dir, runId: inputs.runId, stack: inputs.stack, root: inputs.root, files: inputs.files } };
+    return {
+      id: dir,
+      outs: {
+        dir,
+        runId: inputs.runId,
+        stack: inputs.stack,
+        root: inputs.root,
+        files: inputs.files,
+      },
+    };
   },
   async diff(_id, olds, news) {
-    const changed = olds.runId !== news.runId || olds.root !== news.root || olds.stack !== news.stack;
+    const changed =
+      olds.runId !== news.runId || olds.root !== news.root || olds.stack !== news.stack;
     return { changes: changed, replaces: changed ? ["runId"] : [], deleteBeforeReplace: false };
   },
   async delete() {
@@ -59,7 +69,14 @@ const provider: pulumi.dynamic.ResourceProvider = {
 export class ResultsArchive extends pulumi.dynamic.Resource {
   declare public readonly dir: pulumi.Output<string>;
   constructor(name: string, args: ArchiveArgs, opts?: pulumi.CustomResourceOptions) {
-    super(provider, name, { ...args, dir: undefined }, { ...opts, retainOnDelete: true }, "testbed", "ResultsArchive");
+    super(
+      provider,
+      name,
+      { ...args, dir: undefined },
+      { ...opts, retainOnDelete: true },
+      "testbed",
+      "ResultsArchive",
+    );
   }
 }
 
@@ -80,17 +97,26 @@ export function measure(s: Pick<MeasuredServer, "runs" | "concurrent">) {
   // One Output for all of the server's runs, not one per run: each costs memory
   // a large farm feels (bench:scale).
   const trials = pulumi.all(s.runs.map(({ run }) => run.trials));
-  const records = trials.apply((all) =>
-    all.map(
-      (t, i): RunRecord => ({
+  // An interleaved run's: the trials asked for, why they stopped, the order.
+  const how = pulumi.all(
+    s.runs.map(({ run }) => pulumi.all([run.asked, run.stopped, run.schedule, run.measured])),
+  );
+  const records = pulumi.all([trials, how]).apply(([all, hows]) =>
+    all.map((t, i): RunRecord => {
+      const [asked, stopped, schedule, measured] = hows[i];
+      return {
         server: s.runs[i].target.server,
         platform: s.runs[i].target.platform,
         guest: s.runs[i].target.guest,
         benchmark: s.runs[i].benchmark,
         ...(s.runs[i].run.client ? { client: s.runs[i].run.client } : {}),
         trials: t,
-      }),
-    ),
+        ...(asked !== undefined ? { asked } : {}),
+        ...(stopped ? { stopped } : {}),
+        ...(schedule ? { schedule } : {}),
+        ...(measured ? { measured } : {}),
+      };
+    }),
   );
   const results = records.apply(assemble);
   const comparison = results.apply(compareToBaseline);

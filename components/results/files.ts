@@ -64,7 +64,11 @@ export const newestStart = (startedAt: readonly string[]): string =>
  * digest, so the same files make the same folder.
  */
 export function runId(files: Record<string, string>, started: string, server?: string): string {
-  const digest = crypto.createHash("sha256").update(JSON.stringify(files)).digest("hex").slice(0, 8);
+  const digest = crypto
+    .createHash("sha256")
+    .update(JSON.stringify(files))
+    .digest("hex")
+    .slice(0, 8);
   const who = server !== undefined ? `-${server}` : "";
   return `${started.replace(/[:.]/g, "-")}${who}-${digest}`;
 }

@@ -5,9 +5,9 @@
  * so the program that writes and the report that reads cannot drift apart.
  *
  * Reading checks more than the types say: no value below zero, none infinite
- * (JSON's 1e999), no empty trials, medians that are their trials'
+ * (JSON's 1e999), no empty trials, medians and means that are their trials'
  * (components/results/stats.ts summarize), so a report never draws from an
- * edited file. Pure: zod only, no Pulumi.
+ * edited file. Pure: zod and the statistics libraries stats.ts uses, no Pulumi.
  */
 import { z } from "zod";
 import { directionSchema } from "../../benchmarks/types";
@@ -33,8 +33,17 @@ export const summarySchema = z.object({
   stdev: value,
   /** (max - min) / |median|: the spread the papers' error bars show, as a fraction. */
   spread: value,
+  /** The trials' arithmetic mean. Always written; runs archived before it was recorded lack it. */
+  mean: value.optional(),
+  /** Coefficient of variation, stdev / |mean| (0 for one trial or a mean of 0). Always written; older runs lack it. */
+  cv: value.optional(),
+  /** How many trials were summarized. Always written; older runs lack it. */
+  n: z.number().int().positive().optional(),
 });
+/** A summary as read: from this program or from an archive older than mean, cv and n. */
 export type Summary = z.infer<typeof summarySchema>;
+/** A summary as the program writes it now (stats.ts summarize): every key present. */
+export type WrittenSummary = Required<Summary>;
 
 const metricShape = {
   ...summarySchema.shape,
@@ -44,14 +53,18 @@ const metricShape = {
   labels: z.record(z.string(), z.string()),
 };
 
-/** One metric of a run: its trials' summary, unit, direction and labels. Its median, min and max are its trials': anything else was edited. */
+/**
+ * One metric of a run: its trials' summary, unit, direction and labels. Its
+ * median, min and max (and its mean and n, when written) are its trials':
+ * anything else was edited.
+ */
 export const metricResultSchema = z.object(metricShape).check((ctx) => {
   const m = ctx.value;
   // zod runs this even after issues it can continue past (no trials, a negative one): those say enough.
   if (ctx.issues.length > 0) return;
   const s = summarize(m.trials);
-  for (const k of ["median", "min", "max"] as const) {
-    if (m[k] !== s[k]) {
+  for (const k of ["median", "min", "max", "mean", "n"] as const) {
+    if (m[k] !== undefined && m[k] !== s[k]) {
       ctx.issues.push({
         code: "custom",
         input: m[k],
@@ -63,19 +76,81 @@ export const metricResultSchema = z.object(metricShape).check((ctx) => {
 });
 export type MetricResult = z.infer<typeof metricResultSchema>;
 
-/** A platform's metric against the same server's bare metal (components/results/stats.ts compare). */
+/** What a comparison with bare metal concludes (components/results/stats.ts compare). */
+export const verdictSchema = z.enum([
+  /** The family-wise interval lies below 100. */
+  "slower",
+  /** The family-wise interval lies above 100. */
+  "faster",
+  /** The interval holds 100: the trials could not tell the two apart (not "the same"). */
+  "no difference found",
+  /** A side has one trial: a one-trial result says it has no uncertainty, so there is no interval. */
+  "no uncertainty",
+  /** A trial is 0: no logarithm, no interval; the percentage is the medians'. */
+  "not comparable",
+]);
+export type Verdict = z.infer<typeof verdictSchema>;
+
+/**
+ * A platform's metric against the same server's bare metal
+ * (components/results/stats.ts compare): the ratio of geometric means with a
+ * confidence interval from Welch's t on the logs of the trials, family-wise
+ * (Bonferroni) over the metrics of the same target's benchmark.
+ *
+ * Runs archived before intervals hold only percentOfBaseline, lossPercent and
+ * withinNoise: what came after is optional to read, and withinNoise is never
+ * written now (WrittenComparison).
+ */
 export const comparisonSchema = z.object({
-  /** The platform's median as a percentage of bare metal's, oriented so that 100 is parity. */
+  /** The platform's geometric mean as a percentage of bare metal's (of medians when "not comparable"), oriented so that 100 is parity and below is slower. */
   percentOfBaseline: z.number().positive(),
   /**
    * Loss against bare metal in percent, the way the papers state it ("2.5%
    * slower"): positive is worse than bare metal, whatever the direction.
    */
   lossPercent: z.number(),
-  /** The difference is smaller than the trials' spread: neither a win nor a loss. */
-  withinNoise: z.boolean(),
+  /** The simultaneous confidence interval of percentOfBaseline, in the same units; null when there is none (a side with one trial, a trial of 0). */
+  ci: z
+    .object({ low: z.number().positive(), high: z.number().positive() })
+    .refine((c) => c.low <= c.high, { error: "ci.low is above ci.high", path: ["low"] })
+    .nullable()
+    .optional(),
+  /** The family-wise confidence level: 0.95. */
+  level: z.number().gt(0).lt(1).optional(),
+  /** How many metrics the level is shared over (Bonferroni: each at 1 - (1 - level) / family). */
+  family: z.number().int().positive().optional(),
+  /** Welch's two-sided p-value, unadjusted for the family; null without an interval. */
+  pValue: z.number().min(0).max(1).nullable().optional(),
+  verdict: verdictSchema.optional(),
+  /** How the interval was made, in words, e.g. "Welch t on log values, 95% family-wise over 6 metrics (Bonferroni)". */
+  method: z.string().optional(),
+  /** Present only when the target's tool version differs from bare metal's: a comparison across versions is flagged, never silent. */
+  toolVersions: z.object({ target: z.string(), baseline: z.string() }).optional(),
+  /** Runs archived before intervals: "the ranges overlap or the medians differ less than the spread". Never written now. */
+  withinNoise: z.boolean().optional(),
 });
+/** A comparison as read: from this program, or from an archive older than intervals. */
 export type Comparison = z.infer<typeof comparisonSchema>;
+/** A comparison as the program writes it now: every field but the old withinNoise, toolVersions only across versions. */
+export type WrittenComparison = Required<Omit<Comparison, "withinNoise" | "toolVersions">> &
+  Pick<Comparison, "toolVersions">;
+
+/**
+ * Where and when a trial ran, as the scheduler recorded it: its round and its
+ * place in the round's interleaved order, its start, the guests paused while it
+ * ran, and the host's state just before it (load1, governor, mhz, kernel).
+ */
+export const trialContextSchema = z.object({
+  round: z.number().int().nonnegative(),
+  /** Its place in the round's order. */
+  position: z.number().int().nonnegative(),
+  startedAt: z.string().optional(),
+  /** Guests paused while it ran. */
+  paused: z.array(z.string()),
+  /** Measured just before it: load1, governor, mhz, kernel. */
+  host: z.record(z.string(), z.union([z.string(), z.number()])),
+});
+export type TrialContext = z.infer<typeof trialContextSchema>;
 
 /** One trial of a run as archived: its raw output goes to raw/, its numbers into the metrics. */
 export const trialRecordSchema = z.object({
@@ -83,18 +158,39 @@ export const trialRecordSchema = z.object({
   exitCode: z.number(),
   seconds: z.number(),
   error: z.string().optional(),
+  /** Where and when it ran; runs scheduled before it was recorded lack it. */
+  context: trialContextSchema.optional(),
 });
 
 /** One benchmark's run on one target, its trials summarized. */
 export const outcomeSchema = z.object({
   /**
-   * ok: every trial asked for parsed; partial: some failed or are missing from
-   * the output; failed: none gave a number.
+   * ok: every trial asked for parsed (as many results as asked, none failed);
+   * partial: some failed or are missing from the output; failed: none gave a
+   * number.
    */
   status: z.enum(["ok", "partial", "failed"]),
-  /** When not ok: how many trials gave no number, how many of them are missing, and why. */
+  /** When not ok: how many of the trials asked for gave a result, how many failed or are missing, and why. */
   message: z.string().optional(),
   toolVersion: z.string(),
+  /** How many trials were asked for. Always written; older runs lack it (their trials are the repeats). */
+  asked: z.number().int().nonnegative().optional(),
+  /** Why the trials stopped where they did, e.g. "precision ±2% reached after 7 rounds", "max 10 rounds", "3 repeats". */
+  stopped: z.string().optional(),
+  /** The interleaved order the trials ran in: per round, the target keys in the order they ran. */
+  schedule: z
+    .object({
+      seed: z.string(),
+      method: z.string(),
+      rounds: z.array(z.array(z.string())),
+    })
+    .optional(),
+  /**
+   * When and with what it was measured: start, seconds, end, the project's
+   * commit, Pulumi's and Node's versions (components/measure/provenance.ts).
+   * Older runs lack it.
+   */
+  measured: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
   trials: z.array(trialRecordSchema),
   /** Metric key (components/measure/results.ts metricKey) -> the metric. */
   metrics: z.record(z.string(), metricResultSchema),
@@ -182,7 +278,11 @@ export type Testbed = z.infer<typeof testbedSchema>;
  * results.json of a run folder (results/<stack>/<run id>/), one per server and
  * run, in the order the program writes its keys. Runs archived before a key
  * was recorded lack it: those keys are optional to read; the program writes
- * every one (ArchivedResults).
+ * every one (ArchivedResults). The same holds inside: a summary's mean, cv and
+ * n, a comparison's interval, level, family, p-value, verdict and method, an
+ * outcome's asked, are optional to read and always written (WrittenSummary,
+ * WrittenComparison, components/results/summarize.ts outcome); an old
+ * comparison's withinNoise is read, never written.
  */
 export const resultsFileSchema = z.object({
   stack: z.string(),

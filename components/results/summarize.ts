@@ -3,9 +3,11 @@ import type {
   AggregateResult,
   Aggregates,
   BenchmarkOutcome,
+  Comparison,
   Comparisons,
   MetricResult,
   Results,
+  TrialContext,
 } from "./schema";
 import { aggregateSummary, compare, summarize } from "./stats";
 import type { Trial } from "../measure/trials";
@@ -13,7 +15,7 @@ import type { Trial } from "../measure/trials";
 // What a run's outputs and archive hold: the results schema's types (components/results/schema.ts).
 export type { AggregateResult, Aggregates, BenchmarkOutcome, Comparisons, MetricResult, Results };
 
-export interface RunRecord {
+export interface RunRecord extends OutcomeOptions {
   server: string;
   platform: string;
   guest: string;
@@ -31,9 +33,25 @@ export function metricKey(m: Pick<Metric, "name" | "labels">): string {
     : `${m.name}[${labels.map(([k, v]) => `${k}=${v}`).join(",")}]`;
 }
 
-/** Why a run is not ok: "1 of 3 trials gave no result (1 missing): trial 3: ...", each reason once. */
-function shortfall(trials: Trial[], bad: Trial[]): string {
-  if (trials.length === 0) return "no trial in the run's output";
+/** What outcome() records beside the trials: how many were asked for, why they stopped, the order they ran in. */
+export interface OutcomeOptions {
+  /** Trials asked for (default: as many as there are trials). */
+  asked?: number;
+  /** Why the trials stopped where they did, e.g. "precision ±2% reached after 7 rounds". */
+  stopped?: string;
+  /** The interleaved order: per round, the target keys in the order they ran. */
+  schedule?: NonNullable<BenchmarkOutcome["schedule"]>;
+  /** When and with what it was measured (start, seconds, end, commit, versions). */
+  measured?: NonNullable<BenchmarkOutcome["measured"]>;
+}
+
+/**
+ * Why a run is not ok: "2 of 3 asked gave a result; 1 gave none (1 missing):
+ * trial 3: ...", each reason once.
+ */
+function shortfall(trials: Trial[], good: number, bad: Trial[], asked: number): string {
+  const head = `${good} of ${asked} asked gave a result`;
+  if (trials.length === 0) return `${head}: no trial in the run's output`;
   const missing = bad.filter((t) => t.missing).length;
   const counts = [
     ...(missing > 0 ? [`${missing} missing`] : []),
@@ -47,15 +65,29 @@ function shortfall(trials: Trial[], bad: Trial[]): string {
   const why = [...reasons].map(
     ([e, ix]) => `trial${ix.length > 1 ? "s" : ""} ${ix.join(", ")}: ${e}`,
   );
-  return `${bad.length} of ${trials.length} trials gave no result (${counts.join(", ")}): ${why.join("; ")}`;
+  const notRun = asked - trials.length;
+  return [
+    head,
+    ...(bad.length > 0
+      ? [`${bad.length} gave none (${counts.join(", ")}): ${why.join("; ")}`]
+      : []),
+    ...(notRun > 0 ? [`${notRun} not in the run's output`] : []),
+  ].join("; ");
+}
+
+/** Where and when a trial ran, once the scheduler records it (components/measure/trials.ts Trial). */
+function contextOf(t: Trial): TrialContext | undefined {
+  return t.context;
 }
 
 /**
  * A run's trials summarized. `trials` holds one per repeat asked for (parseTrials
  * and trialsFrom make a failed one for each the output lacks): so a run short of
- * trials is partial or failed, never ok.
+ * trials is partial or failed, never ok. With `asked`, it is ok only with that
+ * many results and no failed trial.
  */
-export function outcome(trials: Trial[]): BenchmarkOutcome {
+export function outcome(trials: Trial[], opts: OutcomeOptions = {}): BenchmarkOutcome {
+  const asked = opts.asked ?? trials.length;
   const good = trials.filter((t) => t.result !== undefined);
   const bad = trials.filter((t) => t.result === undefined);
   const values = new Map<string, { metric: Metric; values: number[] }>();
@@ -76,16 +108,25 @@ export function outcome(trials: Trial[]): BenchmarkOutcome {
       labels: metric.labels,
     };
   }
+  const ok = good.length > 0 && good.length === asked && bad.length === 0;
   return {
-    status: good.length === 0 ? "failed" : bad.length > 0 ? "partial" : "ok",
-    ...(good.length === 0 || bad.length > 0 ? { message: shortfall(trials, bad) } : {}),
+    status: good.length === 0 ? "failed" : ok ? "ok" : "partial",
+    ...(ok ? {} : { message: shortfall(trials, good.length, bad, asked) }),
     toolVersion: good[0]?.result?.toolVersion ?? "unknown",
-    trials: trials.map((t) => ({
-      index: t.index,
-      exitCode: t.exitCode,
-      seconds: t.seconds,
-      ...(t.error ? { error: t.error } : {}),
-    })),
+    asked,
+    ...(opts.stopped !== undefined ? { stopped: opts.stopped } : {}),
+    ...(opts.schedule !== undefined ? { schedule: opts.schedule } : {}),
+    ...(opts.measured !== undefined ? { measured: opts.measured } : {}),
+    trials: trials.map((t) => {
+      const context = contextOf(t);
+      return {
+        index: t.index,
+        exitCode: t.exitCode,
+        seconds: t.seconds,
+        ...(t.error ? { error: t.error } : {}),
+        ...(context ? { context } : {}),
+      };
+    }),
     metrics,
   };
 }
@@ -95,13 +136,25 @@ export function assemble(runs: RunRecord[]): Results {
   for (const r of runs) {
     ((out[r.server] ??= {})[r.platform] ??= {})[r.guest] ??= {};
     out[r.server][r.platform][r.guest][r.benchmark] = {
-      ...outcome(r.trials),
+      ...outcome(r.trials, r),
       ...(r.client ? { client: r.client } : {}),
     };
   }
   return out;
 }
 
+/** The tool versions of a comparison across versions; nothing when they are the same. */
+function versionsDiffer(target: string, baseline: string): Pick<Comparison, "toolVersions"> {
+  return target === baseline ? {} : { toolVersions: { target, baseline } };
+}
+
+/**
+ * Each platform's metrics against the same server's bare metal. A target's
+ * benchmark is one comparison family: its metrics that bare metal also has
+ * (both medians non-zero) share the 95% (stats.ts compare). When the target's
+ * tool version differs from bare metal's, every comparison of that benchmark
+ * says so (toolVersions).
+ */
 export function compareToBaseline(results: Results): Comparisons {
   const out: Comparisons = {};
   for (const [server, platforms] of Object.entries(results)) {
@@ -111,12 +164,24 @@ export function compareToBaseline(results: Results): Comparisons {
       if (platform === "baseline") continue;
       for (const [guest, benchmarks] of Object.entries(guests)) {
         for (const [benchmark, o] of Object.entries(benchmarks)) {
-          for (const [key, m] of Object.entries(o.metrics)) {
-            const b = bare[benchmark]?.metrics[key];
-            if (!b || b.median === 0 || m.median === 0) continue;
-            (((out[server] ??= {})[platform] ??= {})[guest] ??= {})[benchmark] ??= {};
-            out[server][platform][guest][benchmark][key] = compare(m, b, m.direction);
+          const base = bare[benchmark];
+          if (!base) continue;
+          const keys = Object.keys(o.metrics).filter((key) => {
+            const b = base.metrics[key];
+            return b !== undefined && b.median !== 0 && o.metrics[key].median !== 0;
+          });
+          if (keys.length === 0) continue;
+          const versions = versionsDiffer(o.toolVersion, base.toolVersion);
+          const compared: Record<string, Comparison> = {};
+          for (const key of keys) {
+            const m = o.metrics[key];
+            compared[key] = {
+              ...compare(m, base.metrics[key], m.direction, keys.length),
+              ...versions,
+            };
           }
+          ((out[server] ??= {})[platform] ??= {})[guest] ??= {};
+          out[server][platform][guest][benchmark] = compared;
         }
       }
     }
@@ -132,7 +197,13 @@ export interface ConcurrentGroup {
   guests: string[];
 }
 
-/** The 2009 paper's "8 VMs at once" figures: each concurrent group as one, against the host. */
+/**
+ * The 2009 paper's "8 VMs at once" figures: each concurrent group as one,
+ * against the host. A group's metrics that bare metal has are one comparison
+ * family (as a target's benchmark is in compareToBaseline); a guest whose tool
+ * version differs from bare metal's is flagged (toolVersions: the guests'
+ * versions, comma-separated).
+ */
 export function aggregateConcurrent(results: Results, groups: ConcurrentGroup[]): Aggregates {
   const out: Aggregates = {};
   for (const g of groups) {
@@ -143,11 +214,17 @@ export function aggregateConcurrent(results: Results, groups: ConcurrentGroup[])
     const all = outcomes as BenchmarkOutcome[];
     // Only metrics every guest measured: a guest without numbers would make the sum a lie.
     const keys = Object.keys(all[0].metrics).filter((k) => all.every((o) => o.metrics[k]));
-    for (const k of keys) {
+    const bareOutcome = results[g.server]?.baseline?.host?.[g.benchmark];
+    const aggs = keys.map((k) => {
       const per = all.map((o) => o.metrics[k]);
+      const agg = aggregateSummary(per, per[0].direction);
+      return { k, per, agg, bare: bareOutcome?.metrics[k] };
+    });
+    const compared = aggs.filter((a) => a.bare && a.bare.median !== 0 && a.agg.median !== 0);
+    const guestVersions = [...new Set(all.map((o) => o.toolVersion))].join(", ");
+    const versions = bareOutcome ? versionsDiffer(guestVersions, bareOutcome.toolVersion) : {};
+    for (const { k, per, agg, bare } of aggs) {
       const { unit, direction, labels } = per[0];
-      const agg = aggregateSummary(per, direction);
-      const bare = results[g.server]?.baseline?.host?.[g.benchmark]?.metrics[k];
       ((out[g.server] ??= {})[g.platform] ??= {})[g.benchmark] ??= {};
       out[g.server][g.platform][g.benchmark][k] = {
         ...agg,
@@ -156,7 +233,7 @@ export function aggregateConcurrent(results: Results, groups: ConcurrentGroup[])
         labels,
         guests: [...g.guests],
         ...(bare && bare.median !== 0 && agg.median !== 0
-          ? { vsBaseline: compare(agg, bare, direction) }
+          ? { vsBaseline: { ...compare(agg, bare, direction, compared.length), ...versions } }
           : {}),
       };
     }

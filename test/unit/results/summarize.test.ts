@@ -88,17 +88,17 @@ describe("trials counted against the repeats asked for", () => {
     expect(summary(trials)).toEqual({
       status: "partial",
       message:
-        '1 of 3 trials gave no result (1 missing): trial 2: missing from the run\'s output (no "@@@ trial" line for it)',
+        '2 of 3 asked gave a result; 1 gave none (1 missing): trial 2: missing from the run\'s output (no "@@@ trial" line for it)',
     });
     // The last trial gone: nothing in the output says it was asked for but the repeats.
     const short = runnerOutput([{ out: raw }, { out: raw }]);
     expect(summary(parseTrials(opensslSpeed, short, params, 3)).message).toMatch(
-      /^1 of 3 trials gave no result \(1 missing\): trial 3: missing/,
+      /^2 of 3 asked gave a result; 1 gave none \(1 missing\): trial 3: missing/,
     );
     expect(summary(parseTrials(opensslSpeed, "", params, 3))).toEqual({
       status: "failed",
       message: expect.stringMatching(
-        /^3 of 3 trials gave no result \(3 missing\): trials 1, 2, 3: missing/,
+        /^0 of 3 asked gave a result; 3 gave none \(3 missing\): trials 1, 2, 3: missing/,
       ),
     });
   });
@@ -114,7 +114,7 @@ describe("trials counted against the repeats asked for", () => {
       expect(trials[2].raw).toBe(raw.endsWith("\n") ? raw : `${raw}\n`);
       expect(summary(trials).status).toBe("partial");
       expect(summary(trials).message).toMatch(
-        /^1 of 3 trials gave no result \(1 missing\): trial 3: cut/,
+        /^2 of 3 asked gave a result; 1 gave none \(1 missing\): trial 3: cut/,
       );
     }
   });
@@ -132,7 +132,7 @@ describe("trials counted against the repeats asked for", () => {
     ).toHaveLength(2);
     expect(summary(trials).status).toBe("partial");
     expect(summary(parseTrials(opensslSpeed, three, params, 2)).message).toBe(
-      "1 of 3 trials gave no result (1 failed): trial 3: not asked for (trials 1 to 2)",
+      "2 of 3 asked gave a result; 1 gave none (1 failed): trial 3: not asked for (trials 1 to 2)",
     );
   });
 
@@ -150,7 +150,7 @@ describe("trials counted against the repeats asked for", () => {
     expect(summary(trials)).toEqual({
       status: "failed",
       message:
-        "3 of 3 trials gave no result (3 failed): trials 1, 2, 3: not run: the target failed",
+        "0 of 3 asked gave a result; 3 gave none (3 failed): trials 1, 2, 3: not run: the target failed",
     });
   });
 
@@ -172,7 +172,7 @@ describe("trials counted against the repeats asked for", () => {
     const trials = trialsFrom(opensslSpeed, "", why, params, step, {} as never, false, 3);
     expect(summary(trials).status).toBe("failed");
     expect(summary(trials).message).toMatch(
-      /^3 of 3 trials gave no result \(3 failed\): trials 1, 2, 3: .*printed 3\d{3} bytes/,
+      /^0 of 3 asked gave a result; 3 gave none \(3 failed\): trials 1, 2, 3: .*printed 3\d{3} bytes/,
     );
   });
 });
@@ -229,7 +229,12 @@ describe("results", () => {
     const c = compareToBaseline(results).s.kvm.vm["openssl-speed"];
     const k = "throughput[algorithm=aes-128-cbc,blockBytes=16]";
     expect(c[k].percentOfBaseline).toBeCloseTo(50, 1);
-    expect(c[k].withinNoise).toBe(false);
+    // Identical trials on each side: no variance, so the interval is the point, and 50% is slower.
+    expect(c[k].verdict).toBe("slower");
+    // One family: every metric the VM and bare metal share in this benchmark.
+    expect(c[k].family).toBe(Object.keys(results.s.baseline.host["openssl-speed"].metrics).length);
+    expect(Object.keys(c)).toHaveLength(c[k].family!);
+    expect(c[k].toolVersions).toBeUndefined();
   });
 
   it("aggregates guests that ran at once, and compares the sum with bare metal", () => {
@@ -261,6 +266,7 @@ describe("results", () => {
     // Throughput adds up: a quarter plus a half of bare metal is three quarters.
     expect(m.median).toBeCloseTo(host * 0.75, -1);
     expect(m.vsBaseline!.percentOfBaseline).toBeCloseTo(75, 0);
-    expect(m.vsBaseline!.withinNoise).toBe(false);
+    expect(m.vsBaseline!.verdict).toBe("slower");
+    expect(m.vsBaseline!.family).toBe(Object.keys(a.s.kvm["openssl-speed"]).length);
   });
 });
