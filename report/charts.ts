@@ -1,16 +1,19 @@
 /**
- * Per benchmark, one grouped bar chart of its main metrics: every platform
- * against bare metal as % of bare metal's median, bars at the median of the
- * trials, error bars from the worst to the best trial (as the papers' figures,
- * plus their spread). Drawn by vega-lite, compiled to vega, rendered to SVG
- * text without a browser or network.
+ * Per benchmark, one chart of its main metrics: every platform against bare
+ * metal as % of bare metal, a bar at the comparison's percentage (bare metal:
+ * 100), a dot per trial (each trial as % of bare metal's median), and the
+ * run's confidence interval as a whisker; under each metric, bare metal's
+ * median in its natural scale, so that every percentage reads as a value too.
+ * Drawn by vega-lite, compiled to vega, rendered to SVG text without a browser
+ * or network.
  */
 import * as vega from "vega";
 import { compile, TopLevelSpec } from "vega-lite";
+import { percentOf } from "../components/results/stats";
 import {
   BASELINE,
   benchmarksOf,
-  formatPercent,
+  judgeRow,
   mainMetricsOf,
   metricLabel,
   MetricRow,
@@ -19,18 +22,33 @@ import {
   targetLabel,
   targets,
 } from "./tables";
+import { formatQuantity } from "./units";
+import { levelText } from "./verdict";
 
 export interface ChartDatum {
+  /** The x axis' label: the metric's words and bare metal's median, one per line. */
   metric: string;
   target: string;
-  /** Median as % of bare metal's median (bare metal itself: 100). */
+  /** The comparison's % of bare metal (bare metal itself: 100). */
   percent: number;
-  /** Worst and best trial as % of bare metal's median; absent when a zero forbids it. */
+  /** The run's confidence interval of the percentage; absent for bare metal, one-trial sides and old runs. */
   low?: number;
   high?: number;
-  /** The label above the bar: the percentage, or "≈" for within noise. */
+  /** Where the label goes: above the highest of the bar, the whisker and the dots. */
+  top: number;
+  /** The label above the bar: the percentage, "≈" (no difference found), "n=1" (one trial), "⚠" across tool versions. */
   label: string;
-  noise: boolean;
+  /** Faded: no difference found, within noise (old runs), or no uncertainty. */
+  faded: boolean;
+  /** The median in its natural scale, e.g. "1.06 GB/s". */
+  absolute: string;
+}
+
+/** One trial as a dot: its value as % of bare metal's median. */
+export interface TrialDot {
+  metric: string;
+  target: string;
+  percent: number;
 }
 
 export interface Chart {
@@ -39,55 +57,81 @@ export interface Chart {
   /** The metric keys drawn, in order. */
   keys: string[];
   data: ChartDatum[];
+  trials: TrialDot[];
+  /** Whether any bar has an interval (runs archived before intervals have none). */
+  intervals: boolean;
   spec: TopLevelSpec;
   svg: string;
 }
 
-/** The chart's data: a bar per main metric and target (bare metal included), for one server and benchmark. */
+/** The chart's bars and dots: per main metric and target (bare metal included), for one server and benchmark. */
 export function chartData(
   rows: MetricRow[],
   server: string,
   benchmark: string,
   keys: string[],
-): ChartDatum[] {
-  const out: ChartDatum[] = [];
+): { data: ChartDatum[]; trials: TrialDot[] } {
+  const data: ChartDatum[] = [];
+  const trials: TrialDot[] = [];
   for (const key of keys) {
-    for (const r of rows.filter(
+    const own = rows.filter(
       (r) => r.server === server && r.benchmark === benchmark && r.key === key,
-    )) {
+    );
+    for (const r of own) {
       const bare = r.platform === BASELINE;
       if (!bare && !r.comparison) continue;
-      if (bare && !r.percentRange) continue;
+      // Bare metal's median is the 100% every dot is a percentage of.
+      const base = bare ? r.result : r.baseline;
+      if (!base || base.median === 0 || (bare && !r.percentRange)) continue;
+      const metric = [
+        ...metricLabel(key, r.result.labels).split(" "),
+        `(${formatQuantity(base.median, r.result.unit)})`,
+      ].join("\n");
+      // A trial of 0 is 0% of a throughput; of a time it has no percentage, and no dot.
+      const dots = r.result.trials.flatMap((t) =>
+        t > 0
+          ? [percentOf(t, base.median, r.result.direction)]
+          : r.result.direction === "higher"
+            ? [0]
+            : [],
+      );
+      const j = bare ? undefined : judgeRow(r);
       const percent = bare ? 100 : r.comparison!.percentOfBaseline;
-      const noise = !bare && r.comparison!.withinNoise;
-      out.push({
-        metric: metricLabel(key, r.result.labels),
+      const ci = bare ? undefined : (r.comparison!.ci ?? undefined);
+      for (const p of dots) trials.push({ metric, target: targetLabel(r), percent: p });
+      data.push({
+        metric,
         target: targetLabel(r),
         percent,
-        ...(r.percentRange ? { low: r.percentRange[0], high: r.percentRange[1] } : {}),
-        label: bare ? "" : noise ? "≈" : formatPercent(percent).replace(/\.\d%$/, "%"),
-        noise,
+        ...(ci ? { low: ci.low, high: ci.high } : {}),
+        top: Math.max(percent, ci?.high ?? 0, ...dots),
+        label: bare ? "" : j!.short,
+        faded: !bare && j!.tone !== "loss" && j!.tone !== "win",
+        absolute: formatQuantity(r.result.median, r.result.unit),
       });
     }
   }
-  return out;
+  return { data, trials };
 }
 
 export function chartSpec(
   title: string,
   data: ChartDatum[],
+  trials: TrialDot[],
   metricOrder: string[],
   targetOrder: string[],
+  /** The interval's level, when any bar has one: "95%". */
+  level?: string,
 ): TopLevelSpec {
   const x = {
     field: "metric",
     type: "nominal" as const,
     sort: metricOrder,
     title: null,
-    // One word per line: "throughput / aes-128-cbc / 16384".
+    // One word per line, bare metal's median last: "throughput / aes-128-cbc / 16384 / (1.06 GB/s)".
     axis: {
       labelAngle: 0,
-      labelExpr: "split(datum.label, ' ')",
+      labelExpr: "split(datum.label, '\\n')",
       labelFontSize: 11,
       labelPadding: 6,
     },
@@ -98,11 +142,17 @@ export function chartSpec(
     type: "quantitative" as const,
     title: "% of bare metal (higher is better)",
   };
+  const whisker = level
+    ? `whisker: ${level} confidence interval`
+    : "no confidence interval (run archived before them)";
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
     title: {
       text: title,
-      subtitle: "bar: median of the trials; whisker: worst to best trial; ≈: within noise",
+      subtitle: [
+        `bar: % of bare metal; dot: a trial; ${whisker}`,
+        "≈ no difference found; n=1 one trial; ⚠ other tool version; (bare metal's median)",
+      ],
       anchor: "start",
     },
     // With xOffset the step is one bar's; a group is a bar per target.
@@ -127,17 +177,36 @@ export function chartSpec(
             legend: { orient: "top" },
           },
           opacity: {
-            condition: { test: "datum.noise", value: 0.45 },
-            value: 1,
+            condition: { test: "datum.faded", value: 0.4 },
+            value: 0.85,
           },
         },
       },
       {
-        mark: { type: "rule", color: "#222", strokeWidth: 1.5 },
+        data: { values: trials as unknown as Record<string, unknown>[] },
+        mark: {
+          type: "point",
+          filled: true,
+          size: 18,
+          color: "#222",
+          opacity: 0.75,
+          stroke: "white",
+          strokeWidth: 0.5,
+        },
+        encoding: { x, xOffset, y },
+      },
+      {
+        transform: [{ filter: "isValid(datum.low)" }],
+        mark: {
+          type: "errorbar",
+          ticks: { color: "#222" },
+          rule: { color: "#222" },
+          thickness: 1.5,
+        },
         encoding: {
           x,
           xOffset,
-          y: { field: "low", type: "quantitative" },
+          y: { field: "low", type: "quantitative", title: "% of bare metal (higher is better)" },
           y2: { field: "high" },
         },
       },
@@ -146,7 +215,7 @@ export function chartSpec(
         encoding: {
           x,
           xOffset,
-          y: { field: "high", type: "quantitative" },
+          y: { field: "top", type: "quantitative" },
           text: { field: "label" },
         },
       },
@@ -180,12 +249,30 @@ export async function benchmarkCharts(run: RunTables, rows = metricRows(run)): P
       .map(targetLabel);
     for (const benchmark of benchmarksOf(results, server)) {
       const keys = mainMetricsOf(results, server, benchmark);
-      const data = chartData(rows, server, benchmark, keys);
+      const { data, trials } = chartData(rows, server, benchmark, keys);
       if (data.length === 0) continue;
       const metricOrder = [...new Set(data.map((d) => d.metric))];
       const title = Object.keys(results).length > 1 ? `${benchmark} on ${server}` : benchmark;
-      const spec = chartSpec(title, data, metricOrder, targetOrder);
-      charts.push({ server, benchmark, keys, data, spec, svg: await renderSvg(spec) });
+      const withCi = rows.find(
+        (r) =>
+          r.server === server &&
+          r.benchmark === benchmark &&
+          r.comparison?.ci &&
+          keys.includes(r.key),
+      );
+      const intervals = data.some((d) => d.low !== undefined);
+      const level = intervals ? levelText(withCi?.comparison?.level ?? 0.95) : undefined;
+      const spec = chartSpec(title, data, trials, metricOrder, targetOrder, level);
+      charts.push({
+        server,
+        benchmark,
+        keys,
+        data,
+        trials,
+        intervals,
+        spec,
+        svg: await renderSvg(spec),
+      });
     }
   }
   return charts;

@@ -1,15 +1,17 @@
 /**
  * Two runs (or two stacks' newest runs) side by side: metric by metric what
- * changed, judged against the trials' spread like a platform against bare
- * metal, and the configuration diff that explains it, key path by key path
- * (what `pulumi preview --diff` would show between the two configs).
+ * changed, judged like a platform against bare metal (components/results/
+ * stats.ts compare: B against A, with its confidence interval, family-wise
+ * over each target's benchmark), and the configuration diff that explains it,
+ * key path by key path (what `pulumi preview --diff` would show between the
+ * two configs).
  */
 import { targetKey } from "../components/measure/target-name";
 import type { MetricResult } from "../components/results/schema";
-import { compare, Comparison } from "../components/results/stats";
+import { compare } from "../components/results/stats";
 import type { Block, Cell } from "./document";
-import { toneOf } from "./document";
-import { own } from "./input";
+import { judgementCell } from "./document";
+import { bounded, own } from "./input";
 import type { Run } from "./load";
 import {
   BASELINE,
@@ -18,9 +20,10 @@ import {
   metricLabel,
   MetricRow,
   metricRows,
+  outcomeOf,
   targetLabel,
-  verdict,
 } from "./tables";
+import { judge, Judged, Judgement, Kind } from "./verdict";
 
 export interface MetricChange {
   server: string;
@@ -31,7 +34,11 @@ export interface MetricChange {
   a?: MetricResult;
   b?: MetricResult;
   /** B against A (A is the baseline): below 100% B is slower; absent unless both have it and neither is zero. */
-  change?: Comparison;
+  change?: Judged;
+  /** The change in words, with each run's trials. */
+  judgement?: Judgement;
+  /** The tool's version in A and in B, when they differ. */
+  toolVersions?: { a: string; b: string };
   /** The platform's % of bare metal in each run (not for bare metal itself). */
   percentOfBaremetal?: [number | undefined, number | undefined];
 }
@@ -44,14 +51,28 @@ export function compareRuns(a: Run, b: Run): MetricChange[] {
   const ra = new Map(metricRows(a).map((r) => [rowKey(r), r]));
   const rb = new Map(metricRows(b).map((r) => [rowKey(r), r]));
   const keys = [...new Set([...ra.keys(), ...rb.keys()])];
+  const comparable = (k: string) => {
+    const x = ra.get(k);
+    const y = rb.get(k);
+    return x !== undefined && y !== undefined && x.result.median !== 0 && y.result.median !== 0;
+  };
+  // A target's benchmark is one family, as against bare metal: its metrics share the confidence level.
+  const family = new Map<string, number>();
+  const familyOf = (k: string) => k.slice(0, k.lastIndexOf("\u0000"));
+  for (const k of keys.filter(comparable)) {
+    family.set(familyOf(k), (family.get(familyOf(k)) ?? 0) + 1);
+  }
   return keys.map((k) => {
     const x = ra.get(k);
     const y = rb.get(k);
     const id = (x ?? y)!;
-    const change =
-      x && y && x.result.median !== 0 && y.result.median !== 0
-        ? compare(y.result, x.result, y.result.direction)
-        : undefined;
+    const change = comparable(k)
+      ? compare(y!.result, x!.result, y!.result.direction, family.get(familyOf(k)))
+      : undefined;
+    const va = outcomeOf(a.results, id, id.benchmark)?.toolVersion;
+    const vb = outcomeOf(b.results, id, id.benchmark)?.toolVersion;
+    const toolVersions =
+      x && y && va !== undefined && vb !== undefined && va !== vb ? { a: va, b: vb } : undefined;
     return {
       server: id.server,
       platform: id.platform,
@@ -61,6 +82,14 @@ export function compareRuns(a: Run, b: Run): MetricChange[] {
       a: x?.result,
       b: y?.result,
       change,
+      judgement: change
+        ? judge(change, {
+            sides: { target: y!.result.trials.length, baseline: x!.result.trials.length },
+            toolVersions: toolVersions && { target: toolVersions.b, baseline: toolVersions.a },
+            names: { target: "in B", baseline: "in A" },
+          })
+        : undefined,
+      ...(toolVersions ? { toolVersions } : {}),
       percentOfBaremetal:
         id.platform === BASELINE
           ? undefined
@@ -144,20 +173,32 @@ export function configDiffLines(a: Run, b: Run): string[] {
 export function describeChange(c: MetricChange): string {
   if (!c.a) return "only in B";
   if (!c.b) return "only in A";
-  if (!c.change) return "not compared (a zero median)";
-  return verdict(c.change);
+  if (!c.judgement) return "not compared (a zero median)";
+  return c.judgement.text;
 }
 
 /** The comparison as report blocks: counts, the config diff, then every metric, changes first. */
 export function compareBlocks(a: Run, b: Run): Block[] {
   const changes = compareRuns(a, b);
-  const significant = (c: MetricChange) => c.change !== undefined && !c.change.withinNoise;
+  const kindOf = (c: MetricChange): Kind | undefined => c.judgement?.kind;
+  const significant = (c: MetricChange) => kindOf(c) === "slower" || kindOf(c) === "faster";
   const sorted = [...changes].sort((x, y) => {
     const sx = significant(x) ? Math.abs(x.change!.lossPercent) : -1;
     const sy = significant(y) ? Math.abs(y.change!.lossPercent) : -1;
     return sy - sx;
   });
   const count = (f: (c: MetricChange) => boolean) => changes.filter(f).length;
+  const method = changes.find((c) => c.change?.method)?.change?.method;
+  const across = [
+    ...new Set(
+      changes
+        .filter((c) => c.toolVersions)
+        .map(
+          (c) =>
+            `${targetLabel(c)} ${c.benchmark}: ${bounded(c.toolVersions!.a, 80)} in A, ${bounded(c.toolVersions!.b, 80)} in B`,
+        ),
+    ),
+  ];
   const blocks: Block[] = [
     {
       kind: "heading",
@@ -167,17 +208,30 @@ export function compareBlocks(a: Run, b: Run): Block[] {
     {
       kind: "paragraph",
       text:
-        `A: ${a.source}. B: ${b.source}. B's median against A's, oriented so that below 100% B is slower; ` +
-        "a change smaller than the trials' spread is “within noise”.",
+        `A: ${a.source}. B: ${b.source}. B against A, oriented so that below 100% B is slower; ` +
+        "a change is “slower” or “faster” only when its confidence interval excludes no change, “no difference found” when it holds it, and “no uncertainty” when a run has one trial" +
+        (method ? ` (${bounded(method, 160)})` : "") +
+        ".",
     },
     {
       kind: "paragraph",
       text:
-        `${count(significant)} metric(s) changed beyond the noise ` +
-        `(${count((c) => significant(c) && c.change!.lossPercent > 0)} slower, ${count((c) => significant(c) && c.change!.lossPercent < 0)} faster), ` +
-        `${count((c) => c.change?.withinNoise === true)} within noise, ` +
+        `${count(significant)} metric(s) changed ` +
+        `(${count((c) => kindOf(c) === "slower")} slower, ${count((c) => kindOf(c) === "faster")} faster), ` +
+        `${count((c) => kindOf(c) === "no difference")} no difference found, ` +
+        `${count((c) => kindOf(c) === "no uncertainty")} one trial: no uncertainty, ` +
+        `${count((c) => kindOf(c) === "not comparable" || (!!c.a && !!c.b && !c.change))} not comparable, ` +
         `${count((c) => !c.a)} only in B, ${count((c) => !c.b)} only in A.`,
     },
+    ...(across.length > 0
+      ? [
+          {
+            kind: "paragraph" as const,
+            warn: true,
+            text: `⚠ different tool versions between the runs: ${across.join("; ")}.`,
+          },
+        ]
+      : []),
     { kind: "heading", level: 2, text: "Configuration diff (A -> B)", id: "config-diff" },
     { kind: "code", text: configDiffLines(a, b).join("\n") },
     { kind: "heading", level: 2, text: "Metric by metric", id: "metrics" },
@@ -188,7 +242,7 @@ export function compareBlocks(a: Run, b: Run): Block[] {
     kind: "table",
     id: "changes",
     caption:
-      "Median [worst–best trial] in each run; B as % of A; each platform's % of bare metal in A and in B.",
+      "Median [worst–best trial], sd and CV in each run; B as % of A with the verdict; each platform's % of bare metal in A and in B.",
     head: [
       ...(multi ? ["server"] : []),
       "platform",
@@ -208,11 +262,8 @@ export function compareBlocks(a: Run, b: Run): Block[] {
         metricLabel(c.key, (c.a ?? c.b)!.labels),
         c.a ? formatValue(c.a, unit) : "—",
         c.b ? formatValue(c.b, unit) : "—",
-        c.change
-          ? {
-              text: `${formatPercent(c.change.percentOfBaseline)}, ${describeChange(c)}`,
-              tone: toneOf(c.change),
-            }
+        c.change && c.judgement
+          ? judgementCell(c.change.percentOfBaseline, c.judgement)
           : { text: describeChange(c), tone: "muted" },
         c.percentOfBaremetal
           ? `${pct(c.percentOfBaremetal[0])} -> ${pct(c.percentOfBaremetal[1])}`

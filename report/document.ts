@@ -3,17 +3,21 @@
  * once from a run; report/markdown.ts and report/html.ts only render them.
  */
 import { targetKey } from "../components/measure/target-name";
-import type { Comparison } from "../components/results/schema";
+import type { BenchmarkOutcome } from "../components/results/schema";
 import type { Chart } from "./charts";
 import type { Run } from "./load";
 import {
   aggregates,
   BASELINE,
   benchmarksOf,
+  cellTone,
   formatCell,
   formatNumber,
   formatPercent,
   formatValue,
+  HOST,
+  judgeAggregate,
+  judgeRow,
   lossTables,
   mainMetricsOf,
   metricLabel,
@@ -23,18 +27,23 @@ import {
   summaryTables,
   targetLabel,
   targets,
-  verdict,
 } from "./tables";
 import { bounded, own } from "./input";
 import { describeTestbed } from "./testbed";
+import { Judgement, levelText, toolVersionFlag, Tone } from "./verdict";
 
-/** A table cell: text, and for HTML a tone (within noise, slower, faster). */
-export type Cell = string | { text: string; tone?: Tone };
-export type Tone = "noise" | "loss" | "win" | "muted";
+export type { Tone };
+
+/**
+ * A table cell: text, and for HTML a tone (slower, faster, no difference,
+ * nothing to colour) and a warning mark (a comparison across tool versions).
+ */
+export type Cell = string | { text: string; tone?: Tone; warn?: boolean };
 
 export type Block =
   | { kind: "heading"; level: 1 | 2 | 3; text: string; id?: string }
-  | { kind: "paragraph"; text: string }
+  /** A paragraph; a warning (different tool versions) stands out: bold in Markdown, boxed in HTML. */
+  | { kind: "paragraph"; text: string; warn?: boolean }
   | { kind: "code"; text: string; lang?: string }
   /** Label/value pairs under a caption, or a note when there are none. */
   | { kind: "fields"; caption: string; rows: [string, string][]; note?: string }
@@ -43,9 +52,88 @@ export type Block =
 
 export const cellText = (c: Cell): string => (typeof c === "string" ? c : c.text);
 
-export function toneOf(c: Comparison | undefined): Tone | undefined {
-  if (!c) return undefined;
-  return c.withinNoise ? "noise" : c.lossPercent > 0 ? "loss" : "win";
+/** A comparison's cell: "94.9%: 5.1% slower (95% CI 4.2–6.0%, 3 v 3 trials)", the tool-version flag first. */
+export function judgementCell(percent: number, j: Judgement): Cell {
+  const text = `${j.flag ? `${j.flag}; ` : ""}${formatPercent(percent)}: ${j.words}`;
+  return { text, tone: j.tone, ...(j.flag ? { warn: true } : {}) };
+}
+
+/** "s/kvm/vm" as "kvm/vm" when it names a target of the run's servers; anything else as written, bounded. */
+function targetName(key: string): string {
+  const parts = key.split("/");
+  return parts.length === 3 && parts.every((p) => p.length > 0)
+    ? targetLabel({ server: parts[0], platform: parts[1], guest: parts[2] })
+    : bounded(key, 80);
+}
+
+const MAX_ROUNDS_SHOWN = 4;
+
+/** "seed 42, interleaved: round 1 bare metal, lxc/ct; round 2 lxc/ct, bare metal; … (7 rounds)". */
+export function orderText(schedule: NonNullable<BenchmarkOutcome["schedule"]>): string {
+  const rounds = schedule.rounds;
+  const shown = rounds
+    .slice(0, MAX_ROUNDS_SHOWN)
+    .map((r, i) => `round ${i + 1} ${r.map(targetName).join(", ")}`)
+    .join("; ");
+  const more = rounds.length > MAX_ROUNDS_SHOWN ? `; … (${rounds.length} rounds)` : "";
+  return `seed ${bounded(schedule.seed, 60)}, ${bounded(schedule.method, 80)}: ${shown || "no round"}${more}`;
+}
+
+/** A numeric field's range over the trials, or a text field's values: "load1 0.12–0.85", "governor performance". */
+function hostText(contexts: NonNullable<BenchmarkOutcome["trials"][number]["context"]>[]): string {
+  const keys = [...new Set(contexts.flatMap((c) => Object.keys(c.host)))].slice(0, 8);
+  return keys
+    .map((k) => {
+      const values = contexts.map((c) => own(c.host, k)).filter((v) => v !== undefined);
+      const numbers = values.filter((v): v is number => typeof v === "number");
+      if (numbers.length === values.length && numbers.length > 0) {
+        const lo = Math.min(...numbers);
+        const hi = Math.max(...numbers);
+        const n = (x: number) => (Number.isInteger(x) ? String(x) : x.toPrecision(3));
+        return `${bounded(k, 40)} ${lo === hi ? n(lo) : `${n(lo)}–${n(hi)}`}`;
+      }
+      const texts = [...new Set(values.map(String))];
+      return `${bounded(k, 40)} ${texts
+        .slice(0, 3)
+        .map((t) => bounded(t, 60))
+        .join(" / ")}${texts.length > 3 ? " / …" : ""}`;
+    })
+    .join(", ");
+}
+
+/**
+ * One target's run of a benchmark in words: status, tool version (flagged
+ * when it is not bare metal's), trials run of those asked and why they
+ * stopped, the failed trials' reasons, what was paused, and the host's state.
+ */
+export function outcomeText(o: BenchmarkOutcome, bareVersion?: string): string {
+  const failed = o.trials.filter((x) => x.error);
+  const parts = [o.status, bounded(o.toolVersion, 120)];
+  if (bareVersion !== undefined && bareVersion !== o.toolVersion) {
+    parts.push(
+      toolVersionFlag({ target: o.toolVersion, baseline: bareVersion }) + " (here vs bare metal)",
+    );
+  }
+  const asked = o.asked !== undefined && o.asked !== o.trials.length ? ` of ${o.asked} asked` : "";
+  parts.push(`${o.trials.length} trial(s)${asked}`);
+  if (o.stopped) parts.push(`stopped: ${bounded(o.stopped, 200)}`);
+  const contexts = o.trials.flatMap((t) => (t.context ? [t.context] : []));
+  const paused = [...new Set(contexts.flatMap((c) => c.paused))];
+  if (paused.length > 0) {
+    parts.push(
+      `paused during the trials: ${paused
+        .slice(0, 8)
+        .map(targetName)
+        .join(", ")}${paused.length > 8 ? `, … (${paused.length})` : ""}`,
+    );
+  }
+  const host = contexts.length > 0 ? hostText(contexts) : "";
+  if (host) parts.push(`host before the trials: ${host}`);
+  // A guest's stderr can be long: the report quotes its start, results.json keeps it whole.
+  const reasons = failed.length
+    ? ` (${failed.map((f) => `trial ${f.index}: ${bounded(f.error!, 300)}`).join("; ")})`
+    : "";
+  return parts.join(", ") + reasons;
 }
 
 /** "2026-11-22T01-09-34-979Z-bff16c54" -> "2026-11-22 01:09:34 UTC". */
@@ -66,13 +154,24 @@ export function reportBlocks(run: Run, charts: Chart[]): Block[] {
     kind: "paragraph",
     text: `Run ${run.runId}${runTime(run.runId) ? ` (newest trial started ${runTime(run.runId)})` : ""}, read from ${run.source}.`,
   });
-  b.push({
-    kind: "paragraph",
-    text:
-      "Every number is a median of the trials; ranges in brackets run from the worst to the best trial. " +
-      "“% of bare metal” is the platform's median against the same server's bare metal, oriented so that below 100% is slower for every metric (for latencies it is bare metal's time divided by the platform's). " +
-      "A difference smaller than the trials' spread (their ranges overlap, or the medians differ by less than either spread) is “within noise”: neither a win nor a loss.",
-  });
+  b.push({ kind: "paragraph", text: introText(rows) });
+  const old = rows.some((r) => r.comparison && r.comparison.verdict === undefined);
+  if (old) {
+    b.push({
+      kind: "paragraph",
+      text:
+        "This run was archived before confidence intervals: its comparisons say only whether the difference was smaller than the trials' spread (their ranges overlap, or the medians differ by less than either spread), “within noise”, and are marked “(old run: no confidence interval)”. " +
+        "No interval is made up for them here; a side with one trial is never called slower or faster.",
+    });
+  }
+  const across = acrossVersions(rows);
+  if (across.length > 0) {
+    b.push({
+      kind: "paragraph",
+      warn: true,
+      text: `⚠ Compared across different tool versions (the platform's vs bare metal's), so a difference may be the tool's: ${across.join("; ")}.`,
+    });
+  }
 
   // Summary: % of bare metal per platform and benchmark.
   for (const t of summaryTables(run, rows)) {
@@ -90,7 +189,7 @@ export function reportBlocks(run: Run, charts: Chart[]): Block[] {
       kind: "table",
       id: `summary-${t.server}`,
       caption:
-        "Geometric mean of each benchmark's main metrics (those both bare metal and the platform reported) as % of bare metal; “within noise” when every one of them is.",
+        "Geometric mean of each benchmark's main metrics (those both bare metal and the platform reported) as % of bare metal, and how many of them had each verdict; “no difference found” when every one of them had.",
       head: ["benchmark", "main metrics", ...t.columns.map(targetLabel)],
       rows: t.benchmarks.map((bm) => [
         bm,
@@ -105,9 +204,11 @@ export function reportBlocks(run: Run, charts: Chart[]): Block[] {
         ...t.columns.map((c): Cell => {
           const cell = own(own(t.cells, bm), targetKey(c));
           if (!cell) return { text: "not compared", tone: "muted" };
-          const tone: Tone =
-            cell.withinNoise === cell.metrics ? "noise" : cell.percent < 100 ? "loss" : "win";
-          return { text: formatCell(cell), tone };
+          return {
+            text: formatCell(cell),
+            tone: cellTone(cell),
+            ...(cell.toolVersions ? { warn: true } : {}),
+          };
         }),
       ]),
     });
@@ -126,7 +227,7 @@ export function reportBlocks(run: Run, charts: Chart[]): Block[] {
       kind: "table",
       id: "loss",
       caption:
-        "Each benchmark's headline metric, as the 2009 paper tabulated HEP-SPEC06: the score, and the loss against bare metal (positive: slower).",
+        "Each benchmark's headline metric, as the 2009 paper tabulated HEP-SPEC06: the score (median [worst–best trial], sd and CV), and the loss against bare metal with the run's verdict and confidence interval.",
       head: [...(multi ? ["server"] : []), "benchmark", "metric", "platform", "score", "% loss"],
       rows: losses.flatMap((l) =>
         l.rows.map((r) => [
@@ -136,12 +237,11 @@ export function reportBlocks(run: Run, charts: Chart[]): Block[] {
             (l.direction === "lower" ? " (lower is better)" : ""),
           r.label,
           formatValue(r.summary, l.unit),
-          r.comparison
+          r.judgement
             ? {
-                text: r.comparison.withinNoise
-                  ? `within noise (${formatPercent(r.comparison.lossPercent)})`
-                  : formatPercent(r.comparison.lossPercent),
-                tone: toneOf(r.comparison),
+                text: r.judgement.text,
+                tone: r.judgement.tone,
+                ...(r.judgement.flag ? { warn: true } : {}),
               }
             : r.label === "bare metal"
               ? { text: "baseline", tone: "muted" as const }
@@ -194,10 +294,7 @@ export function reportBlocks(run: Run, charts: Chart[]): Block[] {
         metricLabel(a.key, rows.find((r) => r.key === a.key)?.result.labels ?? {}),
         formatValue(a.summary, rows.find((r) => r.key === a.key)?.result.unit ?? ""),
         a.comparison
-          ? {
-              text: `${formatPercent(a.comparison.percentOfBaseline)}, ${verdict(a.comparison)}`,
-              tone: toneOf(a.comparison),
-            }
+          ? judgementCell(a.comparison.percentOfBaseline, judgeAggregate(a)!)
           : { text: "not compared", tone: "muted" },
       ]),
     });
@@ -214,18 +311,25 @@ export function reportBlocks(run: Run, charts: Chart[]): Block[] {
         text: `${bm}${on(server)}`,
         id: `benchmark-${server}-${bm}`,
       });
-      const status = ts
-        .map((t) => {
-          const o = outcomeOf(results, t, bm);
-          if (!o) return `${targetLabel(t)}: not run`;
-          const failed = o.trials.filter((x) => x.error);
-          // A guest's stderr can be long: the report quotes its start, results.json keeps it whole.
-          // A pair measured from elsewhere than the target's own host says from where.
-          const from = o.client ? ` from ${o.client}` : "";
-          return `${targetLabel(t)}${from}: ${o.status}, ${o.toolVersion}, ${o.trials.length} trial(s)${failed.length ? ` (${failed.map((f) => `trial ${f.index}: ${bounded(f.error!, 300)}`).join("; ")})` : ""}`;
-        })
-        .join(" · ");
-      b.push({ kind: "paragraph", text: status });
+      const bare = own(own(own(own(results, server), BASELINE), HOST), bm);
+      const outcomes = ts.map((t) => ({ t, o: outcomeOf(results, t, bm) }));
+      const schedules = outcomes.flatMap(({ o }) => (o?.schedule ? [o.schedule] : []));
+      // The targets of one benchmark usually share one interleaved order: it is shown once.
+      const shared =
+        schedules.length > 0 &&
+        schedules.every((x) => JSON.stringify(x) === JSON.stringify(schedules[0]));
+      const status: [string, string][] = outcomes.map(({ t, o }) => {
+        if (!o) return [targetLabel(t), "not run"];
+        // A pair measured from elsewhere than the target's own host says from where.
+        const from = o.client ? ` from ${o.client}` : "";
+        const order = o.schedule && !shared ? `, order: ${orderText(o.schedule)}` : "";
+        return [
+          `${targetLabel(t)}${from}`,
+          outcomeText(o, t.platform === BASELINE ? undefined : bare?.toolVersion) + order,
+        ];
+      });
+      if (shared) status.push(["order of the trials", orderText(schedules[0])]);
+      b.push({ kind: "fields", caption: `Trials of ${bm}${on(server)}`, rows: status });
       const chart = charts.find((c) => c.server === server && c.benchmark === bm);
       if (chart) b.push({ kind: "chart", chart });
       else
@@ -274,10 +378,16 @@ function metricTable(
   const own = rows.filter((r) => r.server === server && r.benchmark === benchmark);
   const keys = [...new Set(own.map((r) => r.key))];
   const others = ts.filter((t) => t.platform !== BASELINE);
+  const methods = [
+    ...new Set(own.flatMap((r) => (r.comparison?.method ? [methodText(r.comparison.method)] : []))),
+  ];
   return {
     kind: "table",
     id: `metrics-${server}-${benchmark}`,
-    caption: "Median [worst–best trial]; % of bare metal (below 100% is slower).",
+    caption:
+      "Median [worst–best trial], standard deviation and CV, in the median's scale; % of bare metal (below 100% is slower) and the run's verdict" +
+      (methods.length > 0 ? ` (${methods.slice(0, 3).join("; ")})` : "") +
+      ".",
     head: [
       "metric",
       "better",
@@ -304,7 +414,7 @@ function metricTable(
           return [
             formatValue(r.result, r.result.unit),
             c
-              ? { text: `${formatPercent(c.percentOfBaseline)}, ${verdict(c)}`, tone: toneOf(c) }
+              ? judgementCell(c.percentOfBaseline, judgeRow(r)!)
               : {
                   text: r.baseline
                     ? `not compared (a zero: ${formatNumber(r.baseline.median)} on bare metal)`
@@ -316,4 +426,60 @@ function metricTable(
       ];
     }),
   };
+}
+
+/** The introduction: what the numbers are, and how the run judged a difference (its methods, in its words). */
+function introText(rows: MetricRow[]): string {
+  const compared = rows.filter((r) => r.comparison?.verdict !== undefined);
+  const levels = [...new Set(compared.map((r) => levelText(r.comparison!.level ?? 0.95)))];
+  const methods = [
+    ...new Set(
+      compared.flatMap((r) =>
+        r.comparison!.method
+          ? // Once per kind: each benchmark's table says over how many metrics.
+            [
+              methodText(r.comparison!.method).replace(
+                /family-wise over \d+ metrics/,
+                "family-wise over each target's benchmark",
+              ),
+            ]
+          : [],
+      ),
+    ),
+  ];
+  const how =
+    compared.length === 0
+      ? ""
+      : ` Each comparison has the run's ${levels.join(" or ")} confidence interval of that percentage (“CI”, shown as the change against bare metal) and its verdict: “slower” or “faster” only when the interval excludes no change, “no difference found” when it holds it (the trials could not tell, which is not “the same”), and “no uncertainty” when a side has one trial, which is never coloured as a loss or a win.` +
+        (methods.length > 0
+          ? ` The run's methods: ${methods
+              .slice(0, 4)
+              .join("; ")}${methods.length > 4 ? "; …" : ""}.`
+          : "");
+  return (
+    "Values are medians of the trials in their natural scale, with the worst to best trial in brackets, the standard deviation (sd) and the coefficient of variation (CV). " +
+    "“% of bare metal” is the platform's value against the same server's bare metal as the run compared them, oriented so that below 100% is slower for every metric (for latencies bare metal's time divided by the platform's)." +
+    how
+  );
+}
+
+/** "lxc/ct openssl-speed: OpenSSL 3.0.19 vs OpenSSL 3.0.22", once per target and benchmark compared across tool versions. */
+function acrossVersions(rows: MetricRow[]): string[] {
+  const seen = new Map<string, string>();
+  const multi = new Set(rows.map((r) => r.server)).size > 1;
+  for (const r of rows) {
+    if (!r.toolVersions || !r.comparison) continue;
+    const k = `${targetKey(r)}\u0000${r.benchmark}`;
+    if (seen.has(k)) continue;
+    seen.set(
+      k,
+      `${targetLabel(r)}${multi ? ` on ${r.server}` : ""} ${r.benchmark}: ${bounded(r.toolVersions.target, 80)} vs ${bounded(r.toolVersions.baseline, 80)}`,
+    );
+  }
+  return [...seen.values()];
+}
+
+/** A method in words without its case's note ("…; no variance on either side, …"): each kind of method once. */
+function methodText(method: string): string {
+  return bounded(method.split(";")[0].trim(), 160);
 }

@@ -28,6 +28,8 @@ th { background: #f3f4f6; font-weight: 600; }
 .loss { background: #fdecea; }
 .win { background: #e8f5e9; }
 .muted { color: #888; }
+.warn { outline: 2px solid #e8a317; outline-offset: -2px; font-weight: 600; }
+p.warn { background: #fff4d6; padding: 6px 10px; outline: none; border-left: 4px solid #e8a317; }
 figure.chart { margin: 8px 0 6px; overflow-x: auto; }
 figure.chart svg { max-width: 100%; height: auto; }
 table.fields th { background: none; font-weight: 500; color: #444; white-space: nowrap; }
@@ -39,8 +41,9 @@ pre { background: #f6f8fa; padding: 8px 12px; overflow-x: auto; font-size: 12px;
 `;
 
 function cellHtml(c: Cell, tag: "td" | "th"): string {
-  const tone = typeof c === "string" ? undefined : c.tone;
-  return `<${tag}${tone ? ` class="${tone}"` : ""}>${escapeHtml(cellText(c))}</${tag}>`;
+  const classes = typeof c === "string" ? [] : [c.tone, c.warn ? "warn" : undefined];
+  const cls = classes.filter(Boolean).join(" ");
+  return `<${tag}${cls ? ` class="${cls}"` : ""}>${escapeHtml(cellText(c))}</${tag}>`;
 }
 
 function blockHtml(b: Block): string {
@@ -48,7 +51,7 @@ function blockHtml(b: Block): string {
     case "heading":
       return `<h${b.level}${b.id ? ` id="${escapeHtml(b.id)}"` : ""}>${escapeHtml(b.text)}</h${b.level}>`;
     case "paragraph":
-      return `<p>${escapeHtml(b.text)}</p>`;
+      return `<p${b.warn ? ' class="warn"' : ""}>${escapeHtml(b.text)}</p>`;
     case "code":
       return `<pre>${escapeHtml(b.text)}</pre>`;
     case "table": {
@@ -90,7 +93,8 @@ export function renderHtml(blocks: Block[]): string {
     .join("");
   const legend =
     `<p class="legend">Cells: <span class="loss">slower than bare metal</span>` +
-    `<span class="win">faster</span><span class="noise">within noise</span></p>`;
+    `<span class="win">faster</span><span class="noise">no difference found (or within noise, old runs)</span>` +
+    `<span class="muted">one trial: no uncertainty</span><span class="warn">⚠ different tool versions</span></p>`;
   const body = blocks.map(blockHtml);
   // The navigation and the legend go after the title and the introduction.
   body.splice(Math.min(3, body.length), 0, `<nav>${nav}</nav>`, legend);

@@ -61,7 +61,8 @@ export function renderMarkdown(blocks: Block[]): string {
         out.push(`${"#".repeat(b.level)} ${mdEscape(b.text)}`);
         break;
       case "paragraph":
-        out.push(mdEscape(b.text));
+        // A warning (different tool versions) in bold: the escaped text cannot close it early.
+        out.push(b.warn ? `**${mdEscape(b.text)}**` : mdEscape(b.text));
         break;
       case "code":
         out.push(mdCode(b.text, b.lang));

@@ -10,15 +10,14 @@ import { benchmarks as modules } from "../benchmarks";
 import type { Direction } from "../benchmarks/types";
 import { TargetName, targetKey } from "../components/measure/target-name";
 import type { BenchmarkOutcome, MetricResult, Results } from "../components/results/schema";
-import {
-  aggregateSummary,
-  compare,
-  Comparison,
-  percentOf,
-  Summary,
-} from "../components/results/stats";
+import { aggregateSummary, compare, percentOf, Summary } from "../components/results/stats";
 import { own } from "./input";
 import type { Run } from "./load";
+import { digitsFor, scaleFor } from "./units";
+import { formatPercent, judge, Judged, Judgement, JudgeOptions, Kind } from "./verdict";
+
+export { formatPercent };
+export type { Judged, Judgement };
 
 /** What the tables read of a run: its results, and the comparison and aggregates it archived. */
 export type RunTables = Pick<Run, "results" | "comparison" | "aggregates">;
@@ -39,7 +38,9 @@ export interface MetricRow extends TargetName {
   /** Bare metal's result for the same metric on the same server, when it has one. */
   baseline?: MetricResult;
   /** Against bare metal, as the run archived it; absent for bare metal itself and when not comparable (a zero median). */
-  comparison?: Comparison;
+  comparison?: Judged;
+  /** The tool's version here and on bare metal, when they differ (from the comparison, else from the two outcomes). */
+  toolVersions?: { target: string; baseline: string };
   /**
    * The trials' spread as % of bare metal's median: [worst, best] trial, for
    * the error bars. Bare metal's own rows have it too (around 100).
@@ -120,9 +121,17 @@ export function metricRows({
     const bare = results[t.server][BASELINE]?.[HOST];
     const compared = own(own(own(comparison, t.server), t.platform), t.guest);
     for (const [benchmark, o] of Object.entries(results[t.server][t.platform][t.guest])) {
+      const bareOutcome = own(bare, benchmark);
       for (const [key, m] of Object.entries(o.metrics)) {
-        const b = own(own(bare, benchmark)?.metrics, key);
+        const b = own(bareOutcome?.metrics, key);
         const comparable = b !== undefined && b.median !== 0 && m.median !== 0;
+        const c: Judged | undefined =
+          t.platform !== BASELINE ? own(own(compared, benchmark), key) : undefined;
+        const versions =
+          c?.toolVersions ??
+          (t.platform !== BASELINE && b && bareOutcome && bareOutcome.toolVersion !== o.toolVersion
+            ? { target: o.toolVersion, baseline: bareOutcome.toolVersion }
+            : undefined);
         rows.push({
           ...t,
           benchmark,
@@ -130,7 +139,8 @@ export function metricRows({
           name: key.replace(/\[.*$/, ""),
           result: m,
           baseline: b,
-          comparison: t.platform !== BASELINE ? own(own(compared, benchmark), key) : undefined,
+          comparison: c,
+          ...(versions ? { toolVersions: versions } : {}),
           percentRange: comparable ? percentRange(m, b.median, m.direction) : undefined,
         });
       }
@@ -198,26 +208,66 @@ export function mainMetricsOf(results: Results, server: string, benchmark: strin
   return mainMetrics(benchmark, [...seen.values()]);
 }
 
+/** A metric row's comparison in words, with its trials and tool versions (report/verdict.ts). */
+export function judgeRow(
+  r: Pick<MetricRow, "comparison" | "result" | "baseline" | "toolVersions">,
+): Judgement | undefined {
+  if (!r.comparison) return undefined;
+  return judge(r.comparison, {
+    sides: { target: r.result.trials.length, baseline: r.baseline?.trials.length },
+    toolVersions: r.toolVersions,
+  });
+}
+
 export interface SummaryCell {
   /** Geometric mean of the main metrics' % of bare metal. */
   percent: number;
-  /** How many main metrics were compared, and how many of those are within noise. */
+  /** How many main metrics were compared. */
   metrics: number;
-  withinNoise: number;
+  /** How many of them had each verdict. */
+  kinds: Partial<Record<Kind, number>>;
+  /** Any main metric compared across different tool versions: the first such pair. */
+  toolVersions?: { target: string; baseline: string };
 }
 
-/** A cell's text: "within noise" when every main metric is, else the percentage (and how many were noise). */
+const kindWords: Record<Kind, string> = {
+  slower: "slower",
+  faster: "faster",
+  "no difference": "no difference found",
+  "no uncertainty": "one trial: no uncertainty",
+  "not comparable": "not comparable",
+  "within noise": "within noise",
+};
+
+/**
+ * A cell's text: "no difference found (99.8%)" when every main metric is so,
+ * "97.0% (one trial: no uncertainty)" when none could be judged, else the
+ * percentage and how many metrics had each verdict when they differ:
+ * "94.2% (2 slower, 1 no difference found)". Different tool versions come first.
+ */
 export function formatCell(c: SummaryCell): string {
-  const pct = `${formatPercent(c.percent)}`;
-  if (c.withinNoise === c.metrics) return `within noise (${pct})`;
-  return c.withinNoise === 0 ? pct : `${pct} (${c.withinNoise} of ${c.metrics} within noise)`;
+  const pct = formatPercent(c.percent);
+  const kinds = (Object.keys(kindWords) as Kind[]).filter((k) => (c.kinds[k] ?? 0) > 0);
+  const flag = c.toolVersions ? `${toolVersionText(c.toolVersions)}; ` : "";
+  if (kinds.length === 1) {
+    const k = kinds[0];
+    if (k === "no difference" || k === "within noise") return `${flag}${kindWords[k]} (${pct})`;
+    if (k === "slower" || k === "faster") return `${flag}${pct}`;
+    return `${flag}${pct} (${kindWords[k]})`;
+  }
+  return `${flag}${pct} (${kinds.map((k) => `${c.kinds[k]} ${kindWords[k]}`).join(", ")})`;
 }
 
-export function formatPercent(p: number): string {
-  // readRun refuses the values that make one (negative, infinite); printing "NaN%" would be a wrong number.
-  if (!Number.isFinite(p)) throw new Error(`a percentage came out as ${p}`);
-  return `${p >= 10 ? p.toFixed(1) : p.toPrecision(2)}%`;
+/** The tone of a summary cell: coloured only when a metric's verdict is in the direction of the mean. */
+export function cellTone(c: SummaryCell): "noise" | "loss" | "win" | "muted" {
+  if (c.percent < 100 && (c.kinds.slower ?? 0) > 0) return "loss";
+  if (c.percent > 100 && (c.kinds.faster ?? 0) > 0) return "win";
+  if ((c.kinds["no difference"] ?? 0) + (c.kinds["within noise"] ?? 0) > 0) return "noise";
+  return "muted";
 }
+
+const toolVersionText = (v: { target: string; baseline: string }) =>
+  judge({ percentOfBaseline: 100, lossPercent: 0, toolVersions: v }).flag!;
 
 export function geomean(xs: number[]): number {
   return Math.exp(xs.reduce((a, x) => a + Math.log(x), 0) / xs.length);
@@ -242,16 +292,22 @@ export function summaryTables(run: RunTables, rows = metricRows(run)): SummaryTa
     for (const b of benchmarks) {
       const main = new Set(mainMetricsOf(results, server, b));
       for (const t of columns) {
-        const cs = rows
+        const rs = rows
           .filter((r) => r.benchmark === b && r.comparison && main.has(r.key))
-          .filter((r) => targetKey(r) === targetKey(t))
-          .map((r) => r.comparison!);
-        if (cs.length === 0) continue;
+          .filter((r) => targetKey(r) === targetKey(t));
+        if (rs.length === 0) continue;
+        const kinds: SummaryCell["kinds"] = {};
+        for (const r of rs) {
+          const k = judgeRow(r)!.kind;
+          kinds[k] = (kinds[k] ?? 0) + 1;
+        }
+        const versions = rs.find((r) => r.toolVersions)?.toolVersions;
         const row = own(cells, b) ?? (cells[b] = {});
         row[targetKey(t)] = {
-          percent: geomean(cs.map((c) => c.percentOfBaseline)),
-          metrics: cs.length,
-          withinNoise: cs.filter((c) => c.withinNoise).length,
+          percent: geomean(rs.map((r) => r.comparison!.percentOfBaseline)),
+          metrics: rs.length,
+          kinds,
+          ...(versions ? { toolVersions: versions } : {}),
         };
       }
     }
@@ -264,7 +320,9 @@ export interface LossRow {
   label: string;
   guests: number;
   summary: Summary;
-  comparison?: Comparison;
+  comparison?: Judged;
+  /** The comparison in words (absent for bare metal and what was not compared). */
+  judgement?: Judgement;
 }
 
 export interface LossTable {
@@ -309,6 +367,7 @@ export function lossTables(run: RunTables, rows = metricRows(run)): LossTable[] 
         guests: 1,
         summary: r.result,
         comparison: r.comparison,
+        judgement: judgeRow(r),
       }));
       for (const a of aggs.filter(
         (a) => a.server === server && a.benchmark === benchmark && a.key === key,
@@ -318,6 +377,7 @@ export function lossTables(run: RunTables, rows = metricRows(run)): LossTable[] 
           guests: a.guests.length,
           summary: a.summary,
           comparison: a.comparison,
+          judgement: judgeAggregate(a),
         });
       }
       out.push({
@@ -342,7 +402,18 @@ export interface Aggregate {
   /** The guests ran the benchmark at the same time (a concurrent run), not one after another. */
   concurrent: boolean;
   summary: Summary;
-  comparison?: Comparison;
+  comparison?: Judged;
+  /** How many trials bare metal had of this metric, when it has it. */
+  baselineTrials?: number;
+}
+
+/** An aggregate's comparison in words. */
+export function judgeAggregate(a: Aggregate): Judgement | undefined {
+  return a.comparison
+    ? judge(a.comparison, {
+        sides: { target: a.summary.trials.length, baseline: a.baselineTrials },
+      })
+    : undefined;
 }
 
 /**
@@ -356,6 +427,8 @@ export interface Aggregate {
 export function aggregates(run: RunTables, rows = metricRows(run)): Aggregate[] {
   const { results, aggregates: recorded } = run;
   const out: Aggregate[] = [];
+  const bareOf = (server: string, benchmark: string, key: string) =>
+    own(own(own(results, server)?.[BASELINE]?.[HOST], benchmark)?.metrics, key);
   if (recorded) {
     for (const [server, platforms] of Object.entries(recorded)) {
       for (const [platform, benchmarks] of Object.entries(platforms)) {
@@ -373,6 +446,7 @@ export function aggregates(run: RunTables, rows = metricRows(run)): Aggregate[] 
               concurrent: true,
               summary: a,
               comparison: a.vsBaseline,
+              baselineTrials: bareOf(server, benchmark, key)?.trials.length,
             });
           }
         }
@@ -380,8 +454,6 @@ export function aggregates(run: RunTables, rows = metricRows(run)): Aggregate[] 
     }
     return out;
   }
-  const bareOf = (server: string, benchmark: string, key: string) =>
-    own(own(own(results, server)?.[BASELINE]?.[HOST], benchmark)?.metrics, key);
   const against = (summary: Summary, bare: Summary | undefined, direction: Direction) =>
     bare && bare.median !== 0 && summary.median !== 0
       ? compare(summary, bare, direction)
@@ -413,6 +485,7 @@ export function aggregates(run: RunTables, rows = metricRows(run)): Aggregate[] 
             concurrent: false,
             summary,
             comparison: against(summary, bareOf(server, benchmark, key), direction),
+            baselineTrials: bareOf(server, benchmark, key)?.trials.length,
           });
         }
       }
@@ -436,19 +509,43 @@ export function formatNumber(x: number): string {
   return a >= 100 ? x.toFixed(1) : x.toPrecision(3);
 }
 
-/** "36.8 ms [36.8–42.1]": median and the trials' range; "(1 trial)" when there is no range to judge noise by. */
-export function formatValue(
-  s: Pick<Summary, "median" | "min" | "max" | "trials">,
-  unit: string,
-): string {
-  const range = s.min === s.max ? "" : ` [${formatNumber(s.min)}–${formatNumber(s.max)}]`;
-  const one = s.trials.length === 1 ? " (1 trial)" : "";
-  return `${formatNumber(s.median)} ${unit}${range}${one}`;
+/** A summary's spread as the tables show it: the median, the trials' range, the standard deviation and CV. */
+export type ShownSummary = Pick<Summary, "median" | "min" | "max" | "trials"> & {
+  stdev?: number;
+  mean?: number;
+  cv?: number;
+};
+
+/** The coefficient of variation: the run's, else the sample stdev over the trials' mean (undefined for a zero mean). */
+export function cvOf(s: ShownSummary): number | undefined {
+  if (s.cv !== undefined) return s.cv;
+  if (s.stdev === undefined) return undefined;
+  const mean = s.mean ?? s.trials.reduce((a, x) => a + x, 0) / s.trials.length;
+  return mean === 0 ? undefined : s.stdev / Math.abs(mean);
 }
 
-/** "within noise", "12.3% slower" or "4.5% faster": a comparison in words. */
-export function verdict(c: Comparison): string {
-  if (c.withinNoise) return "within noise";
-  const loss = c.lossPercent;
-  return loss > 0 ? `${formatPercent(loss)} slower` : `${formatPercent(-loss)} faster`;
+/**
+ * "1.06 GB/s [1.02–1.09], sd 0.035 (CV 3.3%)": the median in its natural
+ * scale (report/units.ts), the worst to best trial, the standard deviation and
+ * the coefficient of variation, all in the median's scale; "(1 trial)" when
+ * there is no spread.
+ */
+export function formatValue(s: ShownSummary, unit: string): string {
+  const scale = scaleFor(unit, s.median);
+  const digits = digitsFor(scale, [s.median, s.min, s.max]);
+  const median = scale.format(s.median, digits);
+  if (s.trials.length === 1) return `${median} (1 trial)`;
+  const range =
+    s.min === s.max ? "" : ` [${scale.number(s.min, digits)}–${scale.number(s.max, digits)}]`;
+  const cv = cvOf(s);
+  const sd =
+    s.stdev === undefined
+      ? ""
+      : `, sd ${scale.number(s.stdev, 2)}${cv === undefined ? "" : ` (CV ${formatPercent(cv * 100)})`}`;
+  return `${median}${range}${sd}`;
+}
+
+/** A comparison in words (report/verdict.ts judge): "12.3% slower (95% CI 10.1–14.4%, 3 v 3 trials)". */
+export function verdict(c: Judged, o: JudgeOptions = {}): string {
+  return judge(c, o).text;
 }

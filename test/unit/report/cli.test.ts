@@ -206,7 +206,7 @@ describe("npm run report", () => {
     fs.copyFileSync(path.join(fixture.dir, "results.json"), path.join(dir, "results.json"));
     const r = await run(["--compare", fixture.runId, dir], root);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/0 metric\(s\) changed beyond the noise/);
+    expect(r.out).toMatch(/0 metric\(s\) changed \(0 slower, 0 faster\), \d+ no difference found/);
     expect(r.out).toMatch(/configuration was not recorded/);
     expect(fs.existsSync(path.join(dir, "compare-self.md"))).toBe(true);
   }, 60000);

@@ -14,13 +14,27 @@ const base = fixtureRun();
 const clone = (r: Results): Results => JSON.parse(JSON.stringify(r));
 
 describe("compareRuns", () => {
-  it("calls every metric of a run against itself within noise", () => {
+  it("finds no difference between a run and itself", () => {
     const changes = compareRuns(base, base);
     expect(changes.length).toBeGreaterThan(100);
-    for (const c of changes.filter((x) => x.change)) {
+    const kinds = new Set(changes.map((c) => c.judgement?.kind));
+    expect(kinds.has("slower") || kinds.has("faster")).toBe(false);
+    for (const c of changes.filter((x) => x.change?.ci)) {
       expect(c.change!.percentOfBaseline).toBeCloseTo(100, 10);
-      expect(c.change!.withinNoise).toBe(true);
+      expect(c.judgement!.text).toMatch(
+        /^no difference found \((95% CI −[\d.]+ to \+[\d.]+%|no variance on either side), (\d) v \2 trials\)$/,
+      );
     }
+    const aes = changes.find(
+      (c) =>
+        c.platform === "baseline" && c.key === "throughput[algorithm=aes-128-cbc,blockBytes=16]",
+    )!;
+    expect(aes.judgement!.text).toMatch(
+      /^no difference found \(95% CI −[\d.]+ to \+[\d.]+%, 3 v 3 trials\)$/,
+    );
+    // postal ran once: no uncertainty, said as such.
+    const postal = changes.find((c) => c.benchmark === "postal" && c.change)!;
+    expect(postal.judgement!.text).toBe("one trial each: no uncertainty");
   });
   it("states a halved throughput as 50% (slower) and a doubled latency as 50% too", () => {
     const r = clone(base.results);
@@ -39,15 +53,42 @@ describe("compareRuns", () => {
     const tpr = changes.find((c) => c.platform === "lxc" && c.key === "time_per_request")!;
     for (const c of [rps, tpr]) {
       expect(c.change!.percentOfBaseline).toBeCloseTo(50, 10);
-      expect(c.change!.withinNoise).toBe(false);
+      expect(c.judgement!.kind).toBe("slower");
+      expect(c.judgement!.text).toMatch(/^50\.0% slower \(95% CI [\d.]+–[\d.]+%, 3 v 3 trials\)$/);
     }
-    // The platform's % of bare metal halves too, since bare metal did not change.
-    expect(rps.percentOfBaremetal![1]!).toBeCloseTo(rps.percentOfBaremetal![0]! / 2, 10);
+    // The platform's % of bare metal about halves too, since bare metal did not change
+    // (A's is the archived ratio of medians, B's as compared now, of geometric means).
+    const [before, after] = rps.percentOfBaremetal! as [number, number];
+    expect(after / before).toBeGreaterThan(0.45);
+    expect(after / before).toBeLessThan(0.55);
     const md = renderMarkdown(compareBlocks(base, b));
-    expect(md).toMatch(/2 metric\(s\) changed beyond the noise \(2 slower, 0 faster\)/);
-    // Changes beyond the noise come first.
+    expect(md).toMatch(/^2 metric\(s\) changed \(2 slower, 0 faster\), \d+ no difference found, /m);
+    // Changes come first.
     const firstRow = md.split("\n").find((l) => l.startsWith("| lxc/"))!;
     expect(firstRow).toMatch(/slower/);
+  });
+  it("flags a metric measured with another tool version in B, in the table and above it", () => {
+    const r = clone(base.results);
+    r.local.lxc["vtb-testbed-ct"]["openssl-speed"].toolVersion = "OpenSSL 3.0.19";
+    const b = syntheticRun(r, { runId: "run-b" });
+    const changes = compareRuns(base, b);
+    const c = changes.find(
+      (x) => x.platform === "lxc" && x.key === "throughput[algorithm=sha256,blockBytes=16384]",
+    )!;
+    expect(c.toolVersions).toEqual({ a: "OpenSSL 3.0.22", b: "OpenSSL 3.0.19" });
+    expect(c.judgement!.text).toMatch(
+      /^⚠ different tool versions: OpenSSL 3\.0\.19 vs OpenSSL 3\.0\.22; no difference found \(/,
+    );
+    expect(
+      changes.filter((x) => x.toolVersions).every((x) => x.benchmark === "openssl-speed"),
+    ).toBe(true);
+    const md = renderMarkdown(compareBlocks(base, b));
+    expect(md).toContain(
+      "**⚠ different tool versions between the runs: lxc/vtb-testbed-ct openssl-speed: OpenSSL 3.0.22 in A, OpenSSL 3.0.19 in B.**",
+    );
+    expect(md).toMatch(
+      /\| lxc\/vtb-testbed-ct \| openssl-speed \| throughput sha256 16384 \| .* \| ⚠ different tool versions: OpenSSL 3\.0\.19 vs OpenSSL 3\.0\.22; 100\.0%: no difference found/,
+    );
   });
   it("lists metrics only one run has", () => {
     const r = clone(base.results);

@@ -155,6 +155,19 @@ describe("impossible values", () => {
     );
   });
 
+  it("refuses an interval upside down and a verdict the program never writes, naming the key", () => {
+    const key = "comparison.local.kvm.vtb-testbed-vm.ab.time_per_request";
+    const upside = archive((j) => {
+      const c = j.comparison.local.kvm["vtb-testbed-vm"].ab.time_per_request;
+      c.ci = { low: 5, high: 1 };
+    });
+    expect(() => readRun(upside)).toThrow(`  ${key}.ci.low: ci.low is above ci.high`);
+    const invented = archive((j) => {
+      j.comparison.local.kvm["vtb-testbed-vm"].ab.time_per_request.verdict = "much slower";
+    });
+    expect(() => readRun(invented)).toThrow(`  ${key}.verdict: Invalid option`);
+  });
+
   it("never prints a percentage or a value that is not a number", () => {
     expect(() => formatPercent(NaN)).toThrow("a percentage came out as NaN");
     expect(() => formatNumber(Infinity)).toThrow("a value came out as Infinity");
@@ -200,6 +213,20 @@ describe("hostile strings in Markdown and HTML", () => {
     delete kvm["vtb-testbed-vm"];
     kvm[guest].ab.status = "partial";
     kvm[guest].ab.trials[0].error = error;
+    // What the scheduler records, and a tool version, are an archive's strings too.
+    kvm[guest].ab.stopped = "stop\n# pwned <script>alert(5)</script> | x |";
+    kvm[guest].ab.schedule = {
+      seed: "`seed`|<b>",
+      method: "m\n- item",
+      rounds: [[`local/kvm/${guest}`, "<img src=y>"]],
+    };
+    kvm[guest].ab.trials[1].context = {
+      round: 0,
+      position: 0,
+      paused: ["<script>alert(6)</script>"],
+      host: { "<b>load</b>": "x|y\n# h" },
+    };
+    j.results.local.lxc["vtb-testbed-ct"].ab.toolVersion = "2.3 <img src=z onerror=alert(7)>\n# v";
     j.targets[`local/kvm/${guest}`] = j.targets["local/kvm/vtb-testbed-vm"];
     j.config = { note: "```\n<script>alert(4)</script>" };
   });
@@ -237,6 +264,23 @@ describe("hostile strings in Markdown and HTML", () => {
     }
     expect(checked).toBeGreaterThan(20);
     expect(md).toContain("kvm/vm\\|&lt;img src=x onerror=alert(2)&gt;\\|\\`x\\`");
+  });
+
+  it("keeps why the trials stopped, their order, what was paused and a tool version inert", () => {
+    expect(md).toContain("stopped: stop # pwned &lt;script&gt;alert(5)&lt;/script&gt; \\| x \\|");
+    expect(md).toContain(
+      "- order of the trials: seed \\`seed\\`\\|&lt;b&gt;, m - item: round 1 kvm/vm\\|&lt;img src=x onerror=alert(2)&gt;\\|\\`x\\`, &lt;img src=y&gt;",
+    );
+    expect(md).toContain("paused during the trials: &lt;script&gt;alert(6)&lt;/script&gt;");
+    expect(md).toContain("host before the trials: &lt;b&gt;load&lt;/b&gt; x\\|y # h");
+    // The different tool version is flagged, bold, and still inert.
+    const warning = md.split("\n").find((l) => l.startsWith("**⚠ Compared across"))!;
+    expect(warning).toMatch(
+      /: lxc\/vtb-testbed-ct ab: 2\.3 &lt;img src=z onerror=alert\(7\)&gt; # v vs 2\.3\.\*\*$/,
+    );
+    expect(html).toContain(
+      "⚠ different tool versions: 2.3 &lt;img src=z onerror=alert(7)&gt;\n# v vs 2.3",
+    );
   });
 
   it("keeps a guest's error in its paragraph and the config in its code block", () => {

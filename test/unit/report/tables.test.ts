@@ -2,10 +2,13 @@ import * as fs from "fs";
 import * as path from "path";
 import { benchmarks } from "../../../benchmarks";
 import { aggregateSummary, compare } from "../../../components/results/stats";
+import type { Comparison } from "../../../components/results/schema";
 import {
   aggregates,
   benchmarksOf,
+  cellTone,
   formatCell,
+  formatPercent,
   geomean,
   lossTables,
   mainMetrics,
@@ -50,7 +53,11 @@ describe("metricRows on the real run", () => {
     expect(vm.median).toBeGreaterThan(b.median);
     expect(r.comparison!.percentOfBaseline).toBeCloseTo((b.median / vm.median) * 100, 10);
     expect(r.comparison!.percentOfBaseline).toBeLessThan(100);
-    expect(verdict(r.comparison!)).toMatch(/slower$/);
+    // An old run (no interval): its verdict, said to be one, with no interval made up.
+    expect(r.comparison!.verdict).toBeUndefined();
+    expect(verdict(r.comparison!)).toBe(
+      `${formatPercent(r.comparison!.lossPercent)} slower (old run: no confidence interval)`,
+    );
   });
   it("does not compare bare metal with itself, nor zero medians", () => {
     expect(rows.filter((x) => x.platform === "baseline").every((x) => !x.comparison)).toBe(true);
@@ -159,43 +166,102 @@ const host = {
   b: outcome({ rate: metric([100, 101, 99]), lat: metric([10, 10.1, 9.9], "lower", "ms") }),
 };
 
+/** A comparison as a run with intervals archives it. */
+const judged = (
+  percent: number,
+  verdict: NonNullable<Comparison["verdict"]>,
+  ci: [number, number] | null,
+): Comparison => ({
+  percentOfBaseline: percent,
+  lossPercent: 100 - percent,
+  ci: ci && { low: ci[0], high: ci[1] },
+  level: 0.95,
+  family: 2,
+  pValue: ci ? 0.01 : null,
+  verdict,
+  method: "Welch t on log values, 95% family-wise over 2 metrics (Bonferroni)",
+});
+
 describe("summaryTables", () => {
-  it("gives the geometric mean of the main metrics and counts the ones within noise", () => {
-    const r = syntheticRun({
-      s: {
-        baseline: { host },
-        kvm: {
-          vm: {
-            b: outcome({ rate: metric([50, 51, 49]), lat: metric([10, 10.2, 9.8], "lower", "ms") }),
-          },
-        },
-      },
-    });
+  const results = (rate: number[], lat: number[]) => ({
+    s: {
+      baseline: { host },
+      kvm: { vm: { b: outcome({ rate: metric(rate), lat: metric(lat, "lower", "ms") }) } },
+    },
+  });
+  it("gives the geometric mean of the main metrics and counts their verdicts", () => {
+    const r = syntheticRun(results([50, 51, 49], [10, 10.2, 9.8]));
     const t = summaryTables(r)[0];
     const cell = t.cells.b["s/kvm/vm"];
-    const rate = compare(r.results.s.kvm.vm.b.metrics.rate, host.b.metrics.rate, "higher");
-    const lat = compare(r.results.s.kvm.vm.b.metrics.lat, host.b.metrics.lat, "lower");
+    const rate = compare(r.results.s.kvm.vm.b.metrics.rate, host.b.metrics.rate, "higher", 2);
+    const lat = compare(r.results.s.kvm.vm.b.metrics.lat, host.b.metrics.lat, "lower", 2);
     expect(cell.percent).toBeCloseTo(Math.sqrt(rate.percentOfBaseline * lat.percentOfBaseline), 10);
-    expect(cell).toMatchObject({ metrics: 2, withinNoise: 1 });
-    expect(formatCell(cell)).toMatch(/1 of 2 within noise/);
+    // As the run compared them (components/results/summarize.ts): half the rate is slower, the latency is not told apart.
+    expect(cell).toMatchObject({ metrics: 2, kinds: { slower: 1, "no difference": 1 } });
+    expect(formatCell(cell)).toBe(
+      `${formatPercent(cell.percent)} (1 slower, 1 no difference found)`,
+    );
+    expect(cellTone(cell)).toBe("loss");
   });
-  it("says within noise, not a win, when every main metric is", () => {
-    const r = syntheticRun({
-      s: {
-        baseline: { host },
-        lxc: {
-          ct: {
-            b: outcome({
-              rate: metric([100.5, 102, 98]),
-              lat: metric([9.95, 10.2, 9.9], "lower", "ms"),
-            }),
+  it("says no difference found, not a win, when every main metric is so", () => {
+    const r = syntheticRun(results([100.5, 102, 98], [9.95, 10.2, 9.9]), {
+      comparison: {
+        s: {
+          kvm: {
+            vm: {
+              b: {
+                rate: judged(100.4, "no difference found", [97, 104]),
+                lat: judged(100.1, "no difference found", [98, 102]),
+              },
+            },
           },
         },
       },
     });
-    const cell = summaryTables(r)[0].cells.b["s/lxc/ct"];
+    const cell = summaryTables(r)[0].cells.b["s/kvm/vm"];
     expect(cell.percent).toBeGreaterThan(100);
-    expect(formatCell(cell)).toMatch(/^within noise/);
+    expect(cell.percent).toBeCloseTo(Math.sqrt(100.4 * 100.1), 10);
+    expect(formatCell(cell)).toBe(`no difference found (${formatPercent(cell.percent)})`);
+    expect(formatCell(cell)).toMatch(/^no difference found \(100\.[23]%\)$/);
+    expect(cellTone(cell)).toBe("noise");
+  });
+  it("never colours one trial as a loss, whatever an old run's rule said", () => {
+    const one = {
+      s: {
+        baseline: { host: { b: outcome({ rate: metric([100]) }) } },
+        kvm: { vm: { b: outcome({ rate: metric([50]) }) } },
+      },
+    };
+    // Runs before intervals called a one-trial difference neither within noise nor anything else.
+    const old = syntheticRun(one, {
+      comparison: {
+        s: {
+          kvm: {
+            vm: { b: { rate: { percentOfBaseline: 50, lossPercent: 50, withinNoise: false } } },
+          },
+        },
+      },
+    });
+    const cell = summaryTables(old)[0].cells.b["s/kvm/vm"];
+    expect(formatCell(cell)).toBe("50.0% (one trial: no uncertainty)");
+    expect(cellTone(cell)).toBe("muted");
+    expect(
+      verdict(metricRows(old).find((x) => x.platform === "kvm")!.comparison!, {
+        sides: { target: 1, baseline: 1 },
+      }),
+    ).toBe("one trial each: no uncertainty");
+    // And as a run with intervals compares it.
+    const now = summaryTables(syntheticRun(one))[0].cells.b["s/kvm/vm"];
+    expect(formatCell(now)).toBe("50.0% (one trial: no uncertainty)");
+    expect(cellTone(now)).toBe("muted");
+  });
+  it("puts a comparison across tool versions first, loudly", () => {
+    const r = syntheticRun(results([50, 51, 49], [10, 10.2, 9.8]));
+    r.results.s.kvm.vm.b.toolVersion = "3.0.19";
+    r.results.s.baseline.host = { b: { ...host.b, toolVersion: "3.0.22" } };
+    const cell = summaryTables(r)[0].cells.b["s/kvm/vm"];
+    expect(cell.toolVersions).toEqual({ target: "3.0.19", baseline: "3.0.22" });
+    expect(formatCell(cell)).toMatch(/^⚠ different tool versions: 3\.0\.19 vs 3\.0\.22; \d/);
   });
   it("geomean is the nth root of the product", () => {
     expect(geomean([50, 200])).toBeCloseTo(100, 10);
@@ -225,9 +291,11 @@ describe("aggregates and the % loss table", () => {
     const a = aggregates(r);
     expect(a.map((x) => `${x.platform}/${x.key}`)).toEqual(["kvm/rate", "kvm/lat"]);
     expect(a[0].summary.median).toBe(70);
-    expect(a[0].comparison!.percentOfBaseline).toBeCloseTo(70, 10);
+    // The run's comparison of the aggregated trials (geometric means): about 70% and 40%.
+    expect(a[0].comparison!.percentOfBaseline).toBeCloseTo(70, 1);
+    expect(a[0].comparison!.verdict).toBe("slower");
     expect(a[1].summary.median).toBe(25);
-    expect(a[1].comparison!.percentOfBaseline).toBeCloseTo(40, 10);
+    expect(a[1].comparison!.percentOfBaseline).toBeCloseTo(40, 1);
     expect(a[0].guests).toEqual(["vm-0", "vm-1"]);
   });
   it("has bare metal, each guest and the aggregate as rows, with the loss", () => {
@@ -241,8 +309,11 @@ describe("aggregates and the % loss table", () => {
       "kvm: 2 guests one after another, aggregate",
     ]);
     expect(t.rows[0].comparison).toBeUndefined();
-    expect(t.rows[1].comparison!.lossPercent).toBeCloseTo(60, 10);
-    expect(t.rows[4].comparison!.lossPercent).toBeCloseTo(30, 10);
+    expect(t.rows[1].comparison!.lossPercent).toBeCloseTo(60, 1);
+    expect(t.rows[4].comparison!.lossPercent).toBeCloseTo(30, 1);
+    expect(t.rows[1].judgement!.text).toMatch(
+      /^60\.0% slower \(95% CI [\d.]+–[\d.]+%, 3 v 3 trials\)$/,
+    );
   });
   it("takes as headline the first main metric bare metal has too", () => {
     const t = lossTables(run).find((x) => x.benchmark === "bonnie")!;
@@ -278,7 +349,8 @@ describe("aggregates and the % loss table", () => {
       concurrent: true,
       guests: ["vm-0", "vm-1"],
     });
-    expect(a[0].comparison!.percentOfBaseline).toBeCloseTo(70, 10);
+    expect(a[0].comparison!.percentOfBaseline).toBeCloseTo(70, 1);
+    expect(a[0].baselineTrials).toBe(3);
     const t = lossTables(recorded)[0];
     expect(t.rows.at(-1)!.label).toBe("kvm: 2 guests at once, aggregate");
     expect(aggregates({ ...r, aggregates: {} })).toEqual([]);
