@@ -13,11 +13,19 @@ export interface LxcGuestArgs extends GuestBaseArgs {
   cpuShares: number;
   cpus?: string;
   memoryMiB?: number;
+  /** A CFS quota in percent of one CPU (cpu.max); default none. */
+  cpuQuotaPercent?: number;
 }
 
 const lxcpath = "/var/lib/virt-testbed/lxc";
 
-/** One LXC system container with CPU share and memory limits. */
+/** "cpu.max: 95000 100000" of lxc-create.sh's output (printed only for a container with a quota). */
+const cpuMaxOf = (out: string): { cpuMax?: string } => {
+  const m = /^cpu\.max: (.*)$/m.exec(out);
+  return m ? { cpuMax: m[1] } : {};
+};
+
+/** One LXC system container with CPU share, CPU quota and memory limits. */
 export class LxcGuest extends pulumi.ComponentResource {
   public readonly info: pulumi.Output<GuestInfo>;
   public readonly container: Command;
@@ -38,6 +46,7 @@ export class LxcGuest extends pulumi.ComponentResource {
       VETH_NS: `vtbh${id}`,
       CPU_SHARES: String(args.cpuShares),
       CPUSET: args.cpus ?? "",
+      CPU_QUOTA_PERCENT: args.cpuQuotaPercent === undefined ? "" : String(args.cpuQuotaPercent),
       MEM_MIB: args.memoryMiB === undefined ? "" : String(args.memoryMiB),
     };
     this.container = args.server.hostCommand(
@@ -59,6 +68,9 @@ export class LxcGuest extends pulumi.ComponentResource {
       systemd: /^systemd: (.*)$/m.exec(out)?.[1] ?? "",
       cpuShares: args.cpuShares,
       cpus: args.cpus ?? "all",
+      cpuQuotaPercent: args.cpuQuotaPercent ?? "unlimited",
+      // The kernel's own reading of the container's quota, read back after start.
+      ...cpuMaxOf(out),
       memoryMiB: args.memoryMiB ?? "unlimited",
     }));
     this.target = {
@@ -67,6 +79,7 @@ export class LxcGuest extends pulumi.ComponentResource {
       guest: n,
       connection: args.server.connection,
       enter: { kind: "lxc", name: n, lxcpath },
+      pause: { via: "lxc", name: n, lxcpath },
       ready: [this.container],
       info: this.info,
       peer: {

@@ -24,6 +24,7 @@ export const lxc: PlatformKind<"lxc"> = {
               cpuShares: g.cpuShares,
               cpus: g.cpus,
               memoryMiB: g.memoryMiB,
+              cpuQuotaPercent: g.cpuQuotaPercent,
             },
             { parent: args.platform },
           ),

@@ -9,6 +9,8 @@ if ! vtb_mine lxc "$NAME"; then
   exit 0
 fi
 if [ -f "$ct/config" ]; then
+  # A container frozen by a measurement killed before it could thaw it (interleave.sh).
+  lxc-unfreeze -P "$LXCPATH" -n "$NAME" >/dev/null 2>&1 || true
   lxc-stop -P "$LXCPATH" -n "$NAME" -k >/dev/null 2>&1 || true
   lxc-destroy -P "$LXCPATH" -n "$NAME" >&2
 fi
