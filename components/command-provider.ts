@@ -1,8 +1,11 @@
 import * as cp from "child_process";
 import * as crypto from "crypto";
+import * as fs from "fs";
 import * as net from "net";
+import * as path from "path";
 import type { ResourceProvider } from "@pulumi/pulumi/dynamic";
 import { redactor } from "./secrets";
+import { envNames } from "./measure/protocol";
 
 /*
  * The Command resource's implementation: what runs in the dynamic provider's
@@ -420,7 +423,7 @@ function runStep(props: Props, body: string, step: string): Promise<ScriptRun> {
 }
 
 // Inputs whose change reruns `create`.
-const replacingKeys = ["create", "environment", "triggers"];
+const replacingKeys = ["create", "environment", "triggers", "rounds"];
 
 /**
  * The step's own script is the same: equal, or a record made before preludes
@@ -442,6 +445,97 @@ const target = (p: Props) =>
   p.connection
     ? { host: p.connection.host, port: p.connection.port, user: p.connection.user }
     : null;
+
+/**
+ * A step in rounds (an interleaved benchmark run): `create` once per round,
+ * given its number and its order (envNames.round, .roundOrder), until the
+ * rounds' stop rule says the trials are enough (from round `min` on) or the
+ * order ends. Each round's output goes to the stream file as it ends. A round
+ * that fails ends the step: the rounds before it are kept, with the failure.
+ */
+export interface Rounds {
+  /** Per round, the units' order, e.g. "2 0 1"; as many as the most rounds allowed. */
+  order: string[];
+  /** Rounds always run. */
+  min: number;
+  /** A module of the project (path from its root) whose `stopRule(stdout, args, round, last)` says why to stop, or "". */
+  stop?: { module: string; args: unknown };
+}
+
+/** The stop rule a round's step names, loaded in this process once. */
+function stopRule(
+  module: string,
+): (out: string, args: unknown, round: number, last: boolean) => string {
+  const candidates = [path.join(process.cwd(), module), path.join(__dirname, "..", module)];
+  const file = candidates.find((f) => fs.existsSync(`${f}.ts`) || fs.existsSync(`${f}.js`));
+  if (!file) throw new Error(`no stop rule module at ${candidates.join(".ts or ")}.ts`);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(file).stopRule;
+}
+
+/** Where a step's rounds stream to: <dir>/<name>.<start>.log, or nowhere. */
+function streamFile(to: { dir: string; name: string } | undefined, t0: number) {
+  if (!to) return undefined;
+  fs.mkdirSync(to.dir, { recursive: true, mode: 0o700 });
+  const stamp = new Date(t0).toISOString().replace(/[:.]/g, "-");
+  return path.join(to.dir, `${to.name.replace(/[^A-Za-z0-9_.-]/g, "_")}.${stamp}.log`);
+}
+
+/** The step's provenance as it is now, and when it ended: the record of what measured it. */
+const measuredWith = (inputs: Props) =>
+  inputs.provenance ? { ...inputs.provenance, endedAt: new Date().toISOString() } : undefined;
+
+async function createRounds(inputs: Props, hide: (s: string) => string) {
+  const rounds = inputs.rounds as Rounds;
+  const t0 = Date.now();
+  const stream = streamFile(inputs.streamTo, t0);
+  const rule = rounds.stop ? stopRule(rounds.stop.module) : undefined;
+  let stdout = "";
+  let stderr = "";
+  let exitCode = 0;
+  let failure = "";
+  let stopped = "";
+  let done = 0;
+  for (let r = 1; r <= rounds.order.length && !stopped; r++) {
+    const environment = {
+      ...(inputs.environment ?? {}),
+      [envNames.round]: String(r),
+      [envNames.roundOrder]: rounds.order[r - 1],
+    };
+    try {
+      const run = await runStep(
+        { ...inputs, environment },
+        inputs.create,
+        `${inputs.step}, round ${r}`,
+      );
+      stdout += hide(run.stdout);
+      stderr += hide(run.stderr);
+      exitCode = run.exitCode;
+      done = r;
+      if (stream) fs.appendFileSync(stream, hide(run.stdout), { mode: 0o600 });
+    } catch (e) {
+      failure = hide((e as Error).message);
+      if (stream) fs.appendFileSync(stream, `\n[round ${r} failed: ${failure}]\n`, { mode: 0o600 });
+      break;
+    }
+    const last = r === rounds.order.length;
+    if (rule && r >= rounds.min) stopped = rule(stdout, rounds.stop!.args, r, last);
+    else if (last) stopped = `${r} rounds, as asked`;
+  }
+  if (failure && !inputs.failSoftly) throw new Error(failure);
+  const outs = {
+    stdout,
+    stderr,
+    exitCode: failure ? -1 : exitCode,
+    startedAt: new Date(t0).toISOString(),
+    durationSeconds: (Date.now() - t0) / 1000,
+    failure,
+    stopped: failure ? `round ${done + 1} failed` : stopped,
+    roundsRun: done,
+    measuredWith: measuredWith(inputs),
+  };
+  return { id: crypto.randomUUID(), outs: { ...inputs, ...outs } };
+}
 
 /** A step's create: its attempts, then its record, secrets hidden. */
 async function create(inputs: Props, hide: (s: string) => string) {
@@ -480,7 +574,7 @@ async function create(inputs: Props, hide: (s: string) => string) {
     startedAt: new Date(t0).toISOString(),
     durationSeconds: (Date.now() - t0) / 1000,
   };
-  return { id, outs: { ...inputs, ...run, failure: "" } };
+  return { id, outs: { ...inputs, ...run, failure: "", measuredWith: measuredWith(inputs) } };
 }
 
 export const provider: ResourceProvider = {
@@ -517,7 +611,7 @@ export const provider: ResourceProvider = {
   async create(inputs) {
     const hide = redactor(inputs.redact ?? []).text;
     try {
-      return await create(inputs, hide);
+      return inputs.rounds ? await createRounds(inputs, hide) : await create(inputs, hide);
     } catch (e) {
       throw new Error(hide((e as Error).message));
     }
@@ -526,11 +620,24 @@ export const provider: ResourceProvider = {
     // Only non-replacing inputs changed: keep the recorded run, with what has
     // become a secret since it ran hidden in it too.
     const hide = redactor(news.redact ?? []).text;
-    const { exitCode, startedAt, durationSeconds } = olds;
+    const { exitCode, startedAt, durationSeconds, stopped, roundsRun, measuredWith } = olds;
     const [stdout, stderr, failure] = [olds.stdout, olds.stderr, olds.failure].map((t) =>
       typeof t === "string" ? hide(t) : t,
     );
-    return { outs: { ...news, stdout, stderr, exitCode, startedAt, durationSeconds, failure } };
+    return {
+      outs: {
+        ...news,
+        stdout,
+        stderr,
+        exitCode,
+        startedAt,
+        durationSeconds,
+        failure,
+        stopped,
+        roundsRun,
+        measuredWith,
+      },
+    };
   },
   async delete(_id, props) {
     if (!props.delete) return;

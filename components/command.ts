@@ -1,10 +1,10 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import type { SshConnection } from "./command-provider";
+import type { Rounds, SshConnection } from "./command-provider";
 import { secretValues } from "./secrets";
 
 export { exportLines, runRemoteScript, runScript } from "./command-provider";
-export type { ScriptRun, SshConnection } from "./command-provider";
+export type { Rounds, ScriptRun, SshConnection } from "./command-provider";
 
 /**
  * A shell step as a resource: `create` runs when the resource is created (and
@@ -55,6 +55,20 @@ export interface CommandArgs {
    * update runs it again.
    */
   failSoftly?: pulumi.Input<boolean>;
+  /**
+   * Run `create` once per round, until the rounds' stop rule is satisfied (an
+   * interleaved benchmark run, command-provider.ts Rounds); `timeoutSeconds`
+   * is then a round's. A change to them reruns the step.
+   */
+  rounds?: pulumi.Input<Rounds>;
+  /**
+   * What the step is measured with (the project's commit, Pulumi's version, ...):
+   * recorded as `measuredWith` when `create` runs, and kept as it was by a
+   * later update. Not part of what the step is.
+   */
+  provenance?: pulumi.Input<Record<string, string>>;
+  /** Each round's output appended, as it ends, to <dir>/<name>.<start>.log (not part of what the step is). */
+  streamTo?: pulumi.Input<{ dir: string; name: string }>;
 }
 
 export type SshConnectionInput = {
@@ -105,6 +119,11 @@ export class Command extends pulumi.dynamic.Resource {
   declare public readonly durationSeconds: pulumi.Output<number>;
   /** Why `create` failed, for a step that fails softly; "" when it ran. */
   declare public readonly failure: pulumi.Output<string>;
+  /** A step in rounds: why its rounds stopped, and how many ran. */
+  declare public readonly stopped: pulumi.Output<string | undefined>;
+  declare public readonly roundsRun: pulumi.Output<number | undefined>;
+  /** `provenance` as it was when `create` ran, and when it ended. */
+  declare public readonly measuredWith: pulumi.Output<Record<string, string> | undefined>;
 
   constructor(name: string, args: CommandArgs, opts?: pulumi.CustomResourceOptions) {
     // The connection carries the private key: never store it in plain state.
@@ -128,6 +147,9 @@ export class Command extends pulumi.dynamic.Resource {
         startedAt: undefined,
         durationSeconds: undefined,
         failure: undefined,
+        stopped: undefined,
+        roundsRun: undefined,
+        measuredWith: undefined,
       },
       opts,
       "testbed",

@@ -4,6 +4,8 @@ import { z } from "zod";
 import { benchmarks, notRunnableYet, pairs } from "../benchmarks";
 import type { PostalParameters } from "../benchmarks/postal";
 import { pairProblem, PairSide, reachedAtAddress } from "./measure/reach";
+import { OrderMethod, orderMethods } from "./measure/order";
+import { Precision, precisionSchema } from "./measure/precision-schema";
 import { protoKeyPaths } from "../report/input";
 import { configSecrets, minSecretLength, redactor } from "./secrets";
 import { firstAddressByte, forwardOffsets, maxForwardOffset, planGuests } from "./guests/plan";
@@ -143,7 +145,12 @@ export const benchmarkSchema = z
     }),
     /** quick: the module's small parameters, for a run in minutes; your parameters still win. */
     profile: z.enum(["full", "quick"]).default("full"),
-    repeats: z.number().int().min(1).max(100).default(3),
+    /** Trials per target, a fixed count (default 3); or ask for a `precision` instead. */
+    repeats: z.number().int().min(1).max(100).optional(),
+    /** Repeat until the results are this precise (components/measure/precision.ts), instead of `repeats`. */
+    precision: precisionSchema.optional(),
+    /** The server's other guests keep running while a target is measured (a measurement under load). */
+    background: z.boolean().optional(),
     trialTimeoutMinutes: z.number().int().min(1).max(1440).default(60),
     parameters: z.record(z.string(), z.unknown()).default({}),
     /** Platform types to measure; default all of each server's. */
@@ -169,10 +176,43 @@ export const benchmarkSchema = z
       .optional(),
   })
   .strict();
-export type BenchmarkConfig = z.infer<typeof benchmarkSchema> & { params: unknown };
+/** A benchmark as the program runs it: its repeats or precision and its background resolved. */
+export type BenchmarkConfig = Omit<
+  z.infer<typeof benchmarkSchema>,
+  "repeats" | "precision" | "background"
+> & {
+  params: unknown;
+  /** The fixed count, or with a precision the fewest rounds. */
+  repeats: number;
+  precision?: Precision;
+  background: boolean;
+  /** How the server's targets take turns (the stack's `measure`). */
+  order: { method: OrderMethod; seed?: string };
+};
+
+/** Default trials per target when neither `repeats` nor a precision is set. */
+export const defaultRepeats = 3;
+
+/**
+ * How every benchmark is measured, unless a benchmark says otherwise: the
+ * order the targets of a server take turns in (randomized blocks from `seed`,
+ * or rotating), whether the other guests keep running, and a precision to
+ * repeat to instead of a fixed count.
+ */
+export const measureSchema = z
+  .object({
+    order: z.enum(orderMethods).default("random"),
+    /** The order's seed; default the stack's name. Recorded with every run. */
+    seed: z.string().min(1).max(200).optional(),
+    background: z.boolean().default(false),
+    precision: precisionSchema.optional(),
+  })
+  .strict()
+  .default({ order: "random", background: false });
 
 export const testbedSchema = z
   .object({
+    measure: measureSchema,
     benchmarks: z.array(benchmarkSchema).default([]),
     servers: z
       .array(serverSchema, {
@@ -721,9 +761,23 @@ export function parseTestbedConfig(raw: Record<string, unknown>): TestbedConfig 
         lines.push(...issueLines(["benchmarks", i, "parameters"], p.error.issues));
         return;
       }
+      if (b.repeats !== undefined && b.precision !== undefined) {
+        lines.push(
+          `  ${namespace}:${keyPath(["benchmarks", i, "precision"])}: either a fixed count (repeats) or a precision, not both`,
+        );
+        return;
+      }
       try {
         m.environment(p.data);
-        (b as BenchmarkConfig).params = p.data;
+        const measure = result.data.measure;
+        Object.assign(b, {
+          params: p.data,
+          // A benchmark's own count or precision wins over the stack's precision.
+          precision: b.precision ?? (b.repeats === undefined ? measure.precision : undefined),
+          repeats: b.repeats ?? defaultRepeats,
+          background: b.background ?? measure.background,
+          order: { method: measure.order, seed: measure.seed },
+        });
       } catch (e) {
         lines.push(
           `  ${namespace}:${keyPath(["benchmarks", i, "parameters"])}: ${(e as Error).message}`,

@@ -51,6 +51,25 @@ export const markers = {
   guestFailed: marker("guest-failed", "mark_guest_failed", "rc"),
   /** Guest I's section ends. group.sh writes; group.ts reads. */
   guestEnd: marker("guest-end", "mark_guest_end"),
+  /** Round R of an interleaved run starts; its units' order. interleave.sh writes; interleaved.ts reads. */
+  round: marker("round", "mark_round", "order"),
+  /**
+   * In round R, unit U (at `position` of the order) starts: the guests paused
+   * for it (or "-"), and the host's load, CPU governor and MHz, kernel and
+   * clock just before. interleave.sh writes; interleaved.ts reads.
+   */
+  turn: marker(
+    "turn",
+    "mark_turn",
+    "unit",
+    "position",
+    "paused",
+    "load",
+    "governor",
+    "mhz",
+    "kernel",
+    "at",
+  ),
 } as const;
 
 /** A marker's line: `markerLine(markers.end, 2, 0, "1.500")` is "@@@ end 2 rc=0 seconds=1.500"; fewer values, fewer fields. */
@@ -116,8 +135,29 @@ export const envNames = {
   runner: "VTB_RUNNER",
   /** The names, space-separated, of the only variables runner_text exports into the target: the trial's environment. runnerHandOver writes; runner_text reads. */
   runnerEnv: "VTB_RUNNER_ENV",
-  /** How many guests a concurrent group has (its ways are VTB_G0 ...). group.ts writes; group.sh reads. */
+  /** The first trial's number (an interleaved round's). interleave.sh writes; runner.sh reads. */
+  trialFirst: "VTB_TRIAL_FIRST",
+  /** How many guests a concurrent group has (its ways are VTB_G0 ...). group.ts writes; units.sh reads. */
   groupSize: "VTB_GROUP_SIZE",
+  /** An interleaved run's round, from 1. The Command's rounds (command-provider.ts) write; interleave.sh reads. */
+  round: "VTB_ROUND",
+  /** The units' order in this round, e.g. "2 0 1". The Command's rounds write; interleave.sh reads. */
+  roundOrder: "VTB_ROUND_ORDER",
+  /**
+   * Unit U's variables are VTB_U<U>_<name>: its KIND (run, pair or group), the
+   * TARGETS its sections are numbered by, the guests to KEEP running (VTB_Q
+   * indices), its ways (IN, SERVER, CLIENT, G<i>), and for a pair its
+   * PAIR_SERVER_* and the trial's EXPORTS. interleaved.ts writes; interleave.sh reads.
+   */
+  unit: "VTB_U",
+  /** A pair unit's trial variables as `export` lines (its client's server address). interleaved.ts writes (VTB_U<U>_EXPORTS); interleave.sh reads. */
+  unitExports: "VTB_EXPORTS",
+  /** How many guests the server has that a unit's turn may pause (VTB_Q0 ...). interleaved.ts writes; interleave.sh reads. */
+  quiet: "VTB_QUIET",
+  /** Guest K that a turn may pause: VTB_Q<K>_VIA (lxc, libvirt, xen, openvz), _NAME, _LXCPATH, _LABEL. interleaved.ts writes; interleave.sh reads. */
+  quietGuest: "VTB_Q",
+  /** "1": the other guests keep running (a measurement under load). interleaved.ts writes; interleave.sh reads. */
+  background: "VTB_BACKGROUND",
   /** A pair's server script, started in the server's target. run.ts writes; pair.sh reads. */
   pairServerScript: "VTB_PAIR_SERVER_SCRIPT",
   /** `export` lines of the pair server's environment (exportLines), sent in with its script. run.ts writes; pair.sh reads. */
@@ -126,14 +166,22 @@ export const envNames = {
 
 /** The scripts of this folder that read each of `envNames` (checked against the .sh files by a unit test). */
 export const envReaders: Record<keyof typeof envNames, readonly string[]> = {
-  trials: ["runner.sh"],
+  trials: ["runner.sh", "interleave.sh"],
   trialTimeout: ["runner.sh"],
   benchScript: ["runner.sh"],
+  trialFirst: ["runner.sh", "interleave.sh"],
   runner: ["way-in.sh"],
   runnerEnv: ["way-in.sh"],
-  groupSize: ["group.sh"],
-  pairServerScript: ["pair.sh"],
-  pairServerExports: ["pair.sh"],
+  groupSize: ["units.sh"],
+  round: ["interleave.sh"],
+  roundOrder: ["interleave.sh"],
+  unit: ["interleave.sh"],
+  unitExports: ["interleave.sh"],
+  quiet: ["interleave.sh"],
+  quietGuest: ["interleave.sh"],
+  background: ["interleave.sh"],
+  pairServerScript: ["units.sh"],
+  pairServerExports: ["units.sh"],
 };
 
 /**
@@ -154,10 +202,10 @@ export const wayPrefixes = {
 
 /** The scripts of this folder that go in by each of `wayPrefixes` (checked by a unit test). */
 export const wayReaders: Record<keyof typeof wayPrefixes, readonly string[]> = {
-  container: ["enter.sh"],
-  pairServer: ["pair.sh"],
-  pairClient: ["pair.sh"],
-  groupGuest: ["group.sh"],
+  container: ["units.sh"],
+  pairServer: ["units.sh"],
+  pairClient: ["units.sh"],
+  groupGuest: ["units.sh"],
 };
 
 /** The way into guest `i` of a concurrent group. */

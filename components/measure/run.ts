@@ -17,6 +17,7 @@ import {
   wayPrefixes,
 } from "./protocol";
 import { parseTrials, Trial } from "./trials";
+import { programProvenance } from "./provenance";
 import { wayEnv, withoutKeys, withWayIn } from "./way-in";
 
 export interface BenchmarkRunArgs {
@@ -134,7 +135,23 @@ export interface Measured {
   params: unknown;
   /** A pair's client target, when not the target's own host. */
   client?: string;
+  /** An interleaved run's: the trials asked for (the rounds run), why they stopped, and the order. */
+  asked?: pulumi.Output<number>;
+  stopped?: pulumi.Output<string>;
+  schedule?: pulumi.Output<{ seed: string; method: string; rounds: string[][] }>;
+  /** When and with what it was measured: start, seconds, end, commit, versions. */
+  measured?: pulumi.Output<Record<string, string | number>>;
 }
+
+/** A step's record of when and with what it measured (Command startedAt, durationSeconds, measuredWith). */
+export const measuredBy = (c: Command): pulumi.Output<Record<string, string | number>> =>
+  pulumi
+    .all([c.startedAt, c.durationSeconds, c.measuredWith])
+    .apply(([startedAt, seconds, w]): Record<string, string | number> => ({
+      startedAt,
+      seconds,
+      ...(w ?? {}),
+    }));
 
 /**
  * One benchmark on one target: `repeats` trials one after another, each
@@ -153,6 +170,7 @@ export class BenchmarkRun implements Measured {
   public readonly params: unknown;
   /** A pair's client target, when not the target's own host. */
   public readonly client?: string;
+  public readonly measured: pulumi.Output<Record<string, string | number>>;
 
   constructor(name: string, args: BenchmarkRunArgs, opts: { parent: pulumi.Resource }) {
     const { target, module: m, pair, client } = args;
@@ -211,6 +229,7 @@ export class BenchmarkRun implements Measured {
         rerunIfStdoutMatches: rerunPatternFor(args.repeats),
         // A hang past the timeout or a lost connection fails this run, not the runs after it.
         failSoftly: true,
+        provenance: programProvenance(),
       },
       {
         parent: opts.parent,
@@ -234,5 +253,6 @@ export class BenchmarkRun implements Measured {
         ),
       );
     this.startedAt = this.command.startedAt;
+    this.measured = measuredBy(this.command);
   }
 }

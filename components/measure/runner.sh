@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs one benchmark's script VTB_TRIALS times, one after the other, inside the
-# target, each trial within VTB_TRIAL_TIMEOUT seconds. Marks every trial so the
+# target, each trial within VTB_TRIAL_TIMEOUT seconds, numbered from
+# VTB_TRIAL_FIRST (an interleaved run's round). Marks every trial so the
 # output can be split: mark_trial N ... mark_end N RC SECONDS, mark_stderr N
 # before a failed trial's stderr (the runner protocol's markers, printed by
 # functions components/measure/protocol.ts puts in front of this script).
@@ -11,7 +12,7 @@
 # under /tmp another local user could make first, then read or rewrite.
 err="$(mktemp -t vtb-trial-stderr.XXXXXXXXXX)" || exit 1
 trap 'rm -f "$err"' EXIT
-for i in $(seq 1 "$VTB_TRIALS"); do
+for i in $(seq "${VTB_TRIAL_FIRST:-1}" $((${VTB_TRIAL_FIRST:-1} + VTB_TRIALS - 1))); do
   mark_trial "$i"
   start="$(date +%s.%N)"
   timeout --kill-after=10 "$VTB_TRIAL_TIMEOUT" bash -c "$VTB_BENCH_SCRIPT" </dev/null 2>"$err"

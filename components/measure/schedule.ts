@@ -3,17 +3,19 @@ import { benchmarks, pairs } from "../../benchmarks";
 import { BenchmarkConfig } from "../config";
 import { guestObjectName } from "../guests/naming";
 import { PhysicalServer } from "../server";
-import { ConcurrentRun } from "./group";
 import { ConcurrentGroup } from "../results/summarize";
 import { BenchmarkRun, Measured } from "./run";
+import { InterleavedRun, Unit, unitTargets, wayIntoTarget } from "./interleaved";
 import { Target, targetKey } from "./target";
-import { wayInto } from "./way-in";
 
 /*
  * When each benchmark runs: one run at a time on each server, in config order,
- * after every target there is up; different servers measure in parallel. A
- * concurrent benchmark starts all guests of a platform together instead; a
- * pair across two servers holds both.
+ * after every target there is up; different servers measure in parallel. On a
+ * server, a benchmark's targets take turns trial by trial (InterleavedRun,
+ * interleaved.ts), the other guests paused; a concurrent benchmark's guests of
+ * a platform take their turn together; a pair across two servers holds both.
+ * A target the server cannot enter (a VMware guest) runs its trials alone,
+ * after the interleaved ones.
  *
  * A server's runs of a benchmark (one per target) are made once its runs of the
  * benchmark before are registered (at `up`: have run), not all at the start. A
@@ -49,7 +51,7 @@ export function scheduleRuns(
 ): void {
   for (const b of list) {
     if (b.pairs) b.pairs.forEach((p) => pairRun(servers, stack, b, p));
-    else servers.forEach((s) => (s.made = afterMade([s], () => serverRuns(s, b))));
+    else servers.forEach((s) => (s.made = afterMade([s], () => serverRuns(s, b, stack))));
   }
 }
 
@@ -68,8 +70,8 @@ function registered(r: pulumi.Resource): Promise<string> {
   return (r.urn as unknown as { promise(): Promise<string> }).promise();
 }
 
-/** `b` on each of the server's targets: the server's own host runs a pair's client. */
-function serverRuns(s: ServerRuns, b: BenchmarkConfig) {
+/** `b` on each of the server's targets, interleaved where the server can enter them. */
+function serverRuns(s: ServerRuns, b: BenchmarkConfig, stack: string) {
   const groups: Target[][] = [];
   for (const t of s.targets) {
     if (b.platforms && !b.platforms.includes(t.platform as (typeof b.platforms)[number])) continue;
@@ -86,70 +88,87 @@ function serverRuns(s: ServerRuns, b: BenchmarkConfig) {
       groups.push([t]);
     }
   }
-  const ready = (t: Target) => (s.previous.length > 0 ? t.ready : s.allReady);
+  const ready = (t: Target) => ({ ...t, ready: s.previous.length > 0 ? t.ready : s.allReady });
+  const units: Unit[] = [];
+  const alone: Target[][] = [];
   for (const group of groups) {
-    // A concurrent group starts as one step from the server, so it also reruns as one.
-    if (group.length > 1 && !pairs[b.id] && group.every((t) => wayInto(t))) {
-      const first = group[0];
-      const together = new ConcurrentRun(
-        `${first.server}-${first.platform}-${b.id}`,
-        {
-          targets: group.map((t) => ({ ...t, ready: ready(t) })),
-          module: benchmarks[b.id],
-          params: b.params,
-          repeats: b.repeats,
-          trialTimeoutSeconds: b.trialTimeoutMinutes * 60,
-          after: s.previous,
-          serverConnection: s.srv.connection,
-        },
-        { parent: s.srv },
-      );
-      group.forEach((t, i) =>
-        s.runs.push({ target: t, benchmark: b.id, run: together.members[i] }),
-      );
-      s.previous = [together.command];
+    const enterable = group.every((t) => (pairs[b.id] ? t.peer : wayIntoTarget(t)));
+    if (!enterable || (group.length > 1 && pairs[b.id])) alone.push(group);
+    else if (group.length > 1) units.push({ kind: "group", targets: group.map(ready) });
+    else units.push({ kind: pairs[b.id] ? "pair" : "run", target: ready(group[0]) });
+  }
+  if (units.length > 0) {
+    const run = new InterleavedRun(
+      `${s.name}-${b.id}`,
+      {
+        units,
+        module: benchmarks[b.id],
+        params: b.params,
+        repeats: b.repeats,
+        precision: b.precision,
+        order: { method: b.order.method, seed: b.order.seed ?? stack },
+        trialTimeoutSeconds: b.trialTimeoutMinutes * 60,
+        guests: s.targets.filter((t) => t.platform !== "baseline"),
+        background: b.background,
+        pair: pairs[b.id],
+        after: s.previous,
+        serverConnection: s.srv.connection,
+        stack,
+      },
+      { parent: s.srv },
+    );
+    for (const m of run.members) s.runs.push({ target: m.target, benchmark: b.id, run: m.run });
+    for (const u of units.filter((u) => u.kind === "group")) {
+      const ts = unitTargets(u);
       s.concurrent.push({
         server: s.name,
-        platform: first.platform,
+        platform: ts[0].platform,
         benchmark: b.id,
-        guests: group.map((t) => t.guest),
+        guests: ts.map((t) => t.guest),
       });
-      continue;
     }
-    if (group.length > 1) {
-      pulumi.log.warn(
-        `${s.name}/${group[0].platform}: ${b.id} cannot start its guests as one step ` +
-          `(${pairs[b.id] ? "it pairs each guest with the host" : "the server cannot enter them"}); ` +
-          "they start together but a guest that fails reruns alone",
-      );
-    }
-    const started = group.map((t) => {
-      const run = new BenchmarkRun(
-        `${t.server}-${t.platform}-${t.guest}-${b.id}`,
-        {
-          target: { ...t, ready: ready(t) },
-          module: benchmarks[b.id],
-          params: b.params,
-          repeats: b.repeats,
-          trialTimeoutSeconds: b.trialTimeoutMinutes * 60,
-          after: s.previous,
-          pair: pairs[b.id],
-          serverConnection: s.srv.connection,
-        },
-        { parent: s.srv },
-      );
-      s.runs.push({ target: t, benchmark: b.id, run });
-      return run.command;
+    s.previous = [run.command];
+  }
+  for (const group of alone) aloneRuns(s, b, group.map(ready));
+}
+
+/**
+ * Targets the server cannot take turns into (it cannot enter them, or a pair
+ * benchmark's concurrent guests): each runs its trials in a block of its own,
+ * one after another; said at preview.
+ */
+function aloneRuns(s: ServerRuns, b: BenchmarkConfig, group: Target[]) {
+  pulumi.log.warn(
+    `${group.map(targetKey).join(", ")}: ${b.id} cannot take turns with the server's other targets ` +
+      `(${pairs[b.id] && group.length > 1 ? "a pair benchmark's guests at once" : "the server cannot enter it"}); ` +
+      "its trials run in a block of their own, not interleaved, beside running guests",
+  );
+  const started = group.map((t) => {
+    const run = new BenchmarkRun(
+      `${t.server}-${t.platform}-${t.guest}-${b.id}`,
+      {
+        target: t,
+        module: benchmarks[b.id],
+        params: b.params,
+        repeats: b.repeats,
+        trialTimeoutSeconds: b.trialTimeoutMinutes * 60,
+        after: s.previous,
+        pair: pairs[b.id],
+        serverConnection: s.srv.connection,
+      },
+      { parent: s.srv },
+    );
+    s.runs.push({ target: t, benchmark: b.id, run });
+    return run.command;
+  });
+  s.previous = started;
+  if (group.length > 1) {
+    s.concurrent.push({
+      server: s.name,
+      platform: group[0].platform,
+      benchmark: b.id,
+      guests: group.map((t) => t.guest),
     });
-    s.previous = started;
-    if (group.length > 1) {
-      s.concurrent.push({
-        server: s.name,
-        platform: group[0].platform,
-        benchmark: b.id,
-        guests: group.map((t) => t.guest),
-      });
-    }
   }
 }
 

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { SshConnectionInput } from "../command";
 import { TargetName, targetKey } from "./target-name";
-import { Way } from "./way";
+import { Pause, Way } from "./way";
 
 export { targetKey };
 
@@ -27,6 +27,8 @@ export interface Target extends TargetName {
    * (bare metal, another VM's forward) is reachable from it.
    */
   hostLoopback?: string;
+  /** How the server pauses this guest while its other targets are measured; absent: it cannot. */
+  pause?: Pause;
   /** A server's host that another server reaches (an SSH server at an IPv4 address). */
   remote?: { address: string; way: Way };
 }

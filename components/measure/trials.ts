@@ -1,5 +1,8 @@
 import { BenchmarkModule, BenchmarkResult } from "../../benchmarks/types";
 import { markerLine, markerLinePattern, markerPattern, markers } from "./protocol";
+import type { TrialContext } from "../results/schema";
+
+export type { TrialContext };
 
 export interface Trial {
   index: number;
@@ -12,6 +15,8 @@ export interface Trial {
   error?: string;
   /** The run's output does not hold this trial whole (never started, or cut before its end). */
   missing?: true;
+  /** In an interleaved run: its round and place, what was paused, the host just before. */
+  context?: TrialContext;
 }
 
 /** The runner's end-of-trial lines (markers.end): N, RC, S. */

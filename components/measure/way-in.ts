@@ -8,7 +8,8 @@ import { Way } from "./way";
 export const wayInScript = markerFunctions + script(__dirname, "way-in.sh");
 
 /** A script of this folder that uses `way_in`, with wayInScript in front of it. */
-export const withWayIn = (file: string) => wayInScript + script(__dirname, file);
+export const withWayIn = (file: string) =>
+  wayInScript + script(__dirname, "units.sh") + script(__dirname, file);
 
 /** The environment that tells `way_in PREFIX` where to go; an SSH key as a secret. */
 export function wayEnv(prefix: string, w: Way): Record<string, pulumi.Input<string>> {

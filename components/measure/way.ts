@@ -17,3 +17,14 @@ export type Way =
       user?: string;
       privateKey: pulumi.Input<string>;
     };
+
+/**
+ * How the physical server pauses a guest while another target is measured,
+ * and resumes it (interleave.sh's `quiet`): libvirt suspend, lxc-freeze, xl
+ * pause, vzctl suspend. A guest without one keeps running beside the others.
+ */
+export type Pause =
+  | { via: "libvirt"; name: string }
+  | { via: "xen"; name: string }
+  | { via: "lxc"; name: string; lxcpath: string }
+  | { via: "openvz"; ctid: number };

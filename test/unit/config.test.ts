@@ -849,6 +849,40 @@ const cases: Case[] = [
     path: "servers[0].platforms[0].guests[0].cpuShares",
   },
   {
+    what: "a container CPU quota of 0 percent",
+    kind: "out of range",
+    config: guest("lxc", { cpuQuotaPercent: 0 }),
+    path: "servers[0].platforms[0].guests[0].cpuQuotaPercent",
+    message: /^too small: a whole percent of one CPU from 1 to 6400/,
+  },
+  {
+    what: "a container CPU quota past 64 CPUs (1e308 percent)",
+    kind: "out of range",
+    config: guest("lxc", { cpuQuotaPercent: 1e308 }),
+    path: "servers[0].platforms[0].guests[0].cpuQuotaPercent",
+    message: /^too big: a whole percent of one CPU from 1 to 6400/,
+  },
+  {
+    what: "a container CPU quota of 95.5 percent",
+    kind: "malformed",
+    config: guest("lxc", { cpuQuotaPercent: 95.5 }),
+    path: "servers[0].platforms[0].guests[0].cpuQuotaPercent",
+    message: /^not a whole number/,
+  },
+  {
+    what: "a container CPU quota as a string ('95%')",
+    kind: "wrong type",
+    config: guest("lxc", { cpuQuotaPercent: "95%" }),
+    path: "servers[0].platforms[0].guests[0].cpuQuotaPercent",
+    message: /^expected a number/,
+  },
+  {
+    what: "a CPU quota on an OpenVZ container (lxc only)",
+    kind: "unknown key",
+    config: guest("openvz", { cpuQuotaPercent: 95 }),
+    path: "servers[0].platforms[0].guests[0].cpuQuotaPercent",
+  },
+  {
     what: "';' in a cpuset",
     kind: "shell metacharacters",
     config: guest("lxc", { cpus: "0;1" }),
@@ -1474,6 +1508,8 @@ describe("testbed config", () => {
       },
       { servers: [local], benchmarks: [{ id: "iperf3", parameters: { port: 22 } }] },
       guest("lxc", { cpus: "0-8191" }),
+      guest("lxc", { cpus: "0", cpuQuotaPercent: 95 }),
+      guest("lxc", { cpuQuotaPercent: 6400, count: 2 }),
       guest("openvz", { ctid: 2147483646, count: 2 }),
       params("hepspec06", { spec2006Path: "/opt/cpu 2006", copies: 1024, iterations: 10 }),
       params("unixbench", { copies: [1, 1024], iterations: 100, source: { path: "/srv/ub" } }),
@@ -1688,19 +1724,18 @@ describe("bad config under the real program", () => {
       benchmarks: [{ id: "iperf3", profile: "quick", parameters: { port: 5300 } }],
     });
     expect(error).toBeUndefined();
-    expect(registered).toContain(
-      "pulumi-nodejs:dynamic/testbed:Command local-kvm-vtb-unit-g-iperf3-trials",
-    );
+    expect(registered).toContain("pulumi-nodejs:dynamic/testbed:Command local-iperf3-trials");
     // The guest's iperf3 listens on 5300, forwarded from its SSH port + 1000; the client connects there.
     const xslt = (inputs.get("local-kvm-g-domain")?.xml as { xslt: string }).xslt;
     expect(xslt).toContain("hostfwd=tcp:127.0.0.1:23200-:5300");
     const env = (
-      inputs.get("local-kvm-vtb-unit-g-iperf3-trials")?.environment as {
+      inputs.get("local-iperf3-trials")?.environment as {
         value: Record<string, string>;
       }
     ).value;
-    expect(env.VTB_IPERF_PORT).toBe("23200");
-    expect(env.VTB_PAIR_SERVER_EXPORTS).toContain("export VTB_IPERF_PORT='5300'");
+    // The guest is the interleaved run's unit 0: its client's and its server's ports.
+    expect(env.VTB_U0_EXPORTS).toContain("export VTB_IPERF_PORT='23200'");
+    expect(env.VTB_U0_PAIR_SERVER_EXPORTS).toContain("export VTB_IPERF_PORT='5300'");
   }, 30_000);
 
   // Through index.ts (2 s each): a top-level key, a guest's name and a module's

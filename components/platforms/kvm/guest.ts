@@ -161,6 +161,7 @@ export class KvmGuest extends pulumi.ComponentResource {
         return f ?? "";
       }),
       info: this.info,
+      pause: { via: "libvirt", name: n },
       peer: {
         way: { via: "ssh", host: "127.0.0.1", port: args.sshPort, privateKey: args.key.privateKey },
         // QEMU user networking gives the guest this address; forwards lead to it.

@@ -58,6 +58,7 @@ export class OpenVzGuest extends pulumi.ComponentResource {
       guest: n,
       connection: args.server.connection,
       enter: { kind: "openvz", ctid: args.ctid },
+      pause: { via: "openvz", ctid: args.ctid },
       ready: [ct],
       info: this.info,
       // The container's venet address is routed from its server: servers bind there, clients connect there.

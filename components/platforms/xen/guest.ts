@@ -97,6 +97,7 @@ export class XenGuest extends pulumi.ComponentResource {
       connection,
       ready: [ssh],
       info: this.info,
+      pause: { via: "xen", name: n },
       // The server reaches the guest on its bridge: servers bind there, clients connect there.
       peer: {
         way: { via: "ssh", host: args.address, port: 22, privateKey: args.key.privateKey },

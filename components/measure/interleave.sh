@@ -1,0 +1,93 @@
+# On the physical server (after way-in.sh and units.sh): one round of an
+# interleaved run. Every unit (a target, a pair or a concurrent group; VTB_U<u>)
+# runs one trial, in the round's order (VTB_ROUND_ORDER, seeded and recorded by
+# the TypeScript side), one unit at a time. While a unit runs, the server's
+# other guests (VTB_Q<k>) are paused unless VTB_BACKGROUND says they run (a
+# measurement under load), and resumed after it, on any exit, and, for a round
+# that was killed before it could, at the start of the next one.
+# Prints mark_round, then per unit mark_turn (what was paused, the host's load
+# and clock just before) and one section per target (mark_guest T ...).
+set -uo pipefail
+cd /
+dir="$(mktemp -d)" || exit 2
+paused=()
+trap 'resume_paused; pair_stop; rm -rf "$dir"; way_cleanup' EXIT
+trap 'exit 143' TERM INT HUP
+
+# quiet pause|resume K: guest VTB_Q<K> paused or resumed as its kind does it.
+quiet() {
+  local q="VTB_Q$2" via name lxcpath
+  via="${q}_VIA" name="${q}_NAME" lxcpath="${q}_LXCPATH"
+  case "${!via:-}:$1" in
+    lxc:pause) lxc-freeze -P "${!lxcpath}" -n "${!name}" ;;
+    lxc:resume) lxc-unfreeze -P "${!lxcpath}" -n "${!name}" ;;
+    libvirt:pause) virsh -q -c qemu:///system suspend "${!name}" >/dev/null ;;
+    libvirt:resume) virsh -q -c qemu:///system resume "${!name}" >/dev/null ;;
+    xen:pause) xl pause "${!name}" ;;
+    xen:resume) xl unpause "${!name}" ;;
+    openvz:pause) vzctl suspend "${!name}" >/dev/null ;;
+    openvz:resume) vzctl resume "${!name}" >/dev/null ;;
+    *) echo "no way to $1 ${!name:-guest $2} (${!via:-unset})" >&2; return 2 ;;
+  esac
+}
+resume_paused() {
+  local k
+  for k in "${paused[@]}"; do
+    quiet resume "$k" || echo "could not resume ${k}: resume it by hand" >&2
+  done
+  paused=()
+}
+# Guests left paused by a round killed before its resume (SIGKILL): resumed.
+# A guest that is not paused refuses, quietly.
+for k in $(seq 0 $((VTB_QUIET - 1))); do quiet resume "$k" >/dev/null 2>&1 || true; done
+
+# A unit's variables under the names the functions of units.sh read, in the
+# unit's subshell: its prefix's unit number dropped (its SERVER_VIA becomes
+# the pair's server way's VIA).
+unit_env() {
+  local v
+  for v in $(compgen -v "VTB_U${1}_"); do
+    export "${v/#"VTB_U$1"/VTB}=${!v}"
+  done
+  # A pair's client connects to its own unit's server: the trial's variables of the unit.
+  if [ -n "${VTB_EXPORTS:-}" ]; then eval "$VTB_EXPORTS"; fi
+}
+
+export VTB_TRIALS=1 VTB_TRIAL_FIRST="$VTB_ROUND"
+mark_round "$VTB_ROUND" "${VTB_ROUND_ORDER// /,}"
+position=0
+for u in $VTB_ROUND_ORDER; do
+  kind="VTB_U${u}_KIND" keep="VTB_U${u}_KEEP" targets="VTB_U${u}_TARGETS"
+  names=()
+  if [ "${VTB_BACKGROUND:-0}" != 1 ]; then
+    for k in $(seq 0 $((VTB_QUIET - 1))); do
+      case " ${!keep} " in *" $k "*) continue ;; esac
+      label="VTB_Q${k}_LABEL"
+      if quiet pause "$k" 2>"$dir/quiet.err"; then
+        paused+=("$k")
+        names+=("${!label}")
+      else
+        echo "could not pause ${!label} (measured beside it): $(tail -n 2 "$dir/quiet.err")" >&2
+      fi
+    done
+  fi
+  list="$(IFS=,; echo "${names[*]:-}")"
+  governor="$(cat /sys/devices/system/cpu/cpu0/cpufreq/scaling_governor 2>/dev/null || echo -)"
+  mhz="$(awk -F': *' '/^cpu MHz/ { print $2; exit }' /proc/cpuinfo 2>/dev/null)"
+  mark_turn "$VTB_ROUND" "$u" "$position" "${list:--}" "$(cut -d' ' -f1 /proc/loadavg)" \
+    "${governor// /_}" "${mhz:--}" "$(uname -r)" "$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)"
+  case "${!kind}" in
+    group) (unit_env "$u" && group_trials "${!targets}") ;;
+    pair)
+      (unit_env "$u" && trap 'pair_stop' EXIT && pair_trials) >"$dir/out" 2>"$dir/err"
+      section "${!targets}" "$dir/out" $? "$dir/err"
+      ;;
+    *)
+      (unit_env "$u" && enter_trials) >"$dir/out" 2>"$dir/err"
+      section "${!targets}" "$dir/out" $? "$dir/err"
+      ;;
+  esac
+  resume_paused
+  position=$((position + 1))
+done
+exit 0

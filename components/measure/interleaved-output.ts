@@ -1,0 +1,115 @@
+/**
+ * An interleaved run's output (interleave.sh), read back: per round, each
+ * unit's turn (what was paused, the host just before) and each target's
+ * section, and from them every target's trials, each with its context. Pure:
+ * the program reads it into results, and the rounds' stop rule
+ * (precision.ts) reads it in the provider's process between rounds.
+ */
+import type { BenchmarkModule } from "../../benchmarks/types";
+import { markerLinePattern, markerPattern, markers } from "./protocol";
+import { parseTrials, Trial, TrialContext } from "./trials";
+
+/** One unit's turn in a round, as mark_turn printed it. */
+export interface Turn {
+  round: number;
+  unit: number;
+  position: number;
+  paused: string[];
+  host: Record<string, string | number>;
+  at: string;
+}
+
+const fieldPattern = (fields: readonly string[]) => fields.map((f) => ` ${f}=(\\S*)`).join("");
+const turnLine = new RegExp(
+  `${markerPattern(markers.turn, "(\\d+)")}${fieldPattern(markers.turn.fields)}$`,
+  "gm",
+);
+const roundLine = new RegExp(`${markerPattern(markers.round, "(\\d+)")} order=(\\S*)$`, "gm");
+/** Target T's section: mark_guest T ... mark_guest_end T. */
+const sectionOf = (t: number) =>
+  new RegExp(
+    `${markerLinePattern(markers.guest, String(t))}\\n([\\s\\S]*?)${markerLinePattern(markers.guestEnd, String(t))}`,
+    "gm",
+  );
+const wayFailed = new RegExp(
+  `${markerPattern(markers.guestFailed, "\\d+", "(\\d+)")}\\n([\\s\\S]*)`,
+  "m",
+);
+const trialStart = new RegExp(`${markerPattern(markers.trial, "(\\d+)")}$`, "m");
+
+const numberOr = (v: string) =>
+  v !== "" && v !== "-" && Number.isFinite(Number(v)) ? Number(v) : v;
+
+/** Every unit's turn, by round then unit. */
+export function turns(out: string): Map<number, Map<number, Turn>> {
+  const byRound = new Map<number, Map<number, Turn>>();
+  for (const m of out.matchAll(turnLine)) {
+    const [, round, unit, position, paused, load, governor, mhz, kernel, at] = m;
+    const t: Turn = {
+      round: +round,
+      unit: +unit,
+      position: +position,
+      paused: paused === "-" ? [] : paused.split(","),
+      host: { load1: numberOr(load), governor, mhz: numberOr(mhz), kernel },
+      at,
+    };
+    if (!byRound.has(t.round)) byRound.set(t.round, new Map());
+    byRound.get(t.round)!.set(t.unit, t);
+  }
+  return byRound;
+}
+
+/** The rounds that started, with their units' order. */
+export function roundsRun(out: string): { round: number; order: number[] }[] {
+  return [...out.matchAll(roundLine)].map((m) => ({
+    round: +m[1],
+    order: m[2] === "" ? [] : m[2].split(",").map(Number),
+  }));
+}
+
+/**
+ * Target `t`'s trials from the whole output: its sections joined (each holds
+ * one round's trial, numbered by the round), parsed by the benchmark's parser,
+ * one trial per round asked for. A round whose way in failed says so; each
+ * trial carries its turn's context (`unit`: the unit the target belongs to).
+ */
+export function targetTrials(
+  m: Pick<BenchmarkModule, "id" | "parse">,
+  out: string,
+  t: number,
+  unit: number,
+  params: unknown,
+  asked: number,
+): Trial[] {
+  const sections = [...out.matchAll(sectionOf(t))].map((s) => s[1]);
+  const trials = parseTrials(m, sections.join(""), params, asked);
+  // A section whose way in failed before the trial began: that round's trial says why.
+  const failedWay = new Map<number, string>();
+  const rounds = roundsRun(out).map((r) => r.round);
+  sections.forEach((s, i) => {
+    const failed = wayFailed.exec(s);
+    if (!failed) return;
+    const round = Number(trialStart.exec(s)?.[1] ?? rounds[i] ?? i + 1);
+    failedWay.set(
+      round,
+      `could not enter the target (exit ${failed[1]}): ${failed[2].trim().split("\n").slice(-3).join(" | ")}`,
+    );
+  });
+  const context = turns(out);
+  return trials.map((tr) => {
+    const why = failedWay.get(tr.index);
+    const turn = context.get(tr.index)?.get(unit);
+    const c: TrialContext | undefined = turn && {
+      round: turn.round,
+      position: turn.position,
+      startedAt: turn.at,
+      paused: turn.paused,
+      host: turn.host,
+    };
+    return {
+      ...tr,
+      ...(why && tr.result === undefined ? { error: why } : {}),
+      ...(c ? { context: c } : {}),
+    };
+  });
+}
