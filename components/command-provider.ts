@@ -483,7 +483,13 @@ function streamFile(to: { dir: string; name: string } | undefined, t0: number) {
 
 /** The step's provenance as it is now, and when it ended: the record of what measured it. */
 const measuredWith = (inputs: Props) =>
-  inputs.provenance ? { ...inputs.provenance, endedAt: new Date().toISOString() } : undefined;
+  inputs.provenance
+    ? { measuredWith: { ...inputs.provenance, endedAt: new Date().toISOString() } }
+    : {};
+
+/** The record without keys that have no value: the engine takes no `undefined` in a step's state. */
+const defined = (o: Props): Props =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 
 async function createRounds(inputs: Props, hide: (s: string) => string) {
   const rounds = inputs.rounds as Rounds;
@@ -532,7 +538,7 @@ async function createRounds(inputs: Props, hide: (s: string) => string) {
     failure,
     stopped: failure ? `round ${done + 1} failed` : stopped,
     roundsRun: done,
-    measuredWith: measuredWith(inputs),
+    ...measuredWith(inputs),
   };
   return { id: crypto.randomUUID(), outs: { ...inputs, ...outs } };
 }
@@ -574,7 +580,7 @@ async function create(inputs: Props, hide: (s: string) => string) {
     startedAt: new Date(t0).toISOString(),
     durationSeconds: (Date.now() - t0) / 1000,
   };
-  return { id, outs: { ...inputs, ...run, failure: "", measuredWith: measuredWith(inputs) } };
+  return { id, outs: { ...inputs, ...run, failure: "", ...measuredWith(inputs) } };
 }
 
 export const provider: ResourceProvider = {
@@ -625,7 +631,7 @@ export const provider: ResourceProvider = {
       typeof t === "string" ? hide(t) : t,
     );
     return {
-      outs: {
+      outs: defined({
         ...news,
         stdout,
         stderr,
@@ -636,7 +642,7 @@ export const provider: ResourceProvider = {
         stopped,
         roundsRun,
         measuredWith,
-      },
+      }),
     };
   },
   async delete(_id, props) {

@@ -77,15 +77,18 @@ for u in $VTB_ROUND_ORDER; do
   mark_turn "$VTB_ROUND" "$u" "$position" "${list:--}" "$(cut -d' ' -f1 /proc/loadavg)" \
     "${governor// /_}" "${mhz:--}" "$(uname -r)" "$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)"
   case "${!kind}" in
+    # A target that did not come up sits its turn out: its trials say why (interleaved.ts).
+    down) ;;
     group) (unit_env "$u" && group_trials "${!targets}") ;;
     pair)
       (unit_env "$u" && trap 'pair_stop' EXIT && pair_trials) >"$dir/out" 2>"$dir/err"
       section "${!targets}" "$dir/out" $? "$dir/err"
       ;;
-    *)
+    run)
       (unit_env "$u" && enter_trials) >"$dir/out" 2>"$dir/err"
       section "${!targets}" "$dir/out" $? "$dir/err"
       ;;
+    *) echo "unit $u: unknown kind ${!kind}" >&2 ;;
   esac
   resume_paused
   position=$((position + 1))
