@@ -6,7 +6,7 @@
  * shows. Runs in the provider's process, between rounds.
  */
 import { benchmarks } from "../../benchmarks";
-import { mainMetrics } from "../../report/tables";
+import { mainMetrics } from "../../benchmarks/headline";
 import { relativeHalfWidth, ratioHalfWidth } from "../results/stats";
 import { assemble, compareToBaseline, RunRecord } from "../results/summarize";
 import { targetTrials } from "./interleaved-output";
