@@ -458,6 +458,8 @@ export interface Rounds {
   order: string[];
   /** Rounds always run. */
   min: number;
+  /** What the rounds' output sections are numbered by (target keys), for readers of the record. */
+  targets?: string[];
   /** A module of the project (path from its root) whose `stopRule(stdout, args, round, last)` says why to stop, or "". */
   stop?: { module: string; args: unknown };
 }

@@ -181,6 +181,7 @@ export class InterleavedRun {
         rounds: {
           order: orders.map((o) => o.join(" ")),
           min: fewest,
+          targets: keys,
           ...(stop ? { stop: { module: "components/measure/precision", args: stop } } : {}),
         },
         streamTo: { dir: path.join(root, "results", args.stack, "trials"), name: name },
