@@ -1,25 +1,49 @@
 // npm run bench:harness -- [--rounds 1] [--keep]
 //
-// The harness's own cost on this machine, against doing it by hand. A
-// benchmark of the harness, not a test: it prints figures and asserts nothing.
+// The harness's own cost on this machine, against doing it by hand; whether
+// measuring through it changes what is measured; and whether a trial's place
+// in its interleaved round shifts it. A benchmark of the harness, not a test:
+// it prints figures and asserts nothing.
 //
 //  1. `pulumi up` of the default stack (Pulumi.testbed.yaml) as a throwaway
 //     stack: stands the testbed up and runs its benchmarks. The time spent in
 //     guest boots and inside benchmark processes comes from the steps' records.
 //  2. A second `pulumi up` with nothing changed: how long, and whether it ran
 //     any benchmark (every run's start time must stay as it was).
-//  3. Per round: the same benchmarks by a plain shell script (written from the
-//     steps the harness ran: the same scripts, environment, targets and
-//     order, run with bash, lxc-attach and ssh), then again through
-//     `pulumi up --replace` of every benchmark run. Wall time of each, time
-//     inside the benchmark processes (the trials' own clocks), their ratio.
-//  4. Fidelity: each metric's median through the harness against the plain
-//     script's, and the trials' spread (max - min, the larger of the two);
-//     over several rounds, the trials pooled and the sign of each round's
-//     difference counted (scripts/fidelity.ts).
+//  3. Per round: the same benchmarks by a plain shell script, and again
+//     through `pulumi up --replace` of every benchmark run (the two take turns
+//     going first, round by round). The plain script replays the benchmark
+//     steps the harness ran, in its order, as the Command provider runs them:
+//     each step's own script and environment, on this machine or over ssh as
+//     its connection says. An interleaved run (one step per server and
+//     benchmark, components/measure/interleaved.ts) runs its script once per
+//     round it ran, given the round's number and order (VTB_ROUND,
+//     VTB_ROUND_ORDER), each round to the step's timeout, the rounds' outputs
+//     one after another; a run alone (a target the server cannot enter, named
+//     `pairs`) runs once. Wall time of each side, time inside the benchmark
+//     processes (the trials' own clocks), their ratio.
+//  4. Fidelity, per target and benchmark: both sides' outputs are read the same
+//     way (an interleaved run's target by target, targetTrials), and each
+//     metric's median through the harness is set against the plain script's,
+//     with the trials' spread (max - min, the larger of the two); over several
+//     rounds, the trials pooled and the sign of each round's difference
+//     counted (scripts/fidelity.ts judge, pool).
+//  5. Order effect: the targets of an interleaved run take turns, so each
+//     trial has a position in its round (its unit's place in the round's
+//     order, 0 first). For each benchmark's headline metrics
+//     (benchmarks/headline.ts), each trial's value relative to its target's
+//     mean on its side, grouped by position: per target, and pooled over the
+//     targets, with n and a standard error (scripts/fidelity.ts orderEffects);
+//     and over every headline metric, oriented so that + is better. Earlier
+//     runs of this harness found whichever side (plain or harness) ran second
+//     ~5-6% slower inside the benchmark processes: this says whether running
+//     earlier or later within an interleaved round still shifts a result. A
+//     run alone has no positions.
 //
-// Writes the figures, the plain script and its outputs, and each round as it is
-// measured (rounds.json), to results/bench-harness/<timestamp>/, then destroys
+// Writes the figures (figures.txt, figures.json: the order effect pooled over
+// the rounds), the plain script and its outputs, and each round as it is
+// measured (rounds.json: its fidelity, each side's order effect and the values
+// it is computed from), to results/bench-harness/<timestamp>/, then destroys
 // the stack (--keep leaves it).
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -27,30 +51,27 @@ import * as os from "os";
 import * as path from "path";
 import { parseArgs } from "util";
 import { benchmarks } from "../benchmarks";
+import { mainMetrics, Pick1 } from "../benchmarks/headline";
+import type { BenchmarkModule } from "../benchmarks/types";
 import { exportLines } from "../components/command";
-import { secondsInTrials } from "../components/measure/trials";
-import { outcome, Results } from "../components/results/summarize";
-import { parseTrials } from "../components/measure/trials";
+import type { Rounds } from "../components/command-provider";
+import { targetTrials } from "../components/measure/interleaved-output";
+import { envNames } from "../components/measure/protocol";
+import { parseTrials, secondsInTrials, Trial } from "../components/measure/trials";
 import { median } from "../components/results/stats";
+import { metricKey, outcome } from "../components/results/summarize";
 import { defaultStackConfig, root, TestStack } from "../test/helpers/stack";
-import { judge, Judged, Measured, pool } from "./fidelity";
+import {
+  AtPosition,
+  judge,
+  Judged,
+  Measured,
+  orderEffects,
+  orderOverall,
+  Placed,
+  pool,
+} from "./fidelity";
 import { resourceSteps, textTable } from "./figures";
-
-const { values } = parseArgs({
-  options: {
-    rounds: { type: "string", default: "1" },
-    keep: { type: "boolean", default: false },
-  },
-});
-const rounds = Number(values.rounds);
-if (!Number.isInteger(rounds) || rounds < 1 || rounds > 10) {
-  process.stderr.write("bench-harness: --rounds 1-10\n");
-  process.exit(2);
-}
-if (process.getuid?.() !== 0) {
-  process.stderr.write("bench-harness: run as root (the testbed needs it)\n");
-  process.exit(2);
-}
 
 const stackName = "harness";
 // As `npm run testbed` runs it: with its preview.
@@ -60,16 +81,31 @@ const say = (s: string) => process.stderr.write(`bench-harness: ${s}\n`);
 
 // ---- the stack's state ----
 
-interface Step {
+/** A Command's record, as `stack export --show-secrets` shows it (command-provider.ts). */
+export interface Step {
   urn: string;
   step: string;
   create: string;
-  environment: Record<string, string>;
-  connection?: { host: string; port: number; user: string; privateKey: string };
+  /** Shell functions run before `create` (host steps; no benchmark step has them yet). */
+  prelude?: string;
+  environment?: Record<string, string>;
+  connection?: {
+    host: string;
+    port: number;
+    user: string;
+    /** Empty: ssh-agent's keys. */
+    privateKey: string;
+    connectTimeoutSeconds?: number;
+    jump?: unknown;
+  };
   timeoutSeconds: number;
   startedAt: string;
   durationSeconds: number;
   stdout: string;
+  /** An interleaved run's: its rounds' orders and targets, and how many rounds ran. */
+  rounds?: Rounds;
+  roundsRun?: number;
+  stopped?: string;
 }
 
 /** `stack export --show-secrets` gives a secret as {<sig>, plaintext: "<json>"}. */
@@ -93,15 +129,94 @@ function steps(s: TestStack): Step[] {
     });
 }
 
-// A benchmark run is the Command "<server>-<platform>-<guest>-<benchmark>-trials".
+// A benchmark run is the Command "<server>-<benchmark>-trials" (interleaved), or
+// "<server>-<platform>-<guest>-<benchmark>-trials" (a run alone).
 const isBenchmark = (s: Step) => s.urn.endsWith("-trials");
 const isBoot = (s: Step) => /boot until SSH answers$|: lxc guest [^:]+$/.test(s.step);
 
-/** "local/lxc/ct: openssl-speed (3 trials)" -> its target and benchmark. */
-function what(s: Step): { target: string; benchmark: string } {
-  const m = /^(\S+): (\S+) \(\d+ trials\)$/.exec(s.step);
+/** A benchmark step, as the plain script replays it and both sides' outputs are read. */
+export type BenchmarkStep =
+  | {
+      kind: "interleaved";
+      benchmark: string;
+      /** Its targets by section number (rounds.targets), each with its unit (VTB_U<u>_TARGETS). */
+      targets: { key: string; section: number; unit: number }[];
+      /** The order of each round that ran (rounds.order, the first roundsRun). */
+      orders: string[];
+    }
+  | { kind: "alone"; benchmark: string; target: string; repeats: number };
+
+const unitTargets = new RegExp(`^${envNames.unit}(\\d+)_TARGETS$`);
+
+/**
+ * What a benchmark step is: an interleaved run ("local: openssl-speed on 3
+ * targets, interleaved (3 rounds)", with its `rounds`) or a run alone
+ * ("local/lxc/ct: openssl-speed (3 trials)", a pair's "... from <client> (3 trials)").
+ */
+export function benchmarkStep(
+  s: Pick<Step, "step" | "environment" | "rounds" | "roundsRun">,
+): BenchmarkStep {
+  if (s.rounds) {
+    const m = /^.+?: (\S+) on \d+ targets?, interleaved \(/.exec(s.step);
+    if (!m) throw new Error(`not an interleaved benchmark step: ${s.step}`);
+    const unitOf = new Map<number, number>();
+    for (const [name, value] of Object.entries(s.environment ?? {})) {
+      const u = unitTargets.exec(name);
+      if (!u) continue;
+      for (const t of value.split(" ").filter((x) => x !== "")) unitOf.set(Number(t), Number(u[1]));
+    }
+    const keys = s.rounds.targets;
+    if (!keys) throw new Error(`${s.step}: its rounds name no targets`);
+    const targets = keys.map((key, section) => {
+      const unit = unitOf.get(section);
+      if (unit === undefined) throw new Error(`${s.step}: no unit has section ${section} (${key})`);
+      return { key, section, unit };
+    });
+    return {
+      kind: "interleaved",
+      benchmark: m[1],
+      targets,
+      orders: s.rounds.order.slice(0, s.roundsRun ?? 0),
+    };
+  }
+  const m = /^(\S+): (\S+)(?: from \S+)? \((\d+) trials\)$/.exec(s.step);
   if (!m) throw new Error(`not a benchmark step: ${s.step}`);
-  return { target: m[1], benchmark: m[2] };
+  return { kind: "alone", target: m[1], benchmark: m[2], repeats: Number(m[3]) };
+}
+
+/** One benchmark's trials on one target, from one side's output. */
+export interface TargetRun {
+  target: string;
+  benchmark: string;
+  trials: Trial[];
+}
+
+/**
+ * Each target's trials in a benchmark step's output, the harness's or the
+ * plain script's, read as the program reads them: an interleaved run's per
+ * target from its sections (one trial per round run, each with its round and
+ * position), a run alone's as its runner printed them.
+ */
+export function stepTrials(
+  b: BenchmarkStep,
+  m: Pick<BenchmarkModule, "id" | "parse">,
+  out: string,
+  paramsOf: (target: string) => unknown,
+): TargetRun[] {
+  if (b.kind === "alone") {
+    return [
+      {
+        target: b.target,
+        benchmark: b.benchmark,
+        trials: parseTrials(m, out, paramsOf(b.target), b.repeats),
+      },
+    ];
+  }
+  return b.targets.map((t) => ({
+    target: t.key,
+    benchmark: b.benchmark,
+    trials: targetTrials(m, out, t.section, t.unit, paramsOf(t.key), Math.max(b.orders.length, 1)),
+  }));
 }
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
@@ -127,62 +242,124 @@ function timed(s: TestStack, ...args: string[]): Timed {
 
 // ---- the plain script ----
 
+const stepNumber = (i: number) => String(i + 1).padStart(2, "0");
+
+/** The plain script, and the files it reads from its work directory (NN.env, NN.sh, NN.rounds, NN.key). */
+export interface PlainScript {
+  script: string;
+  /** By name; secret (environments, keys): written readable by their owner alone. */
+  files: Record<string, string>;
+}
+
 /**
- * The benchmark steps as a bash script: each step's own script and
- * environment, run locally (bare metal; containers through lxc-attach, as
- * the step's script does) or over ssh (the VM), in the harness's order.
- * Environments and the guest key stay in `work` (secret); the script is not.
+ * The benchmark steps as a bash script, each run as the Command provider runs
+ * it (command-provider.ts runStep, createRounds): its own script (after its
+ * prelude) with its environment, on this machine (bare metal; containers and
+ * guests through the step's own way in) or over ssh (its connection: the
+ * environment as export lines, then the script, on the remote bash's stdin),
+ * under `timeout` at the step's timeoutSeconds. An interleaved step runs once
+ * per round it ran, each round to that timeout, with VTB_ROUND and
+ * VTB_ROUND_ORDER exported after its environment, its rounds' outputs appended
+ * one after another; a round that fails ends the step, as in the provider.
+ * Environments and keys stay in the work directory (secret); the script holds none.
  */
-function writePlain(benchSteps: Step[], work: string): string {
+export function plainScript(benchSteps: readonly Step[]): PlainScript {
+  const { round, roundOrder } = envNames;
   const lines = [
     "#!/usr/bin/env bash",
     "# The default stack's benchmarks by hand: the steps `pulumi up` ran, in its",
-    "# order, with the same scripts and environments (written by npm run bench:harness).",
-    "# usage: bash plain.sh <dir with NN.env, NN.sh and key>",
+    "# order, with the same scripts and environments, each as the provider runs it",
+    "# (written by npm run bench:harness). An interleaved step runs once per round",
+    `# it ran, given the round's number and order (${round}, ${roundOrder}).`,
+    "# usage: bash plain.sh <dir with NN.env, NN.sh, NN.rounds and NN.key>",
     "set -u",
     'w="$1"',
-    'local_step() { timeout --kill-after=10 "$2" bash -c \'set -a; . "$1"; exec bash "$2"\' _ "$w/$1.env" "$w/$1.sh"; }',
-    "ssh_step() {",
-    '  cat "$w/$1.env" "$w/$1.sh" | ssh -q -i "$w/key" -p "$4" -o BatchMode=yes -o StrictHostKeyChecking=no \\',
-    '    -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR "$5@$3" "exec timeout --kill-after=10 $2 bash -s"',
+    "# local_run N TIMEOUT ROUND ORDER: step N's script here, its environment exported",
+    "# (and in a round, the round's number and order); stdin empty, as the provider's.",
+    "local_run() {",
+    `  timeout --kill-after=10 "$2" bash -c 'set -a; . "$1"; set +a; if [ -n "$3" ]; then export ${round}="$3" ${roundOrder}="$4"; fi; exec bash "$2"' \\`,
+    '    _ "$w/$1.env" "$w/$1.sh" "$3" "$4" </dev/null',
     "}",
-    "step() {",
-    '  local n="$2" t0 t1 rc',
+    "# ssh_run N TIMEOUT ROUND ORDER HOST PORT USER CONNECT_TIMEOUT: the same over ssh, as the",
+    "# provider sends it: export lines, then the script, on the remote bash's stdin.",
+    "ssh_run() {",
+    "  local key=()",
+    '  if [ -s "$w/$1.key" ]; then key=(-i "$w/$1.key"); fi',
+    "  {",
+    '    cat "$w/$1.env"',
+    `    if [ -n "$3" ]; then printf "export ${round}='%s'\\nexport ${roundOrder}='%s'\\n" "$3" "$4"; fi`,
+    '    cat "$w/$1.sh"',
+    '  } | ssh -q ${key[@]+"${key[@]}"} -p "$6" -o BatchMode=yes -o StrictHostKeyChecking=no \\',
+    '    -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout="$8" "$7@$5" \\',
+    '    "exec timeout --kill-after=10 $2 bash -s"',
+    "}",
+    "# run N ROUND ORDER HOW TIMEOUT [HOST PORT USER CONNECT_TIMEOUT]: one run of step N,",
+    "# its output appended to N.out and N.err; its start, end and exit code to times.",
+    "run() {",
+    '  local n="$1" round="$2" order="$3" how="$4" timeout="$5" t0 t1 rc',
+    "  shift 5",
     "  t0=$(date +%s.%N)",
-    '  "$@" >"$w/$n.out" 2>"$w/$n.err"',
+    '  "${how}_run" "$n" "$timeout" "$round" "$order" "$@" >>"$w/$n.out" 2>>"$w/$n.err"',
     "  rc=$?",
     "  t1=$(date +%s.%N)",
-    '  echo "$n $t0 $t1 $rc" >>"$w/times"',
+    '  echo "$n${round:+ round $round} $t0 $t1 $rc" >>"$w/times"',
+    '  return "$rc"',
+    "}",
+    "# step N HOW TIMEOUT [...]: step N, once, or once per line of N.rounds (that",
+    "# round's order), stopping at a round that fails.",
+    "step() {",
+    '  local n="$1" r=0 order',
+    "  shift",
+    '  : >"$w/$n.out"',
+    '  : >"$w/$n.err"',
+    '  if [ ! -e "$w/$n.rounds" ]; then',
+    '    run "$n" "" "" "$@"',
+    "    return",
+    "  fi",
+    "  while IFS= read -r order <&3; do",
+    "    r=$((r + 1))",
+    '    run "$n" "$r" "$order" "$@" 3<&- || break',
+    '  done 3<"$w/$n.rounds"',
     "}",
     "",
   ];
-  let key: string | undefined;
+  const files: Record<string, string> = {};
   benchSteps.forEach((s, i) => {
-    const n = String(i + 1).padStart(2, "0");
-    fs.writeFileSync(path.join(work, `${n}.env`), exportLines(s.environment ?? {}), {
-      mode: 0o600,
-    });
-    fs.writeFileSync(path.join(work, `${n}.sh`), s.create);
-    const timeout = Math.floor(s.timeoutSeconds);
-    lines.push(`# ${s.step}`);
-    if (s.connection) {
-      if (key !== undefined && key !== s.connection.privateKey) {
-        throw new Error("bench-harness: steps over ssh with two different keys");
-      }
-      key = s.connection.privateKey;
-      const c = s.connection;
-      lines.push(`step ssh_step ${n} ${timeout} ${c.host} ${c.port} ${c.user}`);
-    } else {
-      lines.push(`step local_step ${n} ${timeout}`);
+    const n = stepNumber(i);
+    files[`${n}.env`] = exportLines(s.environment ?? {});
+    files[`${n}.sh`] = (s.prelude ?? "") + s.create;
+    // As the provider: a remote step's timeout is whole seconds, at least one.
+    const timeout = Math.max(1, Math.floor(s.timeoutSeconds));
+    const b = benchmarkStep(s);
+    if (b.kind === "interleaved") {
+      if (b.orders.length === 0) throw new Error(`${s.step}: ran no round, nothing to replay`);
+      files[`${n}.rounds`] = b.orders.map((o) => `${o}\n`).join("");
     }
+    lines.push(
+      `# ${s.step}${b.kind === "interleaved" ? `: ${b.orders.length} rounds, as it ran` : ""}`,
+    );
+    const c = s.connection;
+    if (!c) {
+      lines.push(`step ${n} local ${timeout}`);
+      return;
+    }
+    if (c.jump) throw new Error(`${s.step}: over a jump host, which the plain script cannot take`);
+    if (c.privateKey)
+      files[`${n}.key`] = c.privateKey.endsWith("\n") ? c.privateKey : `${c.privateKey}\n`;
+    const connect = Math.max(1, Math.round(c.connectTimeoutSeconds ?? 30));
+    lines.push(`step ${n} ssh ${timeout} ${c.host} ${c.port} ${c.user} ${connect}`);
   });
-  if (key !== undefined) {
-    fs.writeFileSync(path.join(work, "key"), key.endsWith("\n") ? key : `${key}\n`, {
-      mode: 0o600,
-    });
+  return { script: lines.join("\n") + "\n", files };
+}
+
+/** Writes the plain script and its files to `work`; returns the script's path. */
+function writePlain(benchSteps: readonly Step[], work: string): string {
+  const { script, files } = plainScript(benchSteps);
+  for (const [name, text] of Object.entries(files)) {
+    fs.writeFileSync(path.join(work, name), text, { mode: 0o600 });
   }
   const file = path.join(work, "plain.sh");
-  fs.writeFileSync(file, lines.join("\n") + "\n");
+  fs.writeFileSync(file, script);
   return file;
 }
 
@@ -199,7 +376,7 @@ function runPlain(script: string, work: string, count: number): PlainRun {
   const wallSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0) throw new Error(`plain script exited ${r.status}`);
   const outputs = Array.from({ length: count }, (_, i) =>
-    fs.readFileSync(path.join(work, `${String(i + 1).padStart(2, "0")}.out`), "utf8"),
+    fs.readFileSync(path.join(work, `${stepNumber(i)}.out`), "utf8"),
   );
   const failed = fs
     .readFileSync(path.join(work, "times"), "utf8")
@@ -209,34 +386,70 @@ function runPlain(script: string, work: string, count: number): PlainRun {
   return { wallSeconds, trialSeconds: sum(outputs.map(secondsInTrials)), outputs };
 }
 
-// ---- fidelity ----
+// ---- fidelity and order ----
 
-/** Each metric of each benchmark step, its trials through the harness and by the plain script. */
-function measured(
-  benchSteps: Step[],
-  plainOutputs: string[],
-  results: Results,
-  archive: string,
-): Measured[] {
-  return benchSteps.flatMap((s, i) => {
-    const { target, benchmark } = what(s);
-    const [server, platform, guest] = target.split("/");
-    const params = JSON.parse(
-      fs.readFileSync(path.join(archive, "raw", target, benchmark, "parameters.json"), "utf8"),
-    ) as unknown;
-    const plain = outcome(parseTrials(benchmarks[benchmark], plainOutputs[i], params));
-    const harness = results[server]?.[platform]?.[guest]?.[benchmark];
-    if (!harness) throw new Error(`no harness result for ${target} ${benchmark}`);
-    return Object.entries(harness.metrics).map(([metric, h]) => ({
-      target,
-      benchmark,
+/** Each metric of each target and benchmark, its trials through the harness and by the plain script. */
+function measuredOf(harness: readonly TargetRun[], plain: readonly TargetRun[]): Measured[] {
+  const key = (r: TargetRun) => `${r.target} ${r.benchmark}`;
+  const plainMetrics = new Map(plain.map((r) => [key(r), outcome(r.trials).metrics]));
+  return harness.flatMap((r) => {
+    const p = plainMetrics.get(key(r));
+    return Object.entries(outcome(r.trials).metrics).map(([metric, h]) => ({
+      target: r.target,
+      benchmark: r.benchmark,
       metric,
       unit: h.unit,
       harness: h.trials,
-      plain: plain.metrics[metric]?.trials,
+      plain: p?.[metric]?.trials,
     }));
   });
 }
+
+/**
+ * Every trial's value of its benchmark's headline metrics (mainMetrics, among
+ * the metrics the side's trials of the benchmark reported), with its position
+ * in its round. Trials without a position (a run alone) or a result are left out.
+ */
+export function placedOf(side: Placed["side"], runs: readonly TargetRun[]): Placed[] {
+  const benchmarkIds = [...new Set(runs.map((r) => r.benchmark))];
+  return benchmarkIds.flatMap((benchmark) => {
+    const these = runs.filter((r) => r.benchmark === benchmark);
+    const reported = new Map<string, Pick1>();
+    for (const r of these) {
+      for (const t of r.trials) {
+        for (const m of t.result?.metrics ?? []) {
+          const key = metricKey(m);
+          reported.set(key, { key, name: m.name, labels: m.labels ?? {} });
+        }
+      }
+    }
+    const headline = new Set(mainMetrics(benchmark, [...reported.values()]));
+    return these.flatMap((r) =>
+      r.trials.flatMap((t) =>
+        t.result && t.context
+          ? t.result.metrics
+              .filter((m) => headline.has(metricKey(m)))
+              .map((m) => ({
+                side,
+                target: r.target,
+                benchmark,
+                metric: metricKey(m),
+                unit: m.unit,
+                direction: m.direction,
+                position: t.context!.position,
+                value: m.value,
+              }))
+          : [],
+      ),
+    );
+  });
+}
+
+/** The order effect of one side, or of both, as rounds.json and figures.json hold it. */
+const orderFigures = (placed: readonly Placed[]) => ({
+  metrics: orderEffects(placed),
+  overall: orderOverall(placed),
+});
 
 // ---- printing ----
 
@@ -246,10 +459,80 @@ const num = (x: number) =>
   Number.isNaN(x) ? "-" : Math.abs(x) >= 100 ? x.toFixed(0) : x.toPrecision(3);
 const range = (xs: number[]) =>
   xs.length === 1 ? f1(xs[0]) : `${f1(Math.min(...xs))}/${f1(median(xs))}/${f1(Math.max(...xs))}`;
+/** "+1.2% ±0.4 (6)": the mean relative to the targets' means, its standard error in points, n. */
+export const atPosition = (a: AtPosition | undefined) =>
+  a === undefined
+    ? "-"
+    : `${a.relative >= 0 ? "+" : ""}${(a.relative * 100).toFixed(1)}%` +
+      `${Number.isNaN(a.stderr) ? "" : ` ±${(a.stderr * 100).toFixed(1)}`} (${a.n})`;
+const positionsText = (ps: readonly AtPosition[]) =>
+  ps.length === 0 ? "-" : ps.map((p) => `position ${p.position}: ${atPosition(p)}`).join(", ");
+
+/** The order effect, printed: per headline metric, each target and the targets pooled, by position. */
+export function orderLines(placed: readonly Placed[]): string[] {
+  if (placed.length === 0) {
+    return ["order effect: no interleaved trial with a headline metric, nothing to show"];
+  }
+  const both = orderEffects(placed);
+  const side = (s: Placed["side"]) => orderEffects(placed.filter((p) => p.side === s));
+  const [harness, plain] = [side("harness"), side("plain")];
+  const same = (a: { benchmark: string; metric: string }) => (b: typeof a) =>
+    a.benchmark === b.benchmark && a.metric === b.metric;
+  const positions = [...new Set(placed.map((p) => p.position))].sort((a, b) => a - b);
+  const cells = (ps: readonly AtPosition[] | undefined) =>
+    positions.map((k) => atPosition(ps?.find((p) => p.position === k)));
+  const rows: string[][] = [["headline metric / target", ...positions.map((k) => `position ${k}`)]];
+  for (const e of both) {
+    rows.push([
+      `${e.benchmark} ${e.metric} (${e.unit}, ${e.direction} is better)`,
+      ...positions.map(() => ""),
+    ]);
+    for (const t of e.targets) rows.push([`  ${t.target}`, ...cells(t.positions)]);
+    rows.push(["  all targets, harness", ...cells(harness.find(same(e))?.pooled)]);
+    rows.push(["  all targets, plain", ...cells(plain.find(same(e))?.pooled)]);
+    rows.push(["  all targets", ...cells(e.pooled)]);
+  }
+  const overall = (s?: Placed["side"]) =>
+    positionsText(orderOverall(s ? placed.filter((p) => p.side === s) : placed));
+  return [
+    "order effect: each interleaved trial's headline metric relative to its target's mean (on its side),",
+    "by its unit's position in the round (0: first); ± the standard error in points, (n) trials. A target's",
+    "row pools both sides; its positions come from different rounds, so a drift over the rounds shows in it",
+    "too; the all-targets rows have every position once per round, so such a drift cancels there. A target",
+    "whose trials all ran at one position is left out.",
+    textTable(rows, "left"),
+    "",
+    "order effect over every headline metric, as better (+) or worse (-) than its target's mean" +
+      " (n counts values, several per trial where a benchmark has several headline metrics):",
+    `  both sides: ${overall()}`,
+    `  harness: ${overall("harness")}`,
+    `  plain: ${overall("plain")}`,
+  ];
+}
 
 // ---- main ----
 
+function options(): { rounds: number; keep: boolean } {
+  const { values } = parseArgs({
+    options: {
+      rounds: { type: "string", default: "1" },
+      keep: { type: "boolean", default: false },
+    },
+  });
+  const rounds = Number(values.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1 || rounds > 10) {
+    process.stderr.write("bench-harness: --rounds 1-10\n");
+    process.exit(2);
+  }
+  if (process.getuid?.() !== 0) {
+    process.stderr.write("bench-harness: run as root (the testbed needs it)\n");
+    process.exit(2);
+  }
+  return { rounds, keep: values.keep ?? false };
+}
+
 async function main(): Promise<void> {
+  const { rounds, keep } = options();
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   const outDir = path.join(root, "results", "bench-harness", stamp);
   fs.mkdirSync(outDir, { recursive: true });
@@ -273,6 +556,24 @@ async function main(): Promise<void> {
       allStepSeconds: sum(first.map((x) => x.durationSeconds)),
     };
     say(`   ${f1(cold.wallSeconds)} s`);
+    // The parameters each target's trials ran with (a pair's client's: its
+    // server's address), as the archive of its server holds them.
+    const archives = JSON.parse(s.pulumi("stack", "output", "archive", "--json")) as Record<
+      string,
+      string
+    >;
+    const paramsOf = (benchmark: string) => (target: string) => {
+      const archive = archives[target.split("/")[0]];
+      if (!archive) throw new Error(`no archive for ${target}'s server`);
+      const file = path.join(archive, "raw", target, benchmark, "parameters.json");
+      return JSON.parse(fs.readFileSync(file, "utf8")) as unknown;
+    };
+    const runsOf = (x: Step, out: string) => {
+      const b = benchmarkStep(x);
+      const m = benchmarks[b.benchmark];
+      if (!m) throw new Error(`${x.step}: no benchmark module ${b.benchmark}`);
+      return stepTrials(b, m, out, paramsOf(b.benchmark));
+    };
 
     say("2/4 pulumi up again, nothing changed");
     const noop = timed(s, ...up);
@@ -294,6 +595,13 @@ async function main(): Promise<void> {
       ratio: number;
       measured: Measured[];
       fidelity: Judged[];
+      /** By position in the round, each side's own (figures.json pools the rounds and sides). */
+      orderEffect: {
+        harness: ReturnType<typeof orderFigures>;
+        plain: ReturnType<typeof orderFigures>;
+      };
+      /** The values the order effect is computed from. */
+      placed: Placed[];
     }[] = [];
     for (let r = 1; r <= rounds; r++) {
       // The order alternates, so that a drift of the machine over a round does
@@ -305,10 +613,7 @@ async function main(): Promise<void> {
         );
         const plain = runPlain(script, work, benchSteps.length);
         plain.outputs.forEach((o, i) =>
-          fs.writeFileSync(
-            path.join(outDir, `round-${r}-plain-${String(i + 1).padStart(2, "0")}.out`),
-            o,
-          ),
+          fs.writeFileSync(path.join(outDir, `round-${r}-plain-${stepNumber(i)}.out`), o),
         );
         say(`   ${f1(plain.wallSeconds)} s`);
         return plain;
@@ -319,15 +624,21 @@ async function main(): Promise<void> {
         );
         const again = timed(s, ...up, ...benchSteps.flatMap((x) => ["--replace", x.urn]));
         const rerunSteps = steps(s).filter(isBenchmark);
+        const stale = benchSteps.filter(
+          (x) => rerunSteps.find((y) => y.urn === x.urn)?.startedAt === x.startedAt,
+        );
+        if (stale.length > 0) {
+          say(
+            `   not run again (its figures are the first run's): ${stale.map((x) => x.step).join("; ")}`,
+          );
+        }
         say(`   ${f1(again.wallSeconds)} s`);
         return {
           wallSeconds: again.wallSeconds,
           trialSeconds: sum(rerunSteps.map((x) => secondsInTrials(x.stdout))),
           stepSeconds: sum(rerunSteps.map((x) => x.durationSeconds)),
-          results: JSON.parse(s.pulumi("stack", "output", "results", "--json")) as Results,
-          archive: (
-            JSON.parse(s.pulumi("stack", "output", "archive", "--json")) as Record<string, string>
-          ).local,
+          // Read from each step's own record, as the plain script's outputs are.
+          runs: rerunSteps.flatMap((x) => runsOf(x, x.stdout)),
         };
       };
       let plain: PlainRun;
@@ -339,8 +650,11 @@ async function main(): Promise<void> {
         harnessRun = runHarnessRound();
         plain = runPlainRound();
       }
-      const { results, archive, ...harness } = harnessRun;
-      const m = measured(benchSteps, plain.outputs, results, archive);
+      const { runs: harnessRuns, ...harness } = harnessRun;
+      const plainRuns = benchSteps.flatMap((x, i) => runsOf(x, plain.outputs[i]));
+      const m = measuredOf(harnessRuns, plainRuns);
+      const placed = [...placedOf("harness", harnessRuns), ...placedOf("plain", plainRuns)];
+      const sideOf = (k: Placed["side"]) => orderFigures(placed.filter((p) => p.side === k));
       roundFigures.push({
         order: plainFirst ? "plain, then harness" : "harness, then plain",
         plain: { wallSeconds: plain.wallSeconds, trialSeconds: plain.trialSeconds },
@@ -348,6 +662,8 @@ async function main(): Promise<void> {
         ratio: harness.wallSeconds / plain.wallSeconds,
         measured: m,
         fidelity: m.map(judge),
+        orderEffect: { harness: sideOf("harness"), plain: sideOf("plain") },
+        placed,
       });
       // Each round is on disk as soon as it is measured: a later failure
       // (a round, the pooling, the printing) loses nothing measured.
@@ -357,7 +673,6 @@ async function main(): Promise<void> {
           "\n",
       );
     }
-
     // ---- figures ----
     const w = (k: "plain" | "harness", f: "wallSeconds" | "trialSeconds") =>
       roundFigures.map((x) => x[k][f]);
@@ -460,6 +775,9 @@ async function main(): Promise<void> {
           ]
         : []),
     );
+    // The order effect over every round, both sides.
+    const placed = roundFigures.flatMap((x) => x.placed);
+    out.push("", ...orderLines(placed));
     process.stdout.write(out.join("\n") + "\n");
     fs.writeFileSync(path.join(outDir, "figures.txt"), out.join("\n") + "\n");
     fs.writeFileSync(
@@ -472,8 +790,13 @@ async function main(): Promise<void> {
           loadAverage: os.loadavg(),
           cold: coldFigures,
           noop: noopFigures,
-          rounds: roundFigures.map(({ measured: _, ...x }) => x),
+          rounds: roundFigures.map(({ measured: _, placed: _placed, ...x }) => x),
           pooled,
+          orderEffect: {
+            both: orderFigures(placed),
+            harness: orderFigures(placed.filter((p) => p.side === "harness")),
+            plain: orderFigures(placed.filter((p) => p.side === "plain")),
+          },
           steps: benchSteps.map((x) => x.step),
         },
         null,
@@ -485,7 +808,7 @@ async function main(): Promise<void> {
     fs.rmSync(work, { recursive: true, force: true });
     if (!created) {
       s.remove();
-    } else if (values.keep) {
+    } else if (keep) {
       say(
         `kept: stack ${stackName} in ${s.backend}; tear it down with\n` +
           `  PULUMI_BACKEND_URL=file://${s.backend} npm run pulumi -- destroy --yes -s ${stackName}`,
@@ -502,7 +825,10 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e: unknown) => {
-  process.stderr.write(`bench-harness: ${(e as Error).message}\n`);
-  process.exit(1);
-});
+// Run, not imported (the unit tests import its pure functions).
+if (require.main === module) {
+  main().catch((e: unknown) => {
+    process.stderr.write(`bench-harness: ${(e as Error).message}\n`);
+    process.exit(1);
+  });
+}

@@ -187,6 +187,28 @@ describe("the default stack, for real", () => {
     expect(saved.testbed.local.platforms.kvm.info.accel).toBe(local.accel.accel);
     expect(saved.results.local.baseline.host["openssl-speed"].toolVersion).toMatch(/^OpenSSL /);
     expect(saved.targets["local/baseline/host"].cpu.logicalCpus).toBe(os.cpus().length);
+    // The targets took turns, trial by trial, in the recorded order, with the
+    // other guests paused: bare metal beside a frozen container and a suspended VM.
+    const keys = targets.map(([p, g]) => `local/${p}/${g}`);
+    const bare = saved.results.local.baseline.host["openssl-speed"];
+    expect(bare.schedule.seed).toBe(stack);
+    expect(bare.schedule.rounds).toHaveLength(3);
+    for (const round of bare.schedule.rounds) expect([...round].sort()).toEqual([...keys].sort());
+    for (const t of bare.trials) {
+      expect([...t.context.paused].sort()).toEqual(keys.slice(1).sort());
+      expect(t.context.host.kernel).toBe(os.release());
+    }
+    const ctTrials = saved.results.local.lxc[`vtb-${stack}-ct`]["openssl-speed"].trials;
+    expect(ctTrials.map((t: { context: { paused: string[] } }) => t.context.paused)).toEqual(
+      Array(3).fill([`local/kvm/vtb-${stack}-vm`]),
+    );
+    expect(bare.measured.commit).toMatch(/^[0-9a-f]{40}/);
+    expect(bare.stopped).toBe("3 rounds, as asked");
+    // Nothing is left paused once the benchmarks are done.
+    expect(sh(`lxc-info -P /var/lib/virt-testbed/lxc -n vtb-${stack}-ct -s`)).toMatch(/RUNNING/);
+    // The TCG guest's distance from bare metal is far beyond its interval.
+    expect(aes.verdict).toBe("slower");
+    expect(aes.ci.high).toBeLessThan(100);
     // Each trial's raw output, re-parsed by the same parser the run used.
     const trial = path.join(archive, "raw/local/kvm", `vtb-${stack}-vm`, "bonnie", "trial-1.txt");
     const reparsed = JSON.parse(
