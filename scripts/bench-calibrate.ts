@@ -307,22 +307,7 @@ async function main(): Promise<void> {
     );
     say(`written: ${path.relative(root, outDir)}/calibration.{txt,json}, results.json, up.log`);
   } finally {
-    if (!created) {
-      s.remove();
-    } else if (values.keep) {
-      say(
-        `kept: stack ${stackName} in ${s.backend}; tear it down with\n` +
-          `  PULUMI_BACKEND_URL=file://${s.backend} PULUMI_CONFIG_PASSPHRASE= npm run pulumi -- destroy --yes -s ${stackName}`,
-      );
-    } else {
-      say("tearing the stack down (the results archive stays)");
-      const d = s.run("destroy", "--yes", "--skip-preview");
-      if (d.status !== 0) {
-        say(
-          `destroy failed, stack kept in ${s.backend}:\n${d.stdout.slice(-2000)}${d.stderr.slice(-2000)}`,
-        );
-      } else s.remove();
-    }
+    s.finish({ created, keep: values.keep ?? false, say });
   }
 }
 

@@ -806,22 +806,7 @@ async function main(): Promise<void> {
     say(`figures: ${path.relative(root, outDir)}/figures.{txt,json}`);
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
-    if (!created) {
-      s.remove();
-    } else if (keep) {
-      say(
-        `kept: stack ${stackName} in ${s.backend}; tear it down with\n` +
-          `  PULUMI_BACKEND_URL=file://${s.backend} npm run pulumi -- destroy --yes -s ${stackName}`,
-      );
-    } else {
-      say("tearing the stack down (the results archive stays)");
-      const d = s.run("destroy", "--yes", "--skip-preview");
-      if (d.status !== 0) {
-        say(
-          `destroy failed, stack kept in ${s.backend}:\n${d.stdout.slice(-2000)}${d.stderr.slice(-2000)}`,
-        );
-      } else s.remove();
-    }
+    s.finish({ created, keep, say });
   }
 }
 

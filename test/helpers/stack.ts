@@ -100,6 +100,29 @@ export class TestStack {
     fs.rmSync(this.backend, { recursive: true, force: true });
     fs.rmSync(this.configFile, { force: true });
   }
+
+  /**
+   * A benchmark script's throwaway stack, done with: destroyed and removed
+   * (its results archive stays), kept when asked (saying how to tear it down),
+   * or only removed when it was never created.
+   */
+  finish(o: { created: boolean; keep: boolean; say: (s: string) => void }): void {
+    if (!o.created) return this.remove();
+    if (o.keep) {
+      o.say(
+        `kept: stack ${this.name} in ${this.backend}; tear it down with\n` +
+          `  PULUMI_BACKEND_URL=file://${this.backend} PULUMI_CONFIG_PASSPHRASE= npm run pulumi -- destroy --yes -s ${this.name}`,
+      );
+      return;
+    }
+    o.say("tearing the stack down (the results archive stays)");
+    const d = this.run("destroy", "--yes", "--skip-preview");
+    if (d.status !== 0) {
+      o.say(
+        `destroy failed, stack kept in ${this.backend}:\n${d.stdout.slice(-2000)}${d.stderr.slice(-2000)}`,
+      );
+    } else this.remove();
+  }
 }
 
 export class Running {
