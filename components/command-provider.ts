@@ -521,6 +521,11 @@ async function createRounds(inputs: Props, hide: (s: string) => string) {
       exitCode = run.exitCode;
       done = r;
       if (stream) fs.appendFileSync(stream, hide(run.stdout), { mode: 0o600 });
+      if (stdout.length > outputLimitBytes) {
+        // The rounds together, not only each, must fit in a record (the stream keeps them all).
+        failure = `${inputs.step}: its rounds printed ${size(stdout.length)}, more than the ${size(outputLimitBytes)} a step may keep; run fewer or shorter trials`;
+        break;
+      }
     } catch (e) {
       failure = hide((e as Error).message);
       if (stream) fs.appendFileSync(stream, `\n[round ${r} failed: ${failure}]\n`, { mode: 0o600 });

@@ -11,7 +11,7 @@ set -uo pipefail
 cd /
 dir="$(mktemp -d)" || exit 2
 paused=()
-trap 'resume_paused; pair_stop; rm -rf "$dir"; way_cleanup' EXIT
+trap 'resume_paused; resume_all; pair_stop; rm -rf "$dir"; way_cleanup' EXIT
 trap 'exit 143' TERM INT HUP
 
 # quiet pause|resume K: guest VTB_Q<K> paused or resumed as its kind does it.
@@ -25,21 +25,30 @@ quiet() {
     libvirt:resume) virsh -q -c qemu:///system resume "${!name}" >/dev/null ;;
     xen:pause) xl pause "${!name}" ;;
     xen:resume) xl unpause "${!name}" ;;
-    openvz:pause) vzctl suspend "${!name}" >/dev/null ;;
-    openvz:resume) vzctl resume "${!name}" >/dev/null ;;
+    # The checkpoint's suspend stage alone: frozen in place, not dumped to disk
+    # (vzctl suspend writes its RAM out). Not tried: no OpenVZ kernel here.
+    openvz:pause) vzctl chkpnt "${!name}" --suspend >/dev/null ;;
+    openvz:resume) vzctl chkpnt "${!name}" --resume >/dev/null ;;
     *) echo "no way to $1 ${!name:-guest $2} (${!via:-unset})" >&2; return 2 ;;
   esac
 }
 resume_paused() {
-  local k
+  local k label
   for k in "${paused[@]}"; do
-    quiet resume "$k" || echo "could not resume ${k}: resume it by hand" >&2
+    label="VTB_Q${k}_LABEL"
+    quiet resume "$k" || echo "could not resume ${!label}: resume it by hand" >&2
   done
   paused=()
 }
-# Guests left paused by a round killed before its resume (SIGKILL): resumed.
-# A guest that is not paused refuses, quietly.
-for k in $(seq 0 $((VTB_QUIET - 1))); do quiet resume "$k" >/dev/null 2>&1 || true; done
+# Every guest resumed, whether this script paused it or not: a pause already
+# asked for when a signal came (not yet in `paused`), or one left by a round
+# killed before its resume (SIGKILL). A guest that is not paused refuses, quietly.
+resume_all() {
+  local k
+  for k in $(seq 0 $((VTB_QUIET - 1))); do quiet resume "$k" >/dev/null 2>&1 || true; done
+  paused=()
+}
+resume_all
 
 # A unit's variables under the names the functions of units.sh read, in the
 # unit's subshell: its prefix's unit number dropped (its SERVER_VIA becomes
@@ -51,6 +60,7 @@ unit_env() {
   done
   # A pair's client connects to its own unit's server: the trial's variables of the unit.
   if [ -n "${VTB_EXPORTS:-}" ]; then eval "$VTB_EXPORTS"; fi
+  way_keys_private
 }
 
 export VTB_TRIALS=1 VTB_TRIAL_FIRST="$VTB_ROUND"

@@ -208,7 +208,7 @@ export class InterleavedRun {
     }));
     const measured = measuredBy(c);
     const downs = pulumi.all(targets.map((t) => t.failure ?? ""));
-    const all = pulumi.all([c.stdout, c.failure, c.roundsRun, downs]);
+    const all = pulumi.all([c.stdout, c.failure, c.roundsRun, downs, c.stderr]);
     this.members = targets.map((t, i) => ({
       target: t,
       run: {
@@ -220,7 +220,7 @@ export class InterleavedRun {
         stopped: c.stopped.apply((s) => s ?? ""),
         schedule,
         measured,
-        trials: all.apply(([out, failed, ran, fs]): Trial[] => {
+        trials: all.apply(([out, failed, ran, fs, err]): Trial[] => {
           const step = `${targetKey(t)}: ${m.id}`;
           const down = fs[i];
           if (down)
@@ -234,13 +234,19 @@ export class InterleavedRun {
               true,
               fewest,
             );
-          // A run cut short by a failed round asked for at least its fewest rounds.
-          const asked = Math.max(ran ?? 0, failed ? fewest : 0, 1);
+          // A run cut short: the round that failed was asked for too, and at least the fewest.
+          const asked = failed ? Math.max((ran ?? 0) + 1, fewest) : Math.max(ran ?? 0, 1);
           const trials = targetTrials(m, out, i, unitOf[i], paramsOf[i], asked).map((tr) =>
             failed && tr.missing ? { ...tr, error: `${tr.error}; ${failed}` } : tr,
           );
           // The run's failure is said once, on its first target; each failed trial on its own.
           if (failed && i === 0) reportFailure(`${server}: ${m.id}: ${failed}`, c);
+          // A guest that could not be paused (measured beside it) or resumed (left paused).
+          if (i === 0) {
+            for (const line of new Set(err.match(/^could not (pause|resume) .*$/gm) ?? [])) {
+              pulumi.log.warn(`${server}: ${m.id}: ${line}`, c);
+            }
+          }
           for (const tr of trials.filter((x) => x.error && !x.missing)) {
             pulumi.log.warn(`${step}: trial ${tr.index} failed: ${tr.error}`, c);
           }

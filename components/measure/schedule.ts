@@ -132,6 +132,12 @@ function serverRuns(s: ServerRuns, b: BenchmarkConfig, stack: string) {
   for (const group of alone) aloneRuns(s, b, group.map(ready));
 }
 
+/** What a run in a block does with a precision: a fixed count (only interleaved runs adapt). */
+const blockRepeats = (b: BenchmarkConfig) =>
+  b.precision
+    ? `, ${b.repeats} trials (minRepeats: a precision applies to interleaved runs only)`
+    : "";
+
 /**
  * Targets the server cannot take turns into (it cannot enter them, or a pair
  * benchmark's concurrent guests): each runs its trials in a block of its own,
@@ -141,7 +147,8 @@ function aloneRuns(s: ServerRuns, b: BenchmarkConfig, group: Target[]) {
   pulumi.log.warn(
     `${group.map(targetKey).join(", ")}: ${b.id} cannot take turns with the server's other targets ` +
       `(${pairs[b.id] && group.length > 1 ? "a pair benchmark's guests at once" : "the server cannot enter it"}); ` +
-      "its trials run in a block of their own, not interleaved, beside running guests",
+      "its trials run in a block of their own, not interleaved, beside running guests" +
+      blockRepeats(b),
   );
   const started = group.map((t) => {
     const run = new BenchmarkRun(
@@ -213,6 +220,11 @@ function pairSides(
 
 function pairRunNow(b: BenchmarkConfig, p: ReturnType<typeof pairSides>) {
   const { a, target, c, client, servers: sides } = p;
+  pulumi.log.warn(
+    `${targetKey(target)} served to ${targetKey(client)}: ${b.id} between named targets runs in a ` +
+      "block of its own, not interleaved, beside running guests" +
+      blockRepeats(b),
+  );
   const run = new BenchmarkRun(
     `${target.server}-${target.platform}-${target.guest}-${b.id}`,
     {

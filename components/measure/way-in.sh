@@ -8,6 +8,15 @@
 #             under P_LXCPATH), openvz (container CTID P_NAME) or ssh
 #   P_SSH_HOST, P_SSH_PORT, P_SSH_USER (root), P_SSH_KEY  for ssh; the key is
 #             written to a private file only while the script runs.
+# Keys are the shell's own: read by way_in, never in the environment of what
+# it starts (a benchmark on bare metal, a pair's server left running).
+way_keys_private() {
+  local v
+  for v in $(compgen -v); do
+    if [[ "$v" == *_SSH_KEY ]]; then export -n "$v"; fi
+  done
+}
+way_keys_private
 # Made here, not in way_in: a way_in in a subshell (group.sh) would lose it.
 way_keys="$(mktemp -d)"
 way_cleanup() { rm -rf "$way_keys"; }
