@@ -14,7 +14,7 @@
 //    find "no difference" on at least 95% of the metrics.
 //
 // The comparisons are the tool's own (components/results/stats.ts compare and
-// summarize, family = the metrics of the benchmark), on the trials the stack's
+// summarize, family = its headline metrics: comparisonFamily), on the trials the stack's
 // `results` output holds; the benchmark runs with the tool's default repeats
 // unless --repeats is given. Prints a table and PASS/FAIL per criterion (and
 // exits 0 either way: the figures are the product), writes them with the raw
@@ -132,7 +132,7 @@ const cpu = whole(
   cpuCount - 1,
   `a CPU of this machine, which has ${cpuCount}`,
 );
-const plan: CalibrationPlan = { quotas, aa: aaGuests(aaCount) };
+const plan: CalibrationPlan = { quotas, aa: aaGuests(aaCount), benchmark: benchmarkId };
 try {
   checkPlan(plan);
 } catch (e) {

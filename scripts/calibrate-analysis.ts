@@ -14,6 +14,7 @@
  */
 import type { BenchmarkOutcome, Results } from "../components/results/schema";
 import { compare, summarize } from "../components/results/stats";
+import { comparisonFamily } from "../components/results/summarize";
 import type { Verdict } from "../components/results/stats";
 
 /** The reference quota: a container that may use all of its one CPU. */
@@ -28,6 +29,12 @@ export interface CalibrationPlan {
   quotas: number[];
   /** The A/A guests; each after the first is compared with the first. */
   aa: string[];
+  /**
+   * The benchmark: its comparisons share the tool's family (its headline
+   * metrics, comparisonFamily). Without it (synthetic metrics), every metric
+   * compared is one family.
+   */
+  benchmark?: string;
 }
 
 export const quotaGuest = (q: number) => `q${q}`;
@@ -196,11 +203,12 @@ function usable(name: string, o: BenchmarkOutcome | undefined, problems: string[
 }
 
 /**
- * Each metric of `platform` against `reference` with the tool's compare(), as
- * one family (like components/results/summarize.ts compareToBaseline: the
- * metrics both sides have, neither median zero).
+ * Each metric of `platform` against `reference` with the tool's compare(), in
+ * the tool's family (components/results/summarize.ts comparisonFamily: the
+ * headline metrics among those both sides have, neither median zero).
  */
 function compareOutcomes(
+  benchmark: string | undefined,
   kind: Row["kind"],
   names: { platform: string; reference: string },
   platform: BenchmarkOutcome | undefined,
@@ -216,7 +224,10 @@ function compareOutcomes(
     const r = reference?.metrics[k];
     return p !== undefined && r !== undefined && p.median !== 0 && r.median !== 0;
   });
-  const family = comparable.length;
+  const family =
+    benchmark === undefined
+      ? comparable.length
+      : comparisonFamily(benchmark, comparable, (k) => (platform ?? reference)!.metrics[k].labels);
   return keys.map((metric): Row => {
     const p = platform?.metrics[metric];
     const r = reference?.metrics[metric];
@@ -273,7 +284,14 @@ export function analyzeCalibration(
   const quotas: QuotaSummary[] = [];
   for (const q of [...plan.quotas].filter((x) => x !== referenceQuota).sort((a, b) => b - a)) {
     const name = quotaGuest(q);
-    const r = compareOutcomes("quota", { platform: name, reference: refName }, get(name), ref, q);
+    const r = compareOutcomes(
+      plan.benchmark,
+      "quota",
+      { platform: name, reference: refName },
+      get(name),
+      ref,
+      q,
+    );
     rows.push(...r);
     quotas.push({
       quota: q,
@@ -288,7 +306,9 @@ export function analyzeCalibration(
     const [first, ...rest] = plan.aa;
     const a = get(first);
     for (const g of rest) {
-      rows.push(...compareOutcomes("aa", { platform: g, reference: first }, get(g), a, 100));
+      rows.push(
+        ...compareOutcomes(plan.benchmark, "aa", { platform: g, reference: first }, get(g), a, 100),
+      );
     }
   }
 

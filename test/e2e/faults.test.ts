@@ -20,6 +20,10 @@ const config = (bonnieRepeats: number) => `config:
     - id: bonnie
       profile: quick
       repeats: ${bonnieRepeats}
+    - id: ab
+      profile: quick
+      repeats: 1
+      platforms: [baseline]
   testbed:servers:
     - name: local
       connection:
@@ -59,8 +63,9 @@ const trialsOf = (rs: StateResource[]) =>
       .map((r) => [r.urn.split("::").pop()!, String(r.outputs?.startedAt ?? "")]),
   );
 // One interleaved run per benchmark: bare metal and the containers take turns
-// (for the concurrent openssl-speed, both containers at once as one unit).
-const runs = ["local-openssl-speed-trials", "local-bonnie-trials"];
+// (for the concurrent openssl-speed, both containers at once as one unit). A
+// SIGINT lets the running step end (a whole interleaved run) and starts no other.
+const runs = ["local-openssl-speed-trials", "local-bonnie-trials", "local-ab-trials"];
 
 /**
  * Benchmark processes this test's pulumi started, still running: they inherit
