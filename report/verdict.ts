@@ -170,17 +170,20 @@ export function judge(c: Judged, o: JudgeOptions = {}): Judgement {
   const amount = (loss: number) =>
     loss > 0 ? `${formatPercent(loss)} slower` : `${formatPercent(-loss)} faster`;
   const oneTrial = sides.target === 1 || sides.baseline === 1;
+  // One trial on a side: no interval, never coloured, whatever the run called it.
+  const noUncertainty = (old: boolean) =>
+    done({
+      kind: "no uncertainty",
+      old,
+      tone: "muted",
+      text: oneTrialText(sides, names),
+      short: "n=1",
+    });
 
   if (c.verdict === undefined) {
     // Archived before intervals: the old rule's words, and no interval.
     if (oneTrial) {
-      return done({
-        kind: "no uncertainty",
-        old: true,
-        tone: "muted",
-        text: oneTrialText(sides, names),
-        short: "n=1",
-      });
+      return noUncertainty(true);
     }
     if (c.withinNoise !== false) {
       return done({
@@ -214,13 +217,7 @@ export function judge(c: Judged, o: JudgeOptions = {}): Judgement {
     case "faster": {
       // A verdict the run reached with one trial would be a wrong one: it is never coloured.
       if (oneTrial) {
-        return done({
-          kind: "no uncertainty",
-          old: false,
-          tone: "muted",
-          text: oneTrialText(sides, names),
-          short: "n=1",
-        });
+        return noUncertainty(false);
       }
       const slower = c.verdict === "slower";
       const interval = ci
@@ -245,13 +242,7 @@ export function judge(c: Judged, o: JudgeOptions = {}): Judgement {
         short: "≈",
       });
     case "no uncertainty":
-      return done({
-        kind: "no uncertainty",
-        old: false,
-        tone: "muted",
-        text: oneTrialText(sides, names),
-        short: "n=1",
-      });
+      return noUncertainty(false);
     case "not comparable":
       return done({
         kind: "not comparable",
