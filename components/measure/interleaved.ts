@@ -243,7 +243,9 @@ export class InterleavedRun {
           if (failed && i === 0) reportFailure(`${server}: ${m.id}: ${failed}`, c);
           // A guest that could not be paused (measured beside it) or resumed (left paused).
           if (i === 0) {
-            for (const line of new Set(err.match(/^could not (pause|resume) .*$/gm) ?? [])) {
+            for (const line of new Set(
+              (err ?? "").match(/^could not (pause|resume) .*$/gm) ?? [],
+            )) {
               pulumi.log.warn(`${server}: ${m.id}: ${line}`, c);
             }
           }
