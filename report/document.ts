@@ -4,6 +4,7 @@
  */
 import { targetKey } from "../components/measure/target-name";
 import type { BenchmarkOutcome } from "../components/results/schema";
+import { busyText } from "../components/results/summarize";
 import type { Chart } from "./charts";
 import type { Run } from "./load";
 import {
@@ -129,6 +130,8 @@ export function outcomeText(o: BenchmarkOutcome, bareVersion?: string): string {
   }
   const host = contexts.length > 0 ? hostText(contexts) : "";
   if (host) parts.push(`host before the trials: ${host}`);
+  const busy = busyText(o.trials);
+  if (busy) parts.push(busy);
   // A guest's stderr can be long: the report quotes its start, results.json keeps it whole.
   const reasons = failed.length
     ? ` (${failed.map((f) => `trial ${f.index}: ${bounded(f.error!, 300)}`).join("; ")})`

@@ -268,7 +268,14 @@ async function main(): Promise<void> {
     const trialLines = guests.map((g) => {
       const o = outcomes[g];
       if (!o) return `  ${g}: no result`;
-      return `  ${g}: ${o.trials.length} trials, ${o.status}${o.stopped ? ` (${o.stopped})` : ""}`;
+      const busy = o.trials.flatMap((t) => {
+        const b = t.context?.host.busyCpus;
+        return typeof b === "number" ? [b] : [];
+      });
+      const other = busy.length
+        ? `, other work just before: ${Math.min(...busy).toFixed(2)}-${Math.max(...busy).toFixed(2)} CPUs`
+        : "";
+      return `  ${g}: ${o.trials.length} trials, ${o.status}${o.stopped ? ` (${o.stopped})` : ""}${other}`;
     });
     const text =
       report(c, wallSeconds, up.status) +

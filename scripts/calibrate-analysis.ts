@@ -14,7 +14,7 @@
  */
 import type { BenchmarkOutcome, Results } from "../components/results/schema";
 import { compare, summarize } from "../components/results/stats";
-import { comparisonFamily } from "../components/results/summarize";
+import { busyText, comparisonFamily } from "../components/results/summarize";
 import type { Verdict } from "../components/results/stats";
 
 /** The reference quota: a container that may use all of its one CPU. */
@@ -199,6 +199,9 @@ function usable(name: string, o: BenchmarkOutcome | undefined, problems: string[
     return undefined;
   }
   if (o.status !== "ok") problems.push(`${name}: ${o.status}${o.message ? `: ${o.message}` : ""}`);
+  // The quotas' true values hold only on a CPU with nothing else to run.
+  const busy = busyText(o.trials);
+  if (busy) problems.push(`${name}: ${busy}`);
   return o.status === "failed" ? undefined : o;
 }
 

@@ -5,7 +5,8 @@
 # other guests (VTB_Q<k>) are paused unless VTB_BACKGROUND says they run (a
 # measurement under load), and resumed after it, on any exit, and, for a round
 # that was killed before it could, at the start of the next one.
-# Prints mark_round, then per unit mark_turn (what was paused, the host's load
+# Prints mark_round (the server's mitigations, filesystem and NIC), then per unit
+# mark_turn (what was paused, the host's load, CPU busy, governor, MHz, kernel
 # and clock just before) and one section per target (mark_guest T ...).
 set -uo pipefail
 cd /
@@ -64,7 +65,53 @@ unit_env() {
 }
 
 export VTB_TRIALS=1 VTB_TRIAL_FIRST="$VTB_ROUND"
-mark_round "$VTB_ROUND" "${VTB_ROUND_ORDER// /,}"
+# How many CPUs' worth of time was not idle (iowait counts as idle, steal as
+# busy) over half a second, once the others are paused: someone else's work on
+# the machine shows here, where load1 still holds the previous trial's.
+cpu_busy() {
+  local a b n
+  n="$(grep -c '^cpu[0-9]' /proc/stat)" || n=0
+  a="$(head -n 1 /proc/stat)" && sleep 0.5 && b="$(head -n 1 /proc/stat)" || { echo -; return; }
+  # user nice system idle iowait irq softirq steal (guest time is inside user).
+  awk -v a="$a" -v b="$b" -v n="$n" 'BEGIN {
+    split(a, x); split(b, y); t = 0
+    for (i = 2; i <= 9; i++) t += y[i] - x[i]
+    idle = y[5] - x[5] + y[6] - x[6]
+    if (t > 0 && n > 0) printf "%.2f\n", n * (t - idle) / t; else print "-"
+  }'
+}
+# The server as it is now, for the round's trials: the kernel's mitigations
+# setting and what it reports vulnerable, the root filesystem, the default
+# route's NIC and speed. Values without spaces ("-" for none or unknown).
+mitigations() {
+  local m
+  m="$(grep -o 'mitigations=[^ ]*' /proc/cmdline 2>/dev/null | tail -n 1)"
+  echo "${m#mitigations=}" | sed 's/^$/default/'
+}
+vulnerable() {
+  local f list=()
+  for f in /sys/devices/system/cpu/vulnerabilities/*; do
+    grep -q '^Vulnerable' "$f" 2>/dev/null && list+=("${f##*/}")
+  done
+  (IFS=,; echo "${list[*]:--}")
+}
+root_fs() {
+  local fs
+  fs="$(findmnt -n -r -o FSTYPE,SOURCE -T / 2>/dev/null | head -n 1)"
+  fs="${fs// /:}"
+  echo "${fs:--}"
+}
+nic() {
+  local dev speed
+  dev="$(ip -o route show default 2>/dev/null | awk '{ for (i = 1; i < NF; i++) if ($i == "dev") { print $(i + 1); exit } }')"
+  [ -n "$dev" ] || { echo -; return; }
+  speed="$(cat "/sys/class/net/$dev/speed" 2>/dev/null)" || speed=
+  case "$speed" in '' | -*) speed=- ;; *) speed="${speed}Mb/s" ;; esac
+  echo "${dev}:${speed}"
+}
+
+mark_round "$VTB_ROUND" "${VTB_ROUND_ORDER// /,}" "$(mitigations)" "$(vulnerable)" \
+  "$(root_fs)" "$(nic)"
 position=0
 for u in $VTB_ROUND_ORDER; do
   kind="VTB_U${u}_KIND" keep="VTB_U${u}_KEEP" targets="VTB_U${u}_TARGETS"
@@ -84,8 +131,9 @@ for u in $VTB_ROUND_ORDER; do
   list="$(IFS=,; echo "${names[*]:-}")"
   governor="$(cat /sys/devices/system/cpu/cpu0/cpufreq/scaling_governor 2>/dev/null || echo -)"
   mhz="$(awk -F': *' '/^cpu MHz/ { print $2; exit }' /proc/cpuinfo 2>/dev/null)"
+  busy="$(cpu_busy)"
   mark_turn "$VTB_ROUND" "$u" "$position" "${list:--}" "$(cut -d' ' -f1 /proc/loadavg)" \
-    "${governor// /_}" "${mhz:--}" "$(uname -r)" "$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)"
+    "${governor// /_}" "${mhz:--}" "$(uname -r)" "$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)" "$busy"
   case "${!kind}" in
     # A target that did not come up sits its turn out: its trials say why (interleaved.ts).
     down) ;;

@@ -6,7 +6,7 @@
  * (precision.ts) reads it in the provider's process between rounds.
  */
 import type { BenchmarkModule } from "../../benchmarks/types";
-import { markerLinePattern, markerPattern, markers } from "./protocol";
+import { Marker, markerLinePattern, markerPattern, markers } from "./protocol";
 import { parseTrials, Trial, TrialContext } from "./trials";
 
 /** One unit's turn in a round, as mark_turn printed it. */
@@ -19,12 +19,13 @@ export interface Turn {
   at: string;
 }
 
-const fieldPattern = (fields: readonly string[]) => fields.map((f) => ` ${f}=(\\S*)`).join("");
-const turnLine = new RegExp(
-  `${markerPattern(markers.turn, "(\\d+)")}${fieldPattern(markers.turn.fields)}$`,
-  "gm",
-);
-const roundLine = new RegExp(`${markerPattern(markers.round, "(\\d+)")} order=(\\S*)$`, "gm");
+/** The fields' groups; those after the first `required` may be missing (runs archived before them). */
+const fieldPattern = (fields: readonly string[], required: number) =>
+  fields.map((f, i) => (i < required ? ` ${f}=(\\S*)` : `(?: ${f}=(\\S*))?`)).join("");
+const lineOf = (m: Marker, required: number) =>
+  new RegExp(`${markerPattern(m, "(\\d+)")}${fieldPattern(m.fields, required)}$`, "gm");
+const turnLine = lineOf(markers.turn, markers.turn.fields.indexOf("busy"));
+const roundLine = lineOf(markers.round, 1);
 /** Target T's section: mark_guest T ... mark_guest_end T. */
 const sectionOf = (t: number) =>
   new RegExp(
@@ -44,13 +45,19 @@ const numberOr = (v: string) =>
 export function turns(out: string): Map<number, Map<number, Turn>> {
   const byRound = new Map<number, Map<number, Turn>>();
   for (const m of out.matchAll(turnLine)) {
-    const [, round, unit, position, paused, load, governor, mhz, kernel, at] = m;
+    const [, round, unit, position, paused, load, governor, mhz, kernel, at, busy] = m;
     const t: Turn = {
       round: +round,
       unit: +unit,
       position: +position,
       paused: paused === "-" ? [] : paused.split(","),
-      host: { load1: numberOr(load), governor, mhz: numberOr(mhz), kernel },
+      host: {
+        load1: numberOr(load),
+        ...(busy === undefined ? {} : { busyCpus: numberOr(busy) }),
+        governor,
+        mhz: numberOr(mhz),
+        kernel,
+      },
       at,
     };
     if (!byRound.has(t.round)) byRound.set(t.round, new Map());
@@ -59,12 +66,17 @@ export function turns(out: string): Map<number, Map<number, Turn>> {
   return byRound;
 }
 
-/** The rounds that started, with their units' order. */
-export function roundsRun(out: string): { round: number; order: number[] }[] {
-  return [...out.matchAll(roundLine)].map((m) => ({
-    round: +m[1],
-    order: m[2] === "" ? [] : m[2].split(",").map(Number),
-  }));
+/** The rounds that started, with their units' order and the server's state (`server`, absent in older runs). */
+export function roundsRun(
+  out: string,
+): { round: number; order: number[]; server: Record<string, string> }[] {
+  return [...out.matchAll(roundLine)].map((m) => {
+    const server: Record<string, string> = {};
+    markers.round.fields.slice(1).forEach((f, i) => {
+      if (m[i + 3] !== undefined) server[f] = m[i + 3];
+    });
+    return { round: +m[1], order: m[2] === "" ? [] : m[2].split(",").map(Number), server };
+  });
 }
 
 /**
@@ -85,7 +97,9 @@ export function targetTrials(
   const trials = parseTrials(m, sections.join(""), params, asked);
   // A section whose way in failed before the trial began: that round's trial says why.
   const failedWay = new Map<number, string>();
-  const rounds = roundsRun(out).map((r) => r.round);
+  const run = roundsRun(out);
+  const rounds = run.map((r) => r.round);
+  const server = new Map(run.map((r) => [r.round, r.server]));
   sections.forEach((s, i) => {
     const failed = wayFailed.exec(s);
     if (!failed) return;
@@ -104,7 +118,7 @@ export function targetTrials(
       position: turn.position,
       startedAt: turn.at,
       paused: turn.paused,
-      host: turn.host,
+      host: { ...turn.host, ...server.get(turn.round) },
     };
     return {
       ...tr,

@@ -51,12 +51,19 @@ export const markers = {
   guestFailed: marker("guest-failed", "mark_guest_failed", "rc"),
   /** Guest I's section ends. group.sh writes; group.ts reads. */
   guestEnd: marker("guest-end", "mark_guest_end"),
-  /** Round R of an interleaved run starts; its units' order. interleave.sh writes; interleaved.ts reads. */
-  round: marker("round", "mark_round", "order"),
+  /**
+   * Round R of an interleaved run starts: its units' order, and the server as
+   * it is: the kernel's mitigations setting, what it reports vulnerable, the
+   * root filesystem, the default route's NIC. interleave.sh writes;
+   * interleaved-output.ts reads (runs archived before the server's fields have
+   * the order alone).
+   */
+  round: marker("round", "mark_round", "order", "mitigations", "vulnerable", "fs", "nic"),
   /**
    * In round R, unit U (at `position` of the order) starts: the guests paused
-   * for it (or "-"), and the host's load, CPU governor and MHz, kernel and
-   * clock just before. interleave.sh writes; interleaved.ts reads.
+   * for it (or "-"), and the host's load, CPU governor and MHz, kernel, clock
+   * and busy CPUs (how many CPUs' worth of time was not idle) just before. interleave.sh writes;
+   * interleaved-output.ts reads (older runs lack `busy`).
    */
   turn: marker(
     "turn",
@@ -69,6 +76,7 @@ export const markers = {
     "mhz",
     "kernel",
     "at",
+    "busy",
   ),
 } as const;
 
@@ -117,7 +125,8 @@ export const markerFunctions = [
   ...Object.values(markers).map((m) => {
     const format = [`${m.head} %s`, ...m.fields.map((f) => `${f}=%s`)].join(" ");
     if (!/^[@ a-z%=-]+$/.test(format)) throw new Error(`not a plain marker: ${format}`);
-    const args = [m.head, ...m.fields].map((_, i) => `"$${i + 1}"`).join(" ");
+    // "${10}", not "$10" (which bash reads as "$1" then "0").
+    const args = [m.head, ...m.fields].map((_, i) => `"\${${i + 1}}"`).join(" ");
     return `${m.bashFunction}() { printf '${format}\\n' ${args}; }`;
   }),
   "",

@@ -138,7 +138,7 @@ export type WrittenComparison = Required<Omit<Comparison, "withinNoise" | "toolV
 /**
  * Where and when a trial ran, as the scheduler recorded it: its round and its
  * place in the round's interleaved order, its start, the guests paused while it
- * ran, and the host's state just before it (load1, governor, mhz, kernel).
+ * ran, and the host's state just before it (load1, busyCpus, governor, mhz, kernel, ...).
  */
 export const trialContextSchema = z.object({
   round: z.number().int().nonnegative(),
@@ -147,7 +147,11 @@ export const trialContextSchema = z.object({
   startedAt: z.string().optional(),
   /** Guests paused while it ran. */
   paused: z.array(z.string()),
-  /** Measured just before it: load1, governor, mhz, kernel. */
+  /**
+   * Measured just before it: load1, busyCpus (other work on the host, in CPUs'
+   * worth), governor, mhz, kernel; and the server that round: mitigations,
+   * vulnerable, fs, nic. Older runs have the first four.
+   */
   host: z.record(z.string(), z.union([z.string(), z.number()])),
 });
 export type TrialContext = z.infer<typeof trialContextSchema>;

@@ -47,6 +47,35 @@ export interface OutcomeOptions {
 }
 
 /**
+ * Other work on the host, in CPUs' worth, measured just before a trial
+ * (interleave.sh `busy`) at or above which the trial is said to have begun on a
+ * host that was not quiet: half a CPU is enough to slow a single-threaded
+ * benchmark by several percent, the size of the effects measured.
+ */
+export const BUSY_CPUS = 0.5;
+
+/** The trials that began with at least BUSY_CPUS of other work on the host, and how much. */
+export function busyBefore(
+  trials: readonly { index: number; context?: TrialContext }[],
+): { index: number; busyCpus: number }[] {
+  return trials.flatMap((t) => {
+    const b = t.context?.host.busyCpus;
+    return typeof b === "number" && b >= BUSY_CPUS ? [{ index: t.index, busyCpus: b }] : [];
+  });
+}
+
+/** "the host was not quiet before trial(s) 3, 7 (up to 0.93 CPUs busy with other work)", or undefined. */
+export function busyText(trials: readonly { index: number; context?: TrialContext }[]) {
+  const busy = busyBefore(trials);
+  if (busy.length === 0) return undefined;
+  const most = Math.max(...busy.map((b) => b.busyCpus));
+  return (
+    `the host was not quiet before trial(s) ${busy.map((b) => b.index).join(", ")} ` +
+    `(up to ${most.toFixed(2)} CPUs busy with other work: those trials may be slow)`
+  );
+}
+
+/**
  * Why a run is not ok: "2 of 3 asked gave a result; 1 gave none (1 missing):
  * trial 3: ...", each reason once.
  */

@@ -188,7 +188,9 @@ describe("an interleaved run, for real", () => {
     const orders = roundOrders(6, 3, "random", "unit-seed");
     expect((outs.rounds as { order: string[] }).order).toEqual(orders.map((o) => o.join(" ")));
     expect(
-      [...String(outs.stdout).matchAll(/^@@@ round (\d+) order=(\S+)$/gm)].map((m) => m[2]),
+      [...String(outs.stdout).matchAll(/^@@@ round (\d+) order=(\S+) mitigations=/gm)].map(
+        (m) => m[2],
+      ),
     ).toEqual(orders.map((o) => o.join(",")));
     expect(outs.stopped).toBe("3 rounds, as asked");
     expect(outs.roundsRun).toBe(3);
@@ -246,6 +248,15 @@ describe("an interleaved run, for real", () => {
     expect(c.paused).toEqual([]);
     expect(Number(c.host.load1)).toBeGreaterThanOrEqual(0);
     expect(String(c.host.kernel)).toBe(os.release());
+    // Other work on the host just before, in CPUs' worth, and the server's state that round.
+    expect(c.host.busyCpus).toBeGreaterThanOrEqual(0);
+    expect(c.host.busyCpus).toBeLessThanOrEqual(os.cpus().length);
+    expect(c.host).toMatchObject({
+      mitigations: expect.stringMatching(/^\S+$/),
+      vulnerable: expect.stringMatching(/^(-|[a-z0-9_]+(,[a-z0-9_]+)*)$/),
+      fs: expect.stringMatching(/^\S+:\S+$/),
+      nic: expect.stringMatching(/^(-|\S+:\S+)$/),
+    });
   });
 
   it("keeps the guests' keys out of the environment of what it runs, bare metal's benchmark included", () => {
