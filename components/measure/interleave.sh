@@ -7,7 +7,8 @@
 # that was killed before it could, at the start of the next one.
 # Prints mark_round (the server's mitigations, filesystem and NIC), then per unit
 # mark_turn (what was paused, the host's load, CPU busy, governor, MHz, kernel
-# and clock just before) and one section per target (mark_guest T ...).
+# and clock just before, and how long it waited for the host to get quiet) and
+# one section per target (mark_guest T ...).
 set -uo pipefail
 cd /
 dir="$(mktemp -d)" || exit 2
@@ -80,6 +81,23 @@ cpu_busy() {
     if (t > 0 && n > 0) printf "%.2f\n", n * (t - idle) / t; else print "-"
   }'
 }
+# Sets busy (cpu_busy's last sample) and waited (seconds): samples until the host
+# has less than VTB_QUIET_BELOW CPUs of other work, for up to VTB_QUIET_WAIT
+# seconds (the program's own start, a finishing step, a cron job pass); a host
+# busy that long is busy with someone else's work, and the round's later turns
+# sample once. Under VTB_BACKGROUND the running guests are the experiment: once.
+patience="${VTB_QUIET_WAIT:-0}"
+quiet_host() {
+  local n=0 # half-second samples before this one
+  while :; do
+    busy="$(cpu_busy)"
+    waited="$((n / 2)).$((n % 2 * 5))"
+    [ "${VTB_BACKGROUND:-0}" != 1 ] && [ "$busy" != - ] || return 0
+    awk -v b="$busy" -v q="${VTB_QUIET_BELOW:-1}" 'BEGIN { exit !(b < q) }' && return 0
+    n=$((n + 1))
+    [ "$n" -le "$((patience * 2))" ] || { patience=0; return 0; }
+  done
+}
 # The server as it is now, for the round's trials: the kernel's mitigations
 # setting and what it reports vulnerable, the root filesystem, the default
 # route's NIC and speed. Values without spaces ("-" for none or unknown).
@@ -131,9 +149,10 @@ for u in $VTB_ROUND_ORDER; do
   list="$(IFS=,; echo "${names[*]:-}")"
   governor="$(cat /sys/devices/system/cpu/cpu0/cpufreq/scaling_governor 2>/dev/null || echo -)"
   mhz="$(awk -F': *' '/^cpu MHz/ { print $2; exit }' /proc/cpuinfo 2>/dev/null)"
-  busy="$(cpu_busy)"
+  quiet_host
   mark_turn "$VTB_ROUND" "$u" "$position" "${list:--}" "$(cut -d' ' -f1 /proc/loadavg)" \
-    "${governor// /_}" "${mhz:--}" "$(uname -r)" "$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)" "$busy"
+    "${governor// /_}" "${mhz:--}" "$(uname -r)" "$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)" "$busy" \
+    "$waited"
   case "${!kind}" in
     # A target that did not come up sits its turn out: its trials say why (interleaved.ts).
     down) ;;

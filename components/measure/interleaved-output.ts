@@ -45,7 +45,7 @@ const numberOr = (v: string) =>
 export function turns(out: string): Map<number, Map<number, Turn>> {
   const byRound = new Map<number, Map<number, Turn>>();
   for (const m of out.matchAll(turnLine)) {
-    const [, round, unit, position, paused, load, governor, mhz, kernel, at, busy] = m;
+    const [, round, unit, position, paused, load, governor, mhz, kernel, at, busy, waited] = m;
     const t: Turn = {
       round: +round,
       unit: +unit,
@@ -54,6 +54,7 @@ export function turns(out: string): Map<number, Map<number, Turn>> {
       host: {
         load1: numberOr(load),
         ...(busy === undefined ? {} : { busyCpus: numberOr(busy) }),
+        ...(waited === undefined ? {} : { quietWaitSeconds: numberOr(waited) }),
         governor,
         mhz: numberOr(mhz),
         kernel,

@@ -14,6 +14,7 @@ import { Target, targetKey } from "./target";
 import { Trial } from "./trials";
 import { wayEnv, wayInto, withoutKeys, withWayIn } from "./way-in";
 import type { StopArgs } from "./precision";
+import { BUSY_CPUS } from "../results/summarize";
 
 /**
  * What takes one turn in a round: one target, a pair (its server in the
@@ -53,6 +54,12 @@ export interface InterleavedRunArgs {
 }
 
 const interleaveScript = withWayIn("interleave.sh");
+/**
+ * How long a turn waits for other work on the host to fall under BUSY_CPUS
+ * (the program's own start, a step ending) before it starts anyway; a host
+ * busy that long is busy with someone else's work, and it is recorded.
+ */
+const QUIET_WAIT_SECONDS = 10;
 const root = path.join(__dirname, "..", "..");
 const unitVar = (u: number, name: string) => `${envNames.unit}${u}_${name}`;
 
@@ -143,6 +150,8 @@ export class InterleavedRun {
     });
     Object.assign(env, pauseEnv(quiet), {
       [envNames.background]: args.background ? "1" : "0",
+      [envNames.quietBelow]: String(BUSY_CPUS),
+      [envNames.quietWait]: String(QUIET_WAIT_SECONDS),
     });
     const allEnv = {
       ...trial,

@@ -62,8 +62,9 @@ export const markers = {
   /**
    * In round R, unit U (at `position` of the order) starts: the guests paused
    * for it (or "-"), and the host's load, CPU governor and MHz, kernel, clock
-   * and busy CPUs (how many CPUs' worth of time was not idle) just before. interleave.sh writes;
-   * interleaved-output.ts reads (older runs lack `busy`).
+   * and busy CPUs (how many CPUs' worth of time was not idle) just before, and
+   * the seconds it waited for the host to get quiet. interleave.sh writes;
+   * interleaved-output.ts reads (older runs lack `busy` and `waited`).
    */
   turn: marker(
     "turn",
@@ -77,6 +78,7 @@ export const markers = {
     "kernel",
     "at",
     "busy",
+    "waited",
   ),
 } as const;
 
@@ -167,6 +169,10 @@ export const envNames = {
   quietGuest: "VTB_Q",
   /** "1": the other guests keep running (a measurement under load). interleaved.ts writes; interleave.sh reads. */
   background: "VTB_BACKGROUND",
+  /** Other work on the host, in CPUs' worth, below which a turn starts at once (BUSY_CPUS). interleaved.ts writes; interleave.sh reads. */
+  quietBelow: "VTB_QUIET_BELOW",
+  /** Seconds a turn waits for the host to get under VTB_QUIET_BELOW before it starts anyway. interleaved.ts writes; interleave.sh reads. */
+  quietWait: "VTB_QUIET_WAIT",
   /** A pair's server script, started in the server's target. run.ts writes; pair.sh reads. */
   pairServerScript: "VTB_PAIR_SERVER_SCRIPT",
   /** `export` lines of the pair server's environment (exportLines), sent in with its script. run.ts writes; pair.sh reads. */
@@ -189,6 +195,8 @@ export const envReaders: Record<keyof typeof envNames, readonly string[]> = {
   quiet: ["interleave.sh"],
   quietGuest: ["interleave.sh"],
   background: ["interleave.sh"],
+  quietBelow: ["interleave.sh"],
+  quietWait: ["interleave.sh"],
   pairServerScript: ["units.sh"],
   pairServerExports: ["units.sh"],
 };

@@ -1,3 +1,6 @@
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
 import { z } from "zod";
 import { BenchmarkModule, ParseError } from "../../../benchmarks/types";
 import { roundsRun, targetTrials, turns } from "../../../components/measure/interleaved-output";
@@ -45,7 +48,12 @@ function output(now: boolean): string {
     lines.push(markerLine(markers.round, round, "0", ...server));
     const turn = ["0", "0", "-", "0.12", "performance", "2400.000", "6.1.0-26-amd64", `t${round}`];
     lines.push(
-      markerLine(markers.turn, round, ...turn, ...(now ? [round === 1 ? "0.04" : "0.93"] : [])),
+      markerLine(
+        markers.turn,
+        round,
+        ...turn,
+        ...(now ? [round === 1 ? "0.04" : "0.93", round === 1 ? "0" : "10"] : []),
+      ),
     );
     lines.push(section(0, round, round * 10));
   }
@@ -59,6 +67,7 @@ describe("an interleaved run's output", () => {
     expect(trials[0].context?.host).toEqual({
       load1: 0.12,
       busyCpus: 0.04,
+      quietWaitSeconds: 0,
       governor: "performance",
       mhz: 2400,
       kernel: "6.1.0-26-amd64",
@@ -67,7 +76,10 @@ describe("an interleaved run's output", () => {
       fs: "ext4:/dev/vda",
       nic: "eth0:-",
     });
-    expect(trials[1].context?.host.vulnerable).toBe("retbleed,mds");
+    expect(trials[1].context?.host).toMatchObject({
+      vulnerable: "retbleed,mds",
+      quietWaitSeconds: 10,
+    });
     expect(roundsRun(output(true)).map((r) => r.order)).toEqual([[0], [0]]);
   });
 
@@ -92,5 +104,54 @@ describe("an interleaved run's output", () => {
     expect(busyBefore(trials)).toEqual([{ index: 2, busyCpus: 0.93 }]);
     expect(busyText(trials)).toMatch(/not quiet before trial\(s\) 2 \(up to 0\.93 CPUs busy/);
     expect(busyText(targetTrials(value, output(false), 0, 0, {}, 2))).toBeUndefined();
+  });
+});
+
+describe("a turn waits for a quiet host (interleave.sh quiet_host)", () => {
+  const script = fs.readFileSync(
+    path.join(__dirname, "../../../components/measure/interleave.sh"),
+    "utf8",
+  );
+  // The sampling and the wait, as the script defines them, run on their own.
+  const functions = script.slice(
+    script.indexOf("cpu_busy() {"),
+    script.indexOf("# The server as it is now"),
+  );
+  const turns = (env: Record<string, string>) => {
+    const r = spawnSync(
+      "bash",
+      [
+        "--norc",
+        "--noprofile",
+        "-c",
+        `set -u\n${functions}\nfor t in 1 2; do quiet_host; echo "$busy $waited"; done`,
+      ],
+      { env: { PATH: process.env.PATH, ...env }, encoding: "utf8", timeout: 30000 },
+    );
+    expect(r.stderr).toBe("");
+    return r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => l.split(" ").map(Number));
+  };
+
+  it("starts at once on a host under the threshold", () => {
+    for (const [busy, waited] of turns({ VTB_QUIET_BELOW: "1000", VTB_QUIET_WAIT: "5" })) {
+      expect(busy).toBeGreaterThanOrEqual(0);
+      expect(waited).toBe(0);
+    }
+  });
+
+  it("waits its time on a host that stays busy, then the round's later turns do not", () => {
+    // Nothing is under 0 CPUs: the host never gets quiet enough.
+    const [[, first], [, second]] = turns({ VTB_QUIET_BELOW: "0", VTB_QUIET_WAIT: "2" });
+    expect(first).toBeGreaterThanOrEqual(2);
+    expect(first).toBeLessThanOrEqual(4);
+    expect(second).toBe(0);
+  });
+
+  it("does not wait when the other guests run on purpose (background)", () => {
+    const [[, waited]] = turns({ VTB_QUIET_BELOW: "0", VTB_QUIET_WAIT: "5", VTB_BACKGROUND: "1" });
+    expect(waited).toBe(0);
   });
 });

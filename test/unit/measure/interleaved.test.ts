@@ -251,6 +251,8 @@ describe("an interleaved run, for real", () => {
     // Other work on the host just before, in CPUs' worth, and the server's state that round.
     expect(c.host.busyCpus).toBeGreaterThanOrEqual(0);
     expect(c.host.busyCpus).toBeLessThanOrEqual(os.cpus().length);
+    expect(c.host.quietWaitSeconds).toBeGreaterThanOrEqual(0);
+    expect(c.host.quietWaitSeconds).toBeLessThanOrEqual(11);
     expect(c.host).toMatchObject({
       mitigations: expect.stringMatching(/^\S+$/),
       vulnerable: expect.stringMatching(/^(-|[a-z0-9_]+(,[a-z0-9_]+)*)$/),
