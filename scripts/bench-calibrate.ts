@@ -28,6 +28,7 @@ import { stringify } from "yaml";
 import { benchmarks, notRunnableYet } from "../benchmarks";
 import { guestObjectName } from "../components/guests/naming";
 import type { Results } from "../components/results/schema";
+import { busyRange } from "../components/results/summarize";
 import { root, TestStack } from "../test/helpers/stack";
 import {
   aaGuests,
@@ -268,13 +269,8 @@ async function main(): Promise<void> {
     const trialLines = guests.map((g) => {
       const o = outcomes[g];
       if (!o) return `  ${g}: no result`;
-      const busy = o.trials.flatMap((t) => {
-        const b = t.context?.host.busyCpus;
-        return typeof b === "number" ? [b] : [];
-      });
-      const other = busy.length
-        ? `, other work just before: ${Math.min(...busy).toFixed(2)}-${Math.max(...busy).toFixed(2)} CPUs`
-        : "";
+      const busy = busyRange(o.trials);
+      const other = busy ? `, other work just before: ${busy}` : "";
       return `  ${g}: ${o.trials.length} trials, ${o.status}${o.stopped ? ` (${o.stopped})` : ""}${other}`;
     });
     const text =

@@ -54,18 +54,30 @@ export interface OutcomeOptions {
  */
 export const BUSY_CPUS = 0.5;
 
-/** The trials that began with at least BUSY_CPUS of other work on the host, and how much. */
-export function busyBefore(
-  trials: readonly { index: number; context?: TrialContext }[],
-): { index: number; busyCpus: number }[] {
+type WithContext = readonly { index: number; context?: TrialContext }[];
+
+/** Each trial's other work just before it, where it was measured (older archives lack it). */
+function busyOf(trials: WithContext): { index: number; busyCpus: number }[] {
   return trials.flatMap((t) => {
     const b = t.context?.host.busyCpus;
-    return typeof b === "number" && b >= BUSY_CPUS ? [{ index: t.index, busyCpus: b }] : [];
+    return typeof b === "number" ? [{ index: t.index, busyCpus: b }] : [];
   });
 }
 
+/** The trials that began with at least BUSY_CPUS of other work on the host, and how much. */
+export function busyBefore(trials: WithContext): { index: number; busyCpus: number }[] {
+  return busyOf(trials).filter((b) => b.busyCpus >= BUSY_CPUS);
+}
+
+/** "0.02-0.61 CPUs": the range of other work before the trials, or undefined when none was measured. */
+export function busyRange(trials: WithContext): string | undefined {
+  const busy = busyOf(trials).map((b) => b.busyCpus);
+  if (busy.length === 0) return undefined;
+  return `${Math.min(...busy).toFixed(2)}-${Math.max(...busy).toFixed(2)} CPUs`;
+}
+
 /** "the host was not quiet before trial(s) 3, 7 (up to 0.93 CPUs busy with other work)", or undefined. */
-export function busyText(trials: readonly { index: number; context?: TrialContext }[]) {
+export function busyText(trials: WithContext) {
   const busy = busyBefore(trials);
   if (busy.length === 0) return undefined;
   const most = Math.max(...busy.map((b) => b.busyCpus));

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { BenchmarkModule, ParseError } from "../../../benchmarks/types";
 import { roundsRun, targetTrials, turns } from "../../../components/measure/interleaved-output";
 import { markerLine, markers } from "../../../components/measure/protocol";
-import { busyBefore, busyText } from "../../../components/results/summarize";
+import { busyBefore, busyRange, busyText } from "../../../components/results/summarize";
 
 // An interleaved run's output read back, as interleave.sh prints it now and as
 // runs archived before the server's fields and `busy` printed it.
@@ -104,6 +104,8 @@ describe("an interleaved run's output", () => {
     expect(busyBefore(trials)).toEqual([{ index: 2, busyCpus: 0.93 }]);
     expect(busyText(trials)).toMatch(/not quiet before trial\(s\) 2 \(up to 0\.93 CPUs busy/);
     expect(busyText(targetTrials(value, output(false), 0, 0, {}, 2))).toBeUndefined();
+    expect(busyRange(trials)).toMatch(/^0\.\d\d-0\.93 CPUs$/);
+    expect(busyRange([{ index: 1 }])).toBeUndefined();
   });
 });
 
