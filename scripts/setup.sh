@@ -26,6 +26,7 @@ APT_PACKAGES=(
   libvirt-daemon-system libvirt-clients  # the kvm platform
   lxc               # the container platform
   mmdebstrap        # guest and container root filesystems from Debian packages
+  fdisk             # sfdisk: the partition table of an emulated server's disk
   genisoimage xsltproc  # used by the libvirt provider at run time
   passt             # guest networking forwarded on loopback only
   openssh-server    # sshd for the SSH tests, run on loopback only (never started as a service)
