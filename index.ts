@@ -44,6 +44,8 @@ function describeServer({ srv, platforms }: Server) {
   return pulumi.output({
     profile: srv.config.profile,
     profileCheck: srv.profileCheck,
+    // An emulated server's figures are QEMU TCG's, not the profile's hardware.
+    ...(srv.emulation ? { emulated: srv.emulation } : {}),
     facts: srv.facts,
     accel: srv.accel,
     platforms: Object.fromEntries(

@@ -24,7 +24,18 @@ export interface SshConnection {
   /** Seconds to wait for the SSH handshake. */
   connectTimeoutSeconds: number;
   /** Reach `host` through this one first (with its own key, or the same one). */
-  jump?: { host: string; port: number; user: string; privateKey?: string };
+  jump?: { host: string; port: number; user: string; privateKey?: string; hostKey?: string };
+  /**
+   * `host`'s public host key ("ssh-ed25519 AAAA..."), when the project made it
+   * (an emulated server): any other key is refused before authentication.
+   */
+  hostKey?: string;
+  /**
+   * Which machine answers at host:port, when that can change (an emulated
+   * server made again): another instance is another target, so the steps
+   * on the old one are deleted there before it goes.
+   */
+  instance?: string;
 }
 
 export interface ScriptRun {
@@ -277,6 +288,12 @@ export function exportLines(env: Record<string, string>): string {
 const pidTag = "vtb-remote-pid ";
 const pidLine = new RegExp(`^${pidTag}(\\d+)\\n`);
 
+/** A host key as ssh2 hands it over (wire format) against an OpenSSH public key line. */
+export function samePublicKey(wire: Buffer, openssh: string): boolean {
+  const b64 = openssh.trim().split(/\s+/)[1] ?? "";
+  return b64.length > 0 && Buffer.from(b64, "base64").equals(wire);
+}
+
 export function runRemoteScript(
   conn: SshConnection,
   script: string,
@@ -295,6 +312,7 @@ export function runRemoteScript(
     user: string,
     sock?: NodeJS.ReadableStream,
     key?: string,
+    hostKey?: string,
   ): Promise<InstanceType<typeof Client>> =>
     new Promise((resolve, reject) => {
       const c = new Client();
@@ -319,7 +337,12 @@ export function runRemoteScript(
         username: user,
         ...(privateKey ? { privateKey } : { agent }),
         readyTimeout: conn.connectTimeoutSeconds * 1000,
+        // A server that stops answering (rebooted, hung) ends the step in a
+        // minute, not at its timeout.
+        keepaliveInterval: 15_000,
+        keepaliveCountMax: 4,
         sock: sock as never,
+        ...(hostKey ? { hostVerifier: (k: Buffer) => samePublicKey(k, hostKey) } : {}),
       });
     });
   const tail = (s: string) => s.trimEnd().split("\n").slice(-20).join("\n");
@@ -334,6 +357,7 @@ export function runRemoteScript(
           conn.jump.user,
           undefined,
           conn.jump.privateKey,
+          conn.jump.hostKey,
         );
         clients.push(j);
         sock = await new Promise((resolve, reject) =>
@@ -342,7 +366,7 @@ export function runRemoteScript(
           ),
         );
       }
-      const c = await open(conn.host, conn.port, conn.user, sock);
+      const c = await open(conn.host, conn.port, conn.user, sock, undefined, conn.hostKey);
       clients.push(c);
       return await new Promise<ScriptRun>((resolve, reject) => {
         c.exec(
@@ -443,7 +467,12 @@ function sameCreate(olds: Props, news: Props): boolean {
 // A new key or jump host alone does not make it another target.
 const target = (p: Props) =>
   p.connection
-    ? { host: p.connection.host, port: p.connection.port, user: p.connection.user }
+    ? {
+        host: p.connection.host,
+        port: p.connection.port,
+        user: p.connection.user,
+        ...(p.connection.instance ? { instance: p.connection.instance } : {}),
+      }
     : null;
 
 /**
@@ -615,6 +644,7 @@ export const provider: ResourceProvider = {
         "step",
         "connection",
         "attempts",
+        "deleteAttempts",
         "retryDelaySeconds",
         "redact",
         "prelude",
@@ -654,18 +684,29 @@ export const provider: ResourceProvider = {
   },
   async delete(_id, props) {
     if (!props.delete) return;
-    try {
-      // The delete script sees what create printed, so it can undo exactly that.
-      await runStep(
-        {
-          ...props,
-          environment: { ...(props.environment ?? {}), CREATE_STDOUT: props.stdout ?? "" },
-        },
-        props.delete,
-        `${props.step} (delete)`,
-      );
-    } catch (e) {
-      throw new Error(redactor(props.redact ?? []).text((e as Error).message));
+    const attempts = props.deleteAttempts ?? 1;
+    for (let i = 1; ; i++) {
+      try {
+        // The delete script sees what create printed, so it can undo exactly that.
+        await runStep(
+          {
+            ...props,
+            environment: { ...(props.environment ?? {}), CREATE_STDOUT: props.stdout ?? "" },
+          },
+          props.delete,
+          `${props.step} (delete)`,
+        );
+        return;
+      } catch (e) {
+        // Tried again: a server not answering, or a script's "not yet" (exit
+        // 75, EX_TEMPFAIL). Any other failure is the answer.
+        const code = /: exited with code (\d+)/.exec((e as Error).message)?.[1];
+        if (i >= attempts || (code !== undefined && code !== "75")) {
+          const more = i > 1 ? `\n(gave up after ${i} attempts)` : "";
+          throw new Error(redactor(props.redact ?? []).text((e as Error).message + more));
+        }
+        await new Promise((r) => setTimeout(r, (props.retryDelaySeconds ?? 10) * 1000));
+      }
     }
   },
 };

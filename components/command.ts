@@ -46,6 +46,11 @@ export interface CommandArgs {
   attempts?: pulumi.Input<number>;
   /** Seconds between attempts (default 10). */
   retryDelaySeconds?: pulumi.Input<number>;
+  /**
+   * Try `delete` this many times in all (default 1), retryDelaySeconds apart:
+   * a step that reboots the server and waits until it is back as it should be.
+   */
+  deleteAttempts?: pulumi.Input<number>;
   /** A regex: when the recorded stdout matches it (say, a failed trial), the next update reruns `create`. */
   rerunIfStdoutMatches?: pulumi.Input<string>;
   /**

@@ -66,6 +66,25 @@ export const sshConnectionFields = (group: boolean) =>
       .optional(),
   });
 
+/**
+ * A server the project emulates on the Pulumi host (components/server/emulated):
+ * a QEMU TCG machine shaped after the server's profile, reached over SSH on a
+ * loopback port with keys made for it, then used as any SSH server.
+ */
+export const emulatedConnection = z
+  .object({
+    type: z.literal("emulated"),
+    /** 127.0.0.1's port for its SSH; stable across updates. */
+    sshPort: port.min(1024).default(22022),
+    /** At most this much of the profile's memory (QEMU's RSS is about all of it under Xen). */
+    memoryMiB: z.number().int().min(512).max(65536).default(4096),
+    /** At most this many vCPUs (sockets x cores, from the profile, scaled down). */
+    maxVcpus: z.number().int().min(1).max(64).default(2),
+    diskGiB: z.number().int().min(8).max(1024).default(20),
+    bootTimeoutSeconds: z.number().int().min(30).max(3600).default(900),
+  })
+  .strict();
+
 export const count = z.number().int().min(1).max(64).default(1);
 
 export const maxCtid = 2147483647;

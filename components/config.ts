@@ -13,6 +13,7 @@ import { profileNames } from "./server/profiles";
 import {
   hostExpected,
   isHost,
+  emulatedConnection,
   localConnection,
   maxCtid,
   name,
@@ -40,7 +41,10 @@ const sshConnection = sshConnectionFields(true)
     message: "set privateKeyFile or agent: true, not both",
     path: ["agent"],
   });
-type Connection = z.infer<typeof localConnection> | z.infer<typeof sshConnection>;
+type Connection =
+  | z.infer<typeof localConnection>
+  | z.infer<typeof sshConnection>
+  | z.infer<typeof emulatedConnection>;
 
 /**
  * Each pair benchmark's port in the guest (as configured, else its default) ->
@@ -74,6 +78,7 @@ function loopbackRanges(base: number, guests: number) {
 /** Which machine a server is, as far as config tells: this one, or an SSH address (behind its bastion). */
 function hostKey(c: Connection, n: number): string {
   if (c.type === "local") return "the local machine";
+  if (c.type === "emulated") return `the emulated server on 127.0.0.1:${c.sshPort}`;
   const at = (h: string, port: number) => `${h.replace(/\{n\}/g, String(n)).toLowerCase()}:${port}`;
   return at(c.host, c.port) + (c.jump ? ` via ${at(c.jump.host, c.jump.port)}` : "");
 }
@@ -96,8 +101,8 @@ export const serverSchema = z
      * its number. The key under sshKeys.<name> serves them all unless one has its own.
      */
     count: z.number().int().min(1).max(999).default(1),
-    connection: z.discriminatedUnion("type", [localConnection, sshConnection], {
-      error: "expected { type: local } or { type: ssh, host: ... }",
+    connection: z.discriminatedUnion("type", [localConnection, sshConnection, emulatedConnection], {
+      error: "expected { type: local }, { type: ssh, host: ... } or { type: emulated }",
     }),
     profile: z.enum(profileNames).default("auto"),
     /** Fail the update when the gathered facts do not match the profile. */
@@ -288,6 +293,47 @@ export const testbedSchema = z
             met.add(j);
             sharedHostIssues(footprints.get(j)!, footprints.get(i)!, where, add);
           }
+        }
+      }
+
+      // An emulated server's SSH port is on this machine's loopback, as the local
+      // servers' KVM guests' ports are: each port one owner's.
+      const here = servers.flatMap(([s, i]) =>
+        s.connection.type === "emulated"
+          ? [
+              {
+                i,
+                server: s.name,
+                what: "SSH port",
+                from: s.connection.sshPort,
+                to: s.connection.sshPort,
+              },
+            ]
+          : s.connection.type === "local"
+            ? loopbackRanges(s.guestSshPortBase, kvmGuests(s)).map((r) => ({
+                ...r,
+                i,
+                server: s.name,
+              }))
+            : [],
+      );
+      for (const [s, i] of servers) {
+        const c = s.connection;
+        if (c.type !== "emulated") continue;
+        // Two emulated servers on one port: the second is named.
+        const r = here.find(
+          (r) =>
+            (r.what === "SSH port" ? r.i < i : r.i !== i) &&
+            r.from <= c.sshPort &&
+            c.sshPort <= r.to,
+        );
+        if (r) {
+          add(
+            ["servers", i, "connection", "sshPort"],
+            `127.0.0.1:${c.sshPort} is taken: server ${r.server}'s ${r.what}` +
+              (r.from === r.to ? "" : ` are ${r.from} to ${r.to}`) +
+              "; give this emulated server another sshPort",
+          );
         }
       }
 
@@ -484,6 +530,12 @@ function guestIssues(s: ParsedServer, at: PropertyKey[], add: AddIssue): Footpri
     add(
       [...at, "platforms"],
       `xen and kvm cannot run on server '${s.name}' at once (Xen owns the CPU's virtualization); use two servers or two stacks`,
+    );
+  }
+  if (types.has("kvm") && s.connection.type === "emulated") {
+    add(
+      [...at, "platforms"],
+      `kvm on emulated server '${s.name}' is not wired yet (libvirt over qemu+ssh to it needs its own key and host key); measure baseline, lxc or xen there`,
     );
   }
   // libvirt's qemu+ssh has no jump host: it would reach the server's address

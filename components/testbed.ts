@@ -59,7 +59,10 @@ function standUp(
   const { config, stack, benchmarkPackages, forwards, key } = shared;
   const srv = new PhysicalServer(server.name, {
     server,
-    sshPrivateKey: config.sshKeys.apply((k) => serverKey(k, server)),
+    sshPrivateKey:
+      server.connection.type === "ssh"
+        ? config.sshKeys.apply((k) => serverKey(k, server))
+        : undefined,
     defaultProbeKernel: process.env.VTB_GUEST_KERNEL,
   });
   // A server has platforms; a platform has guests. The image is built once per server.

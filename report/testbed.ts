@@ -105,6 +105,13 @@ export function describeTestbed(run: Run): ServerDescription[] {
 
     const profile: [string, string][] = [];
     if (tb?.profile !== undefined) profile.push(["Declared profile", tb.profile]);
+    if (tb?.emulated) {
+      profile.push([
+        "Emulated",
+        `QEMU TCG on the Pulumi host (${tb.emulated.cpu}; ${tb.emulated.qemu}): ` +
+          "the method is real, the figures are not the hardware's",
+      ]);
+    }
     if (tb?.profileCheck) {
       const c = tb.profileCheck;
       profile.push([

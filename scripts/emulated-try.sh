@@ -30,8 +30,8 @@ phase() {
 
 # The disk, once per content of the build script.
 key="$(cat "$here/components/server/emulated/disk-build.sh" | sha256sum | cut -c1-16)"
-DISK_DIR="/var/cache/virt-testbed/servers/bookworm-$key" SUITE=bookworm SIZE_GIB=12 \
-  bash "$here/components/server/emulated/disk-build.sh" | tee -a "$out/log" >&2
+(DISK_DIR="/var/cache/virt-testbed/servers/bookworm-$key" SUITE=bookworm SIZE_GIB=12 \
+  source "$here/components/server/emulated/disk-build.sh") | tee -a "$out/log" >&2
 base="/var/cache/virt-testbed/servers/bookworm-$key/disk.qcow2"
 phase "server disk (built or cached)"
 

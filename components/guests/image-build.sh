@@ -13,19 +13,11 @@ report() {
   echo "initrd: $dir/initrd.img"
   echo "built: $(cat "$dir/complete")"
 }
-if [ -f "$dir/complete" ]; then report; exit 0; fi
-# One build per key at a time (two stacks, or two logical servers on one
-# machine): the second waits for the first and reuses its image.
-mkdir -p "$(dirname "$dir")"
-exec 9>"$dir.lock"
-flock -w 3000 9 || { echo "another build of $dir held $dir.lock for 50 minutes" >&2; exit 1; }
-if [ -f "$dir/complete" ]; then report; exit 0; fi
+if vtb_cache_entry "$dir"; then report; exit 0; fi
 for t in mmdebstrap mkfs.ext4 qemu-img; do
   command -v "$t" >/dev/null || { echo "$t not found: install mmdebstrap, e2fsprogs and qemu-utils" >&2; exit 1; }
 done
-tmp="$dir.tmp.$$"
-trap 'rm -rf "$tmp"' EXIT
-rm -rf "$tmp" && mkdir -p "$tmp"
+tmp="$VTB_BUILD"
 start=$(date +%s)
 # Guests get root's SSH key from the kernel command line (vtb.ssh_key=<base64>),
 # so one image serves every stack and no key is baked into it.
@@ -91,6 +83,5 @@ mkfs.ext4 -q -F -L vtbroot -E root_owner=0:0 -d "$tmp/rootfs" "$tmp/disk.raw"
 qemu-img convert -f raw -O qcow2 "$tmp/disk.raw" "$tmp/disk.qcow2"
 rm -f "$tmp/disk.raw"
 echo "$(date -u +%FT%TZ) in $(($(date +%s) - start))s, kernel $kver" >"$tmp/complete"
-rm -rf "$dir" && mv "$tmp" "$dir"
-trap - EXIT
+vtb_cache_done "$dir"
 report

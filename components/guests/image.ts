@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Command } from "../command";
 import { packageList, script } from "../bash";
 import { PhysicalServer } from "../server";
+import { hostStateScript } from "../server/host-state";
 
 /** What every guest image carries: an init, SSH, a kernel, and the benchmark tools. */
 export const imagePackages = [
@@ -61,19 +62,54 @@ export class GuestImage extends pulumi.ComponentResource {
       .update([suite, packages, imageScript].join("\n"))
       .digest("hex")
       .slice(0, 16);
+    const environment = {
+      IMAGE_DIR: `/var/cache/virt-testbed/images/${this.key}`,
+      SUITE: suite,
+      PACKAGES: packages,
+    };
+    // An emulated server gets the image built here, copied in: the same key,
+    // built in minutes, not in the better part of an hour under TCG.
+    const emulated = args.server.emulated;
+    const seeded = emulated
+      ? [
+          emulated.seedImage(
+            `${name}-seed`,
+            new Command(
+              `${name}-build-here`,
+              {
+                step: `server ${args.server.config.name}: build guest image ${this.key} on this machine`,
+                prelude: hostStateScript,
+                create: imageScript,
+                environment,
+                timeoutSeconds: 3600,
+              },
+              { parent: this },
+            ),
+            args.server.rebooted ? [args.server.rebooted] : [],
+            { parent: this },
+          ),
+        ]
+      : [];
+    // The build's own tools, wherever it runs: a remote server has none of them.
+    const tools = args.server.installPackages(
+      `${name}-tools`,
+      {
+        step: `server ${args.server.config.name}: guest image tools`,
+        packages: ["mmdebstrap", "e2fsprogs", "qemu-utils"],
+      },
+      { parent: this, dependsOn: seeded },
+    );
     this.build = args.server.command(
       `${name}-build`,
       {
         step: `server ${args.server.config.name}: build guest image ${this.key}`,
+        // vtb_cache_entry: the cache directory, its lock.
+        prelude: hostStateScript,
         create: imageScript,
-        environment: {
-          IMAGE_DIR: `/var/cache/virt-testbed/images/${this.key}`,
-          SUITE: suite,
-          PACKAGES: packages,
-        },
+        environment,
         timeoutSeconds: 3600,
       },
-      { parent: this },
+      { parent: this, dependsOn: [tools] },
     );
     this.files = this.build.stdout.apply((out) => {
       const get = (k: string) => {

@@ -268,6 +268,8 @@ export const testbedServerSchema = z.looseObject({
       ),
     })
     .optional(),
+  /** An emulated server (components/server/emulated): what QEMU was asked for. */
+  emulated: z.looseObject({ qemu: z.string(), cpu: z.string(), disk: z.string() }).optional(),
   facts: record.optional(),
   accel: record.optional(),
   platforms: z.record(z.string(), testbedPlatformSchema).optional(),

@@ -19,7 +19,10 @@ vtb_die() {
 vtb_owned_dir() {
   local d="$1" mode
   [ -L "$d" ] && vtb_die "$d is a symbolic link: refusing to use it (remove it)"
-  [ -d "$d" ] || mkdir -m "${2:-0700}" "$d" || vtb_die "cannot create $d"
+  # Two steps on a fresh server may make it at once: the one that loses finds
+  # it made, and checks it like any other.
+  [ -d "$d" ] || mkdir -m "${2:-0700}" "$d" 2>/dev/null || [ -d "$d" ] || vtb_die "cannot create $d"
+  [ -L "$d" ] && vtb_die "$d is a symbolic link: refusing to use it (remove it)"
   [ "$(stat -c %u "$d")" = 0 ] || vtb_die "$d is not owned by root: refusing to use it (remove it)"
   mode="$(stat -c %a "$d")"
   (((8#$mode & 8#022) == 0)) || vtb_die "$d is writable by others (mode $mode): refusing to use it (remove it)"
@@ -30,6 +33,34 @@ vtb_owned_dir() {
 vtb_base_dir() {
   vtb_owned_dir /var/lib/virt-testbed 0755
   [ "$(stat -c %a /var/lib/virt-testbed)" = 755 ] || chmod 0755 /var/lib/virt-testbed
+}
+
+# A cache entry /var/cache/virt-testbed/<kind>/<key>, built once per content
+# key (a guest image, an emulated server's disk) and kept by destroy: its
+# directories root's; one build per key at a time, the next waits and reuses
+# it. True if the entry is complete. Else false, holding the build lock
+# (descriptor 9) with VTB_BUILD an empty directory to build in, removed on
+# exit unless vtb_cache_done moves it in place.
+vtb_cache_entry() {
+  local dir="$1"
+  [[ $dir =~ ^/var/cache/virt-testbed/[a-z]+/[a-z0-9-]+$ ]] || vtb_die "bad cache entry: $dir"
+  vtb_owned_dir /var/cache/virt-testbed 0755
+  vtb_owned_dir "$(dirname "$dir")" 0755
+  if [ -f "$dir/complete" ]; then return 0; fi
+  exec 9>"$dir.lock" || vtb_die "cannot open $dir.lock"
+  flock -w 3000 9 || vtb_die "another build of $dir held $dir.lock for 50 minutes"
+  if [ -f "$dir/complete" ]; then return 0; fi
+  VTB_BUILD="$dir.tmp.$$"
+  trap 'rm -rf "$VTB_BUILD"' EXIT
+  rm -rf "$VTB_BUILD"
+  mkdir -m 0755 "$VTB_BUILD" || vtb_die "cannot create $VTB_BUILD"
+  return 1
+}
+# The build in VTB_BUILD (its `complete` written last) becomes the entry $1.
+vtb_cache_done() {
+  rm -rf "$1"
+  mv "$VTB_BUILD" "$1"
+  trap - EXIT
 }
 
 # Every record names its owner: a step without one is a bug, not a guess.

@@ -6,7 +6,8 @@ import { packageList, script } from "../bash";
 import { accelProbeScript, AccelProbe, parseAccelProbe } from "./accel";
 import { factsScript, Facts, parseFacts } from "./facts";
 import { hostStateOwner, hostStateScript } from "./host-state";
-import { checkProfile, ProfileCheck } from "./profiles";
+import { checkProfile, ProfileCheck, profiles } from "./profiles";
+import { EmulatedServer, Emulation, emulatedShape } from "./emulated";
 
 export interface PhysicalServerArgs {
   server: ServerConfig;
@@ -27,6 +28,9 @@ export class PhysicalServer extends pulumi.ComponentResource {
   public readonly facts: pulumi.Output<Facts>;
   public readonly accel: pulumi.Output<AccelProbe>;
   public readonly profileCheck: pulumi.Output<ProfileCheck>;
+  /** An emulated server's machine: what QEMU was asked for (index.ts's testbed output). */
+  public readonly emulation?: pulumi.Output<Emulation>;
+  public readonly emulated?: EmulatedServer;
   /** How scripts reach this server: undefined for this machine. */
   public readonly connection?: SshConnectionInput;
   public readonly config: ServerConfig;
@@ -48,6 +52,23 @@ export class PhysicalServer extends pulumi.ComponentResource {
         connectTimeoutSeconds: c.connectTimeoutSeconds,
         ...(c.jump ? { jump: c.jump } : {}),
       };
+    }
+    if (c.type === "emulated") {
+      // The machine first: every step on the server goes through its connection.
+      const machine = new EmulatedServer(
+        `${name}-emulated`,
+        {
+          server: s.name,
+          machine: emulatedShape(profiles[s.profile], c),
+          sshPort: c.sshPort,
+          bootTimeoutSeconds: c.bootTimeoutSeconds,
+          suite: "bookworm",
+        },
+        { parent: this },
+      );
+      this.connection = machine.connection;
+      this.emulation = machine.emulation;
+      this.emulated = machine;
     }
 
     this.workspace = new Command(
@@ -104,6 +125,7 @@ export class PhysicalServer extends pulumi.ComponentResource {
       // Two boots at once would skew each other's timing: probe after the facts.
       { parent: this, dependsOn: [facts] },
     );
+    this.made.push(this.workspace, facts, probe);
     this.accel = probe.stdout.apply((out) => {
       try {
         return parseAccelProbe(out);
@@ -137,7 +159,7 @@ export class PhysicalServer extends pulumi.ComponentResource {
   installPackages(
     name: string,
     args: { step: string; packages: readonly string[] },
-    opts: { parent: pulumi.Resource },
+    opts: { parent: pulumi.Resource; dependsOn?: pulumi.Resource[] },
   ): Command {
     const wait = this.config.packageLockTimeoutSeconds;
     const cmd = this.hostCommand(
@@ -201,15 +223,32 @@ export class PhysicalServer extends pulumi.ComponentResource {
       user: "root",
       privateKey,
       connectTimeoutSeconds: 10,
+      // A guest on a server made again is another guest.
+      ...(srv?.instance ? { instance: srv.instance } : {}),
       ...(srv
         ? {
             jump: pulumi
-              .all([srv.host, srv.port, srv.user, srv.privateKey])
-              .apply(([host, port, user, privateKey]) => ({ host, port, user, privateKey })),
+              .all([srv.host, srv.port, srv.user, srv.privateKey, srv.hostKey])
+              .apply(([host, port, user, privateKey, hostKey]) => ({
+                host,
+                port,
+                user,
+                privateKey,
+                ...(hostKey ? { hostKey } : {}),
+              })),
           }
         : {}),
     };
   }
+
+  /**
+   * Once a platform reboots the server into itself (xen), every step made on
+   * the server afterwards comes after that: none is cut by the reboot. The
+   * steps made before it (`made`) go before it.
+   */
+  public rebooted?: pulumi.Resource;
+  /** The steps made on the server so far, which a platform's reboot waits for. */
+  public readonly made: pulumi.Resource[] = [];
 
   /** A step that runs on this server (locally or over its SSH connection). */
   command(
@@ -217,6 +256,22 @@ export class PhysicalServer extends pulumi.ComponentResource {
     args: Omit<CommandArgs, "connection">,
     opts: pulumi.CustomResourceOptions,
   ): Command {
-    return new Command(name, { ...args, connection: this.connection }, opts);
+    const step = new Command(
+      name,
+      { ...args, connection: this.connection },
+      this.afterReboot(opts),
+    );
+    this.made.push(step);
+    return step;
+  }
+
+  /** `opts`, waiting for the server's reboot into a platform if one was made. */
+  afterReboot<T extends pulumi.CustomResourceOptions>(opts: T): T {
+    if (!this.rebooted) return opts;
+    const before = opts.dependsOn;
+    const list = (
+      before === undefined ? [] : Array.isArray(before) ? before : [before]
+    ) as pulumi.Input<pulumi.Resource>[];
+    return { ...opts, dependsOn: [...list, this.rebooted] };
   }
 }

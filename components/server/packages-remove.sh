@@ -22,28 +22,52 @@ done
 # What apt would remove with them beyond them (say, a package another owner
 # needs that depends on one of them).
 beyond() { apt-get purge -s "$@" | sed -n 's/^Purg \([^ ]*\).*/\1/p' | grep -vxF -f <(printf '%s\n' "${purge[@]}") || true; }
-if [ ${#purge[@]} -gt 0 ] && [ -n "$(beyond "${purge[@]}")" ]; then
-  # Keep each one that takes another package with it; purge the rest.
+# What apt would have taken along with each package kept for that reason.
+declare -A takers=()
+# Keep each one that what apt would take along depends on (its closure of
+# installed dependencies), and look again: one simulation per round, not one
+# per package (a hypervisor's dozens of packages under TCG took minutes).
+while [ ${#purge[@]} -gt 0 ]; do
+  extra="$(beyond "${purge[@]}")"
+  [ -n "$extra" ] || break
+  # shellcheck disable=SC2086
+  needed=" $(apt-cache depends --recurse --installed --no-recommends --no-suggests --no-conflicts \
+    --no-breaks --no-replaces --no-enhances $extra 2>/dev/null | sed -n 's/^\([a-z0-9][^ ]*\)$/\1/p' | tr '\n' ' ' || true) "
   ok=()
   for p in "${purge[@]}"; do
-    extra="$(beyond "$p")"
-    if [ -n "$extra" ]; then
+    if [[ $needed == *" $p "* ]]; then
       echo "kept: $p (purging it would also remove: $(paste -sd' ' <<<"$extra"))"
       kept+=("$p")
+      takers[$p]="$extra"
     else
       ok+=("$p")
     fi
   done
-  purge=("${ok[@]}")
-  [ ${#purge[@]} -eq 0 ] || [ -z "$(beyond "${purge[@]}")" ] || { kept+=("${purge[@]}"); purge=(); }
-fi
-# Each kept package goes to an owner that needs it (else to any owner): the
-# last one to leave purges it, if no one needs it by then.
+  # Nothing found to keep, yet apt would take more: keep them all.
+  if [ ${#ok[@]} -eq ${#purge[@]} ]; then
+    for p in "${purge[@]}"; do
+      echo "kept: $p (purging them would also remove: $(paste -sd' ' <<<"$extra"))"
+      takers[$p]="$extra"
+    done
+    kept+=("${purge[@]}")
+    purge=()
+  else
+    purge=("${ok[@]}")
+  fi
+done
+# Each kept package goes to an owner that needs it, else to one that holds
+# what depends on it, else to any owner: the last one to leave purges it, if
+# no one needs it by then.
+holder() { # $1: space-separated packages; the first owner whose record names one of them
+  find "$holds" -mindepth 1 -maxdepth 1 -type f | sort | xargs awk -v want=" $1 " '
+    /^(needs|installed):/ { for (i = 2; i <= NF; i++) if (index(want, " " $i " ")) { print FILENAME; exit } }'
+}
 for p in "${kept[@]}"; do
   to=""
   if [ -n "$heir" ]; then
     to="$(find "$holds" -mindepth 1 -maxdepth 1 -type f | sort |
       xargs awk -v p="$p" '/^needs:/ { for (i = 2; i <= NF; i++) if ($i == p) { print FILENAME; exit } }')"
+    [ -n "$to" ] || [ -z "${takers[$p]:-}" ] || to="$(holder "$(paste -sd' ' <<<"${takers[$p]}")")"
     to="${to:-$holds/$heir}"
   fi
   if [ -n "$to" ]; then

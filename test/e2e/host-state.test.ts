@@ -51,6 +51,12 @@ function holdAptLock(seconds: number): Promise<{ pid: number; done: Promise<void
   });
 }
 
+const purge = (...packages: string[]) =>
+  packages.some(installed) &&
+  spawnSync("apt-get", ["purge", "-y", "-qq", ...packages.filter(installed)], {
+    env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+  });
+
 const purgeHello = () =>
   installed("hello") &&
   spawnSync("apt-get", ["purge", "-y", "-qq", "hello"], {
@@ -137,6 +143,35 @@ describe("package installs on a shared host", () => {
     expect(installed("hello")).toBe(false);
   });
 
+  it("keep what another owner's package depends on, and hand it over, in one look at apt", () => {
+    // Owner a installs a library; owner b a package that depends on it. When a
+    // leaves, purging the library would take b's package along: it is kept and
+    // handed to b, which purges both when it leaves.
+    const [lib, dev] = ["libutf8proc2", "libutf8proc-dev"];
+    purge(lib, dev);
+    try {
+      const a = run(install, { PACKAGES: lib, VTB_OWNER: owners[0] });
+      const b = run(install, { PACKAGES: dev, VTB_OWNER: owners[1] });
+      expect([a.status, b.status]).toEqual([0, 0]);
+      expect(a.stdout).toMatch(new RegExp(`^installed: ${lib}$`, "m"));
+      expect(b.stdout).toMatch(new RegExp(`^installed: ${dev}$`, "m"));
+      const ua = run(remove, { VTB_OWNER: owners[0], CREATE_STDOUT: a.stdout });
+      expect(ua.status).toBe(0);
+      expect(ua.stdout).toContain(`kept: ${lib} (purging it would also remove: ${dev})`);
+      expect([installed(lib), installed(dev)]).toEqual([true, true]);
+      // To b, whose package needs it: not to some other owner on this host.
+      const record = (o: string) =>
+        fs.readFileSync(path.join("/var/lib/virt-testbed/host/packages", o), "utf8");
+      expect(record(owners[1])).toMatch(new RegExp(`^installed: .*\\b${lib}\\b`, "m"));
+      const ub = run(remove, { VTB_OWNER: owners[1], CREATE_STDOUT: b.stdout });
+      expect(ub.status).toBe(0);
+      expect(ub.stdout).toMatch(/^purged: /m);
+      expect([installed(lib), installed(dev)]).toEqual([false, false]);
+    } finally {
+      purge(lib, dev);
+    }
+  });
+
   it("refuse a records directory another local user could change", () => {
     // Made by someone else (here: a symlink in its place) before any step ran.
     const base = fs.mkdtempSync("/var/lib/vtb-hs-test-");
@@ -161,6 +196,26 @@ describe("package installs on a shared host", () => {
       });
       expect(w.stderr).toContain(`${base}/host is writable by others (mode 777)`);
       expect(installed("hello")).toBe(false);
+    } finally {
+      fs.rmSync(base, { recursive: true, force: true });
+    }
+  });
+
+  it("make a records directory once when many steps on a fresh server make it at once", () => {
+    // Found on an emulated server's first `up`: two steps raced to create
+    // /var/lib/virt-testbed, and the one that lost failed ("File exists").
+    const base = fs.mkdtempSync("/var/lib/vtb-hs-test-");
+    try {
+      for (let round = 0; round < 5; round++) {
+        const d = `${base}/d${round}`;
+        const r = run(
+          `${hostStateScript}\nfor i in $(seq 16); do (vtb_owned_dir "$D" 0755 && echo ok) & done; wait`,
+          { D: d },
+        );
+        expect(r.stderr).toBe("");
+        expect(r.stdout.split("\n").filter((l) => l === "ok")).toHaveLength(16);
+        expect((fs.statSync(d).mode & 0o777).toString(8)).toBe("755");
+      }
     } finally {
       fs.rmSync(base, { recursive: true, force: true });
     }

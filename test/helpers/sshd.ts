@@ -9,6 +9,8 @@ export interface TestSshd {
   port: number;
   user: string;
   privateKey: string;
+  /** Its host key's public half, "ssh-ed25519 AAAA...". */
+  hostKey: string;
   stop(): void;
 }
 
@@ -72,6 +74,11 @@ export async function startSshd(): Promise<TestSshd> {
     port,
     user: os.userInfo().username,
     privateKey: fs.readFileSync(path.join(dir, "client_key"), "utf8"),
+    hostKey: fs
+      .readFileSync(path.join(dir, "host_key.pub"), "utf8")
+      .split(" ")
+      .slice(0, 2)
+      .join(" "),
     stop() {
       proc.kill("SIGTERM");
       fs.rmSync(dir, { recursive: true, force: true });

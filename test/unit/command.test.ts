@@ -1,6 +1,9 @@
 import { execFileSync } from "child_process";
+import * as fs from "fs";
 import * as net from "net";
-import { runScript } from "../../components/command";
+import * as os from "os";
+import * as path from "path";
+import { commandProvider, runScript } from "../../components/command";
 
 describe("runScript", () => {
   it("hands values to the script as environment, never as script text", async () => {
@@ -93,5 +96,68 @@ describe("runScript", () => {
       process.argv.splice(process.argv.indexOf(address), 1);
       engine.close();
     }
+  });
+});
+
+describe("a step's delete with attempts (a server that reboots and must come back)", () => {
+  it("tries again while the delete script says 'not yet' (exit 75), within its attempts", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vtb-delete-"));
+    try {
+      const props = {
+        step: "test: back",
+        create: "true",
+        // Fails twice (the server is still rebooting), then succeeds.
+        delete:
+          'n=$(cat "$D/n" 2>/dev/null || echo 0); echo $((n + 1)) >"$D/n"; [ "$n" -ge 2 ] || exit 75',
+        environment: { D: dir },
+        retryDelaySeconds: 0.1,
+      };
+      await expect(commandProvider.delete!("id", { ...props, deleteAttempts: 2 })).rejects.toThrow(
+        /^test: back \(delete\): exited with code 75[\s\S]*\(gave up after 2 attempts\)$/,
+      );
+      fs.rmSync(path.join(dir, "n"));
+      await commandProvider.delete!("id", { ...props, deleteAttempts: 5 });
+      expect(fs.readFileSync(path.join(dir, "n"), "utf8")).toBe("3\n");
+      // Any other failure is the answer: not tried again.
+      fs.rmSync(path.join(dir, "n"));
+      const broken = { ...props, delete: props.delete.replace("exit 75", "exit 3") };
+      await expect(commandProvider.delete!("id", { ...broken, deleteAttempts: 5 })).rejects.toThrow(
+        /^test: back \(delete\): exited with code 3(?![\s\S]*gave up)/,
+      );
+      expect(fs.readFileSync(path.join(dir, "n"), "utf8")).toBe("1\n");
+      // Without attempts: once, as before.
+      fs.rmSync(path.join(dir, "n"));
+      await expect(commandProvider.delete!("id", props)).rejects.toThrow(
+        /^test: back \(delete\): exited with code 75(?![\s\S]*gave up)/,
+      );
+      expect(fs.readFileSync(path.join(dir, "n"), "utf8")).toBe("1\n");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("a step's target", () => {
+  const conn = {
+    host: "127.0.0.1",
+    port: 22100,
+    user: "root",
+    privateKey: "k1",
+    connectTimeoutSeconds: 10,
+  };
+  const step = { step: "test: target", create: "true", connection: conn };
+  it("is another one when the machine at its address is another instance (an emulated server made again)", async () => {
+    const d = (a: object, b: object) => commandProvider.diff!("id", a, b);
+    const at = (c: object) => ({ ...step, connection: { ...conn, ...c } });
+    expect((await d(at({ instance: "a" }), at({ instance: "b" }))).replaces).toContain(
+      "connection",
+    );
+    expect(
+      (await d(at({ instance: "a" }), at({ instance: "a", privateKey: "k2" }))).replaces,
+    ).toEqual([]);
+    // A new key or host key alone is the same target.
+    expect(
+      (await d(at({ hostKey: "ssh-ed25519 A" }), at({ hostKey: "ssh-ed25519 B" }))).replaces,
+    ).toEqual([]);
   });
 });

@@ -353,7 +353,7 @@ const cases: Case[] = [
     kind: "unknown value",
     config: server({ connection: { type: "telnet" } }),
     path: "servers[0].connection.type",
-    message: /expected \{ type: local \} or \{ type: ssh/,
+    message: /expected \{ type: local \}, \{ type: ssh, host: ... \} or \{ type: emulated \}/,
   },
   {
     what: "a host on a local connection",
@@ -569,6 +569,65 @@ const cases: Case[] = [
     path: "servers[0].connection.jump",
     message:
       /kvm on server 'local' is managed by libvirt over qemu\+ssh, which cannot go through a jump host/,
+  },
+  // ------------------------------------------------------------ emulated servers
+  {
+    what: "an emulated server with a host (it is made here, not reached)",
+    kind: "unknown key",
+    config: server({ connection: { type: "emulated", host: "blade1" } }),
+    path: "servers[0].connection.host",
+    message: /^unknown key$/,
+  },
+  {
+    what: "an emulated server's sshPort below 1024",
+    kind: "out of range",
+    config: server({ connection: { type: "emulated", sshPort: 22 } }),
+    path: "servers[0].connection.sshPort",
+  },
+  {
+    what: "an emulated server's memory below 512 MiB",
+    kind: "out of range",
+    config: server({ connection: { type: "emulated", memoryMiB: 256 } }),
+    path: "servers[0].connection.memoryMiB",
+  },
+  {
+    what: "a group of emulated servers",
+    kind: "conflict",
+    config: server({ count: 2, connection: { type: "emulated" } }),
+    path: "servers[0].count",
+    message: /an ssh connection with '\{n\}' in connection.host/,
+  },
+  {
+    what: "two emulated servers on one sshPort",
+    kind: "conflict",
+    config: {
+      servers: [
+        { name: "a", connection: { type: "emulated" } },
+        { name: "b", connection: { type: "emulated", sshPort: 22022 } },
+      ],
+    },
+    path: "servers[1].connection.sshPort",
+    message:
+      /127\.0\.0\.1:22022 is taken: server a's SSH port; give this emulated server another sshPort/,
+  },
+  {
+    what: "an emulated server's sshPort among a local server's KVM guests' ports",
+    kind: "conflict",
+    config: {
+      servers: [
+        { ...local, platforms: [{ type: "kvm", guests: [{ name: "vm", count: 2 }] }] },
+        { name: "e", connection: { type: "emulated", sshPort: 22201 } },
+      ],
+    },
+    path: "servers[1].connection.sshPort",
+    message: /server local's KVM guests' SSH ports are 22200 to 22201/,
+  },
+  {
+    what: "kvm on an emulated server (not wired yet)",
+    kind: "conflict",
+    config: server({ connection: { type: "emulated" }, platforms: [{ type: "kvm" }] }),
+    path: "servers[0].platforms",
+    message: /kvm on emulated server 'local' is not wired yet/,
   },
   // ------------------------------------------------------------ guests
   {

@@ -25,6 +25,24 @@ describe("runRemoteScript", () => {
     expect(run.stdout).toBe(hostile);
   });
 
+  it("checks a pinned host key before authenticating: the right one passes, another is refused", async () => {
+    const pinned = { ...conn, hostKey: sshd.hostKey };
+    expect((await runRemoteScript(pinned, "echo in", {}, 20, "pinned")).stdout).toBe("in\n");
+    const other = execFileSync("bash", [
+      "-c",
+      'd=$(mktemp -d); ssh-keygen -q -t ed25519 -N "" -f "$d/k"; cut -d" " -f1,2 "$d/k.pub"; rm -rf "$d"',
+    ])
+      .toString()
+      .trim();
+    await expect(
+      runRemoteScript({ ...conn, hostKey: other }, "touch /nonexistent-dir/x", {}, 20, "impostor"),
+    ).rejects.toThrow(/^impostor: ssh .*@127\.0\.0\.1:\d+: .*verification failed/);
+    // A malformed pin refuses too, never passes as "no pin".
+    await expect(
+      runRemoteScript({ ...conn, hostKey: "ssh-ed25519" }, "true", {}, 20, "broken pin"),
+    ).rejects.toThrow(/verification failed/);
+  });
+
   it("names the step and the host when the script fails", async () => {
     await expect(
       runRemoteScript(conn, "echo nope >&2; exit 4", {}, 20, "remote step"),

@@ -7,9 +7,17 @@ import { Platform, PlatformArgs, PlatformInfo } from "../platform";
 /** Bare metal: nothing installed. The reference every comparison is made against. */
 export class Baseline extends Platform {
   public readonly info: pulumi.Output<PlatformInfo>;
-  constructor(name: string, _args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("Baseline", name, opts);
-    const info: PlatformInfo = { type: "baseline" as const, managed: true };
+    // A server with Xen measures its host once it has rebooted into Xen: in
+    // dom0, not on bare metal. Said with every result, until bare metal gets
+    // a phase of its own before the reboot.
+    const underXen = args.server.config.platforms.some((p) => p.type === "xen");
+    const info: PlatformInfo = {
+      type: "baseline" as const,
+      managed: true,
+      ...(underXen ? { measuredIn: "xen dom0 (the server runs Xen by then)" } : {}),
+    };
     this.info = pulumi.output(info).apply((v) => v as PlatformInfo);
     this.registerOutputs({ info: this.info });
   }

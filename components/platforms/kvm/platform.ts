@@ -57,6 +57,9 @@ export class Kvm extends Platform {
     });
     const c = srv.config.connection;
     // Remote servers: libvirt over SSH, authenticated by the Pulumi host's ssh agent.
+    // Config refuses kvm on an emulated server until its qemu+ssh URI carries its keys.
+    if (c.type === "emulated")
+      throw new Error(`server ${srv.config.name}: kvm on an emulated server`);
     const uri =
       c.type === "local" ? "qemu:///system" : `qemu+ssh://${c.user}@${c.host}:${c.port}/system`;
     // Known only once libvirtd answered (the step has an id): until then, as in a

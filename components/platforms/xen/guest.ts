@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Command } from "../../command";
+import { reportFailure } from "../../failure";
 import { Target } from "../../measure/target";
 import { Xen } from "./platform";
 import { script } from "../../bash";
@@ -19,12 +20,14 @@ export interface XenGuestArgs extends GuestBaseArgs {
   nicModel: "netfront" | "e1000" | "rtl8139";
   /** Static address on the server's guest bridge (10.198.0.0/24). */
   address: string;
+  /** SSH tries (10 s to connect, 5 s apart) before the guest counts as failed. */
+  bootAttempts: number;
 }
 
 /**
  * A Xen guest, para- or fully virtualized, driven by xl on the server (the
- * toolstack the 2006 and 2009 papers used, as xm). Needs a real Xen host:
- * not run on this project's machines.
+ * toolstack the 2006 and 2009 papers used, as xm), on the server's guest
+ * bridge, reached through the server.
  */
 export class XenGuest extends pulumi.ComponentResource {
   public readonly info: pulumi.Output<GuestInfo>;
@@ -70,9 +73,11 @@ export class XenGuest extends pulumi.ComponentResource {
         step: `server ${args.server.config.name}: xen guest ${n}: boot until SSH answers`,
         create: 'echo "kernel: $(uname -r)"',
         connection,
-        attempts: 60,
+        attempts: args.bootAttempts,
         retryDelaySeconds: 5,
         timeoutSeconds: 60,
+        // A guest that never boots must not stop the other targets' benchmarks.
+        failSoftly: true,
       },
       { parent: this, dependsOn: [domain] },
     );
@@ -96,6 +101,10 @@ export class XenGuest extends pulumi.ComponentResource {
       guest: n,
       connection,
       ready: [ssh],
+      failure: ssh.failure.apply((f) => {
+        if (f) reportFailure(f, this);
+        return f ?? "";
+      }),
       info: this.info,
       pause: { via: "xen", name: n },
       // The server reaches the guest on its bridge: servers bind there, clients connect there.

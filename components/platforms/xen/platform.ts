@@ -6,8 +6,9 @@ import { Platform, PlatformArgs, PlatformInfo } from "../platform";
 /**
  * The Xen hypervisor and its toolstack: packages, a default boot entry with
  * dom0's memory, a reboot into Xen and a check with `xl info`. Delete removes
- * the boot entry and the packages and reboots back into the plain kernel.
- * Needs a real server: this project's own machines cannot boot Xen.
+ * the boot entry and the packages, then reboots back into the plain kernel and
+ * waits for it. Needs a server reached over SSH: a real one, or one the
+ * project emulates (components/server/emulated), where it has run.
  */
 export class Xen extends Platform {
   public readonly info: pulumi.Output<PlatformInfo>;
@@ -23,13 +24,31 @@ export class Xen extends Platform {
       );
     }
     const cfg = args.config;
+    const rebootAttempts = Math.ceil((cfg.rebootTimeoutMinutes * 60) / 15);
+    // Made first, deleted last: once the packages are purged, it reboots the
+    // server out of Xen and waits until it is back on its plain kernel.
+    const back = srv.command(
+      `${name}-return`,
+      {
+        step: `server ${srv.config.name}: xen: the way back to the plain kernel`,
+        create:
+          'if grep -qs control_d /proc/xen/capabilities && [ ! -e /etc/default/grub.d/virt-testbed-xen.cfg ]; then echo "before: xen"; else echo "before: plain"; fi; echo "kernel: $(uname -r)"',
+        delete: script(__dirname, "xen-return.sh"),
+        timeoutSeconds: 600,
+        deleteAttempts: rebootAttempts,
+        retryDelaySeconds: 15,
+      },
+      { parent: this },
+    );
+    // xl and its disk and network backends: qemu-system-xen serves qcow2 disks
+    // (qdisk), qemu-utils makes them (xen-create.sh).
     const packages = srv.installPackages(
       `${name}-packages`,
       {
         step: `server ${srv.config.name}: xen: install packages`,
-        packages: ["xen-system-amd64", "xen-tools"],
+        packages: ["xen-system-amd64", "qemu-system-xen", "qemu-utils"],
       },
-      { parent: this },
+      { parent: this, dependsOn: [back] },
     );
     const boot = srv.command(
       `${name}-boot-entry`,
@@ -40,21 +59,22 @@ export class Xen extends Platform {
         environment: { DOM0_MEM_MIB: String(cfg.dom0MemoryMiB) },
         timeoutSeconds: 600,
       },
-      { parent: this, dependsOn: [packages] },
+      // Every step made on the server so far is done before it reboots.
+      { parent: this, dependsOn: [...new Set([packages, ...srv.made])] },
     );
     // The server is rebooting: keep trying until it is back, running Xen.
-    const attempts = Math.ceil((cfg.rebootTimeoutMinutes * 60) / 15);
     this.ready = srv.command(
       `${name}-xl-info`,
       {
         step: `server ${srv.config.name}: xen: wait for the reboot, then xl info`,
         create: "xl info",
         timeoutSeconds: 60,
-        attempts,
+        attempts: rebootAttempts,
         retryDelaySeconds: 15,
       },
       { parent: this, dependsOn: [boot] },
     );
+    srv.rebooted = this.ready;
     this.info = this.ready.stdout.apply((out): PlatformInfo => ({
       type: "xen" as const,
       managed: true,

@@ -5,7 +5,7 @@
 # entry and a reboot go through the boot loader as on a real server) and SSH.
 # No key is baked in: each server gets its own host and root keys from a seed
 # disk at every boot (vtb-seed below). A second run with the same key reuses
-# the cache.
+# the cache. (After host-state.sh.)
 # Env: DISK_DIR (the cache entry), SUITE, SIZE_GIB, MIRROR (optional).
 set -euo pipefail
 dir="$DISK_DIR"
@@ -13,20 +13,14 @@ report() {
   echo "disk: $dir/disk.qcow2"
   echo "built: $(cat "$dir/complete")"
 }
-if [ -f "$dir/complete" ]; then report; exit 0; fi
-mkdir -p "$(dirname "$dir")"
-exec 9>"$dir.lock"
-flock -w 3000 9 || { echo "another build of $dir held $dir.lock for 50 minutes" >&2; exit 1; }
-if [ -f "$dir/complete" ]; then report; exit 0; fi
+if vtb_cache_entry "$dir"; then report; exit 0; fi
 for t in mmdebstrap mkfs.ext4 qemu-img sfdisk qemu-system-x86_64; do
   command -v "$t" >/dev/null || {
     echo "$t not found: install mmdebstrap, e2fsprogs, qemu-utils, fdisk and qemu-system-x86" >&2
     exit 1
   }
 done
-tmp="$dir.tmp.$$"
-trap 'rm -rf "$tmp"' EXIT
-rm -rf "$tmp" && mkdir -p "$tmp"
+tmp="$VTB_BUILD"
 start=$(date +%s)
 mmdebstrap --mode=root --variant=minbase --format=directory \
   --include=linux-image-amd64,grub-pc,initramfs-tools,systemd-sysv,udev,dbus,openssh-server,iproute2,procps,netbase,kmod,e2fsprogs,ca-certificates \
@@ -132,6 +126,5 @@ grep -q '^vtb-provisioned' "$tmp/provision.log" || {
 qemu-img convert -f raw -O qcow2 "$tmp/disk.raw" "$tmp/disk.qcow2"
 rm -f "$tmp/disk.raw" "$tmp/vmlinuz" "$tmp/initrd.img"
 echo "$(date -u +%FT%TZ) in $(($(date +%s) - start))s, kernel $kver" >"$tmp/complete"
-rm -rf "$dir" && mv "$tmp" "$dir"
-trap - EXIT
+vtb_cache_done "$dir"
 report

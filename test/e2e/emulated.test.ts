@@ -1,0 +1,175 @@
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { freePort } from "../helpers/sshd";
+import { root, TestStack } from "../helpers/stack";
+
+// Xen's real flow on an emulated physical server, for real: the project
+// builds the server's disk (cached by content), boots it under QEMU TCG shaped
+// after the dual E5420 blade, and treats it as any server reached over SSH:
+// facts and the profile check, the Xen packages, the boot entry, the reboot
+// into Xen, dom0's `xl info`, a para guest from the guest image, a benchmark
+// on bare metal (dom0) and in the guest. Then Xen is destroyed alone and the
+// server inspected (plain kernel, nothing of Xen left), then the rest: the
+// server itself leaves nothing on this machine.
+const name = "e2eemu";
+const sh = (cmd: string) => execFileSync("bash", ["-c", cmd], { encoding: "utf8" });
+const dir = "/var/lib/virt-testbed/emulated/emu";
+const qemuRunning = () => sh("pgrep -f -- '-name vtb-emu-emu( |$)' || true").trim();
+
+let stack: TestStack;
+let port: number;
+let upStarted = false;
+
+beforeAll(async () => {
+  port = await freePort();
+  stack = new TestStack(
+    name,
+    `config:
+  testbed:benchmarks:
+    - id: openssl-speed
+      profile: quick
+      repeats: 2
+  testbed:servers:
+    - name: emu
+      connection:
+        type: emulated
+        sshPort: ${port}
+        memoryMiB: 3072
+        maxVcpus: 2
+      profile: dual-e5420-blade
+      platforms:
+        - type: baseline
+        - type: xen
+          dom0MemoryMiB: 1024
+          rebootTimeoutMinutes: 10
+          guests:
+            - name: para
+              mode: para
+              memoryMiB: 512
+              disk: { sizeGiB: 4, bus: xen }
+`,
+  );
+});
+
+afterAll(() => {
+  stack?.finish({ created: upStarted, keep: false, say: (s) => console.error(s) });
+  fs.rmSync(path.join(root, "results", name), { recursive: true, force: true });
+});
+
+/** A command on the emulated server, with its own key and pinned host key. */
+const onServer = (cmd: string) =>
+  execFileSync(
+    "ssh",
+    [
+      ...["-i", `${dir}/id_ed25519`, "-o", `UserKnownHostsFile=${dir}/known_hosts`],
+      ...["-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", "-p", String(port)],
+      "root@127.0.0.1",
+      cmd,
+    ],
+    { encoding: "utf8" },
+  );
+
+describe("Xen on an emulated server, for real", () => {
+  jest.setTimeout(45 * 60 * 1000);
+
+  it("boots Xen, measures dom0 and a para guest, and goes back to the plain kernel on destroy", () => {
+    stack.pulumi("stack", "init");
+    const t0 = Date.now();
+    upStarted = true;
+    stack.pulumi("up", "--yes", "--skip-preview");
+    console.log(`up: ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+    const outputs = JSON.parse(stack.pulumi("stack", "output", "--json"));
+
+    // The server the steps reached is the emulated one, not this machine.
+    const tb = outputs.testbed.emu;
+    expect(tb.emulated.cpu).toBe("qemu64,+svm,+npt sockets=2 cores=1 memory=3072MiB");
+    expect(tb.emulated.qemu).toMatch(/^QEMU emulator version \d/);
+    expect(tb.facts.hostname).toBe("vtb-server");
+    expect(tb.facts.cpu.sockets).toBe(2);
+    // The profile check says what differs from the real blade.
+    const mismatched = tb.profileCheck.mismatches.map((m: { field: string }) => m.field);
+    expect(mismatched).toEqual(expect.arrayContaining(["cpu.model", "memory.totalMiB"]));
+    expect(mismatched).not.toContain("cpu.sockets");
+    // Xen booted, through the server's GRUB, with the dom0 memory asked for.
+    expect(tb.platforms.xen.info.xen).toMatch(/^4\.\d+/);
+    expect(tb.platforms.baseline.info.measuredIn).toMatch(/^xen dom0/);
+    const [guest] = tb.platforms.xen.guests;
+    expect(guest).toMatchObject({ kind: "xen", mode: "para" });
+    console.log(`para guest: ${guest.name}, SSH after ${guest.bootToSshSeconds}s, ${guest.kernel}`);
+
+    // The benchmark ran in dom0 and in the guest, and one is compared with the other.
+    const ssl = outputs.results.emu;
+    for (const at of [ssl.baseline.host["openssl-speed"], ssl.xen[guest.name]["openssl-speed"]]) {
+      expect(at.status).toBe("ok");
+      expect(at.trials).toHaveLength(2);
+    }
+    const metric = "sign_rate[algorithm=rsa2048]";
+    const [host, para] = [ssl.baseline.host, ssl.xen[guest.name]].map(
+      (t) => t["openssl-speed"].metrics[metric].median as number,
+    );
+    console.log(`openssl speed ${metric}: dom0 ${host}, para guest ${para}`);
+    expect(outputs.comparison.emu.xen[guest.name]["openssl-speed"][metric]).toBeDefined();
+
+    // Its keys are the server's alone, readable by root only; SSH on loopback only.
+    expect(sh(`stat -c %a ${dir} ${dir}/id_ed25519 ${dir}/seed.iso`).trim().split("\n")).toEqual([
+      "700",
+      "600",
+      "600",
+    ]);
+    expect(sh(`ss -Hltn 'sport = :${port}' | awk '{print $4}'`).trim()).toBe(`127.0.0.1:${port}`);
+    // Its private key is a secret: in no plain output, state or archive.
+    // The key's last base64 line: its first lines are the same for every ed25519 key.
+    const lines = fs.readFileSync(`${dir}/id_ed25519`, "utf8").trim().split("\n");
+    const body = lines[lines.length - 2];
+    expect(body.length).toBeGreaterThan(20);
+    expect(stack.pulumi("stack", "output", "--json")).not.toContain(body);
+    expect(stack.pulumi("stack", "export")).not.toContain(body);
+    expect(sh(`grep -rlF -- ${JSON.stringify(body)} ${root}/results/${name} || true`).trim()).toBe(
+      "",
+    );
+
+    // A second look changes nothing.
+    stack.pulumi("preview", "--expect-no-changes");
+
+    // Xen alone first (and what depends on it): the server stays, to be inspected.
+    const xen = stack
+      .resources()
+      .filter((r) => r.urn.includes("testbed:platform:Xen"))
+      .flatMap((r) => ["--target", r.urn]);
+    expect(xen.length).toBeGreaterThan(4);
+    const t1 = Date.now();
+    stack.pulumi("destroy", "--yes", "--skip-preview", "--target-dependents", ...xen);
+    console.log(`destroy of Xen and its guest: ${((Date.now() - t1) / 1000).toFixed(1)}s`);
+    const after = onServer(
+      [
+        'echo "hypervisor: $(cat /sys/hypervisor/type 2>/dev/null || echo none)"',
+        'echo "xen packages: $(dpkg-query -W -f="\\${Package} \\${Status}\\n" "xen-*" "qemu-system-xen" 2>/dev/null | grep -c "ok installed" || true)"',
+        'echo "boot entry: $(ls /etc/default/grub.d/virt-testbed-xen.cfg 2>/dev/null || echo none)"',
+        'echo "xen in /boot: $(ls /boot | grep -c "^xen" || true)"',
+        'echo "bridge: $(ip -br link show vtbxen0 2>/dev/null || echo none)"',
+        'echo "guests dir: $(ls -d /var/lib/virt-testbed/xen 2>/dev/null || echo none)"',
+      ].join("; "),
+    );
+    console.log(`the server after Xen's destroy:\n${after}`);
+    expect(after).toContain("hypervisor: none\n");
+    expect(after).toContain("xen packages: 0\n");
+    expect(after).toContain("boot entry: none\n");
+    expect(after).toContain("xen in /boot: 0\n");
+    expect(after).toContain("bridge: none\n");
+    expect(after).toContain("guests dir: none\n");
+
+    const t2 = Date.now();
+    stack.pulumi("destroy", "--yes", "--skip-preview");
+    upStarted = false;
+    console.log(`destroy of the rest: ${((Date.now() - t2) / 1000).toFixed(1)}s`);
+    expect(qemuRunning()).toBe("");
+    expect(fs.existsSync(dir)).toBe(false);
+    expect(sh(`ss -Hltn 'sport = :${port}'`).trim()).toBe("");
+    expect(
+      sh("ls /var/lib/virt-testbed/host/objects 2>/dev/null | grep '^emulated-' || true"),
+    ).toBe("");
+    // The results outlive the server.
+    expect(fs.readdirSync(path.join(root, "results", name)).length).toBeGreaterThan(0);
+  });
+});
