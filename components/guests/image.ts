@@ -90,15 +90,20 @@ export class GuestImage extends pulumi.ComponentResource {
           ),
         ]
       : [];
-    // The build's own tools, wherever it runs: a remote server has none of them.
-    const tools = args.server.installPackages(
-      `${name}-tools`,
-      {
-        step: `server ${args.server.config.name}: guest image tools`,
-        packages: ["mmdebstrap", "e2fsprogs", "qemu-utils"],
-      },
-      { parent: this, dependsOn: seeded },
-    );
+    // The build's own tools, wherever it runs: a remote server has none of
+    // them. A seeded server finds its image complete and needs none.
+    const tools = emulated
+      ? seeded
+      : [
+          args.server.installPackages(
+            `${name}-tools`,
+            {
+              step: `server ${args.server.config.name}: guest image tools`,
+              packages: ["mmdebstrap", "e2fsprogs", "qemu-utils"],
+            },
+            { parent: this },
+          ),
+        ];
     this.build = args.server.command(
       `${name}-build`,
       {
@@ -109,7 +114,7 @@ export class GuestImage extends pulumi.ComponentResource {
         environment,
         timeoutSeconds: 3600,
       },
-      { parent: this, dependsOn: [tools] },
+      { parent: this, dependsOn: tools },
     );
     this.files = this.build.stdout.apply((out) => {
       const get = (k: string) => {

@@ -3,9 +3,11 @@ import * as fs from "fs";
 import * as path from "path";
 import { defaultStackConfig, root, TestStack } from "../helpers/stack";
 
-// Three up -> destroy cycles of the default stack's testbed (bare metal, an LXC
+// Two up -> destroy cycles of the default stack's testbed (bare metal, an LXC
 // container, a QEMU guest) in a row, with one short benchmark so each cycle
 // archives a run: the machine is as it was after each, and every archive stays.
+// Two show that an up after a destroy finds nothing in its way; a third
+// repeated the second (3.5 minutes of the suite's time).
 const name = "e2ecycles";
 const config = defaultStackConfig(22600).replace(
   / {2}testbed:benchmarks:\n(?: {4}.*\n)+/,
@@ -40,17 +42,17 @@ afterAll(() => {
   fs.rmSync(path.join(root, "results", name), { recursive: true, force: true });
 });
 
-describe("the default testbed, three cycles", () => {
+describe("the default testbed, two cycles", () => {
   jest.setTimeout(45 * 60 * 1000);
 
-  it("up -> destroy three times leaves the machine as it was, and every run's archive", () => {
+  it("up -> destroy twice leaves the machine as it was, and every run's archive", () => {
     expect(config).toMatch(
       /- id: openssl-speed\n {6}profile: quick\n {6}repeats: 1\n {2}testbed:servers:/,
     );
     stack.pulumi("stack", "init");
     const before = machine();
     const archives: string[] = [];
-    for (let cycle = 1; cycle <= 3; cycle++) {
+    for (let cycle = 1; cycle <= 2; cycle++) {
       const t0 = Date.now();
       up = true;
       stack.pulumi("up", "--yes", "--skip-preview");
@@ -63,7 +65,7 @@ describe("the default testbed, three cycles", () => {
       expect(stack.resources()).toEqual([]);
       expect({ cycle, ...machine() }).toEqual({ cycle, ...before });
     }
-    expect(new Set(archives).size).toBe(3);
+    expect(new Set(archives).size).toBe(2);
     for (const a of archives) {
       const saved = JSON.parse(fs.readFileSync(path.join(a, "results.json"), "utf8"));
       expect(saved.results.local.baseline.host["openssl-speed"].status).toBe("ok");

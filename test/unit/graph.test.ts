@@ -108,6 +108,9 @@ describe("the testbed program", () => {
     expect(named("local-kvm-vm-0").type).toBe("testbed:guest:KvmGuest");
     expect(named("local-kvm-vm-1").type).toBe("testbed:guest:KvmGuest");
     expect(created.filter((c) => c.type === "testbed:guest:Image")).toHaveLength(1);
+    // The image is built where the guests run, with tools the server may not have.
+    const tools = named("local-image-tools").inputs.environment as { PACKAGES: string };
+    expect(tools.PACKAGES).toMatch(/mmdebstrap/);
   });
 
   it("defines TCG domains (the probe found KVM hanging) reachable only on loopback", () => {
