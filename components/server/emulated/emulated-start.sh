@@ -18,10 +18,12 @@ fi
 echo "[127.0.0.1]:$SSH_PORT $(cat "$DIR/host_key.pub")" >"$DIR/known_hosts"
 qemu-img create -q -f qcow2 -F qcow2 -b "$BASE" "$DIR/disk.qcow2" "${DISK_GIB}G"
 # qemu64 with SVM and nested paging: what Xen needs and TCG runs stably
-# (-cpu max crashes dom0, ENVIRONMENT.md).
+# (-cpu max crashes dom0, ENVIRONMENT.md). The overlay is thrown away with the
+# server, so its flushes are not waited for (cache=unsafe): apt's many fsyncs
+# inside are most of an install's time here. Disk figures are emulation's anyway.
 qemu-system-x86_64 -name "vtb-emu-$NAME" -machine pc,accel=tcg -cpu qemu64,+svm,+npt \
   -smp "$((SOCKETS * CORES)),sockets=$SOCKETS,cores=$CORES,threads=1" -m "$MEM_MIB" \
-  -drive "file=$DIR/disk.qcow2,if=virtio,format=qcow2" \
+  -drive "file=$DIR/disk.qcow2,if=virtio,format=qcow2,cache=unsafe" \
   -drive "file=$DIR/seed.iso,if=virtio,format=raw,readonly=on" \
   -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$SSH_PORT-:22" -device virtio-net-pci,netdev=n0 \
   -serial "file:$DIR/console.log" -display none -monitor none \
