@@ -65,6 +65,21 @@ unit_env() {
   way_keys_private
 }
 
+# One turn on this server at a time, whichever stack (or user) runs it: another
+# stack's guests are not paused for our turn, nor ours for theirs, so a turn
+# waits up to VTB_MEASURE_WAIT s for any other's to end, and says how long
+# (lockwait). The lock file is in root's checked directory (host-state.sh). A
+# trial never holds it (7>&- below): a daemon it leaves would hold it forever.
+measure_lock() {
+  local t0=$SECONDS
+  lockwait=0
+  exec 7>"$lockfile"
+  if ! flock -n 7; then
+    flock -w "${VTB_MEASURE_WAIT:-3600}" 7 || return 1
+  fi
+  lockwait=$((SECONDS - t0))
+}
+lockfile="$(vtb_host_dir)/measure.lock" || exit 2
 export VTB_TRIALS=1 VTB_TRIAL_FIRST="$VTB_ROUND"
 # How many CPUs' worth of time was not idle (iowait counts as idle, steal as
 # busy) over half a second, once the others are paused: someone else's work on
@@ -147,26 +162,35 @@ for u in $VTB_ROUND_ORDER; do
     done
   fi
   list="$(IFS=,; echo "${names[*]:-}")"
+  if ! measure_lock; then
+    echo "not run: another virt-testbed measurement on this server held $lockfile for ${VTB_MEASURE_WAIT:-3600} s" >"$dir/err"
+    : >"$dir/out"
+    for t in ${!targets}; do section "$t" "$dir/out" 75 "$dir/err"; done
+    resume_paused
+    position=$((position + 1))
+    continue
+  fi
   governor="$(cat /sys/devices/system/cpu/cpu0/cpufreq/scaling_governor 2>/dev/null || echo -)"
   mhz="$(awk -F': *' '/^cpu MHz/ { print $2; exit }' /proc/cpuinfo 2>/dev/null)"
   quiet_host
   mark_turn "$VTB_ROUND" "$u" "$position" "${list:--}" "$(cut -d' ' -f1 /proc/loadavg)" \
     "${governor// /_}" "${mhz:--}" "$(uname -r)" "$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)" "$busy" \
-    "$waited"
+    "$waited" "$lockwait"
   case "${!kind}" in
     # A target that did not come up sits its turn out: its trials say why (interleaved.ts).
     down) ;;
-    group) (unit_env "$u" && group_trials "${!targets}") ;;
+    group) (unit_env "$u" && group_trials "${!targets}") 7>&- ;;
     pair)
-      (unit_env "$u" && trap 'pair_stop' EXIT && pair_trials) >"$dir/out" 2>"$dir/err"
+      (unit_env "$u" && trap 'pair_stop' EXIT && pair_trials) >"$dir/out" 2>"$dir/err" 7>&-
       section "${!targets}" "$dir/out" $? "$dir/err"
       ;;
     run)
-      (unit_env "$u" && enter_trials) >"$dir/out" 2>"$dir/err"
+      (unit_env "$u" && enter_trials) >"$dir/out" 2>"$dir/err" 7>&-
       section "${!targets}" "$dir/out" $? "$dir/err"
       ;;
     *) echo "unit $u: unknown kind ${!kind}" >&2 ;;
   esac
+  exec 7>&-
   resume_paused
   position=$((position + 1))
 done

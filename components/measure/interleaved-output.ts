@@ -45,7 +45,8 @@ const numberOr = (v: string) =>
 export function turns(out: string): Map<number, Map<number, Turn>> {
   const byRound = new Map<number, Map<number, Turn>>();
   for (const m of out.matchAll(turnLine)) {
-    const [, round, unit, position, paused, load, governor, mhz, kernel, at, busy, waited] = m;
+    const [, round, unit, position, paused, load, governor, mhz, kernel, at, busy, waited, lock] =
+      m;
     const t: Turn = {
       round: +round,
       unit: +unit,
@@ -55,6 +56,7 @@ export function turns(out: string): Map<number, Map<number, Turn>> {
         load1: numberOr(load),
         ...(busy === undefined ? {} : { busyCpus: numberOr(busy) }),
         ...(waited === undefined ? {} : { quietWaitSeconds: numberOr(waited) }),
+        ...(lock === undefined ? {} : { lockWaitSeconds: numberOr(lock) }),
         governor,
         mhz: numberOr(mhz),
         kernel,
@@ -105,9 +107,13 @@ export function targetTrials(
     const failed = wayFailed.exec(s);
     if (!failed) return;
     const round = Number(trialStart.exec(s)?.[1] ?? rounds[i] ?? i + 1);
+    const said = failed[2].trim().split("\n").slice(-3).join(" | ");
+    // A turn the server did not run (interleave.sh measure_lock) says so itself.
     failedWay.set(
       round,
-      `could not enter the target (exit ${failed[1]}): ${failed[2].trim().split("\n").slice(-3).join(" | ")}`,
+      said.startsWith("not run: ")
+        ? said
+        : `could not enter the target (exit ${failed[1]}): ${said}`,
     );
   });
   const context = turns(out);

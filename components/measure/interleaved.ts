@@ -15,6 +15,7 @@ import { Trial } from "./trials";
 import { wayEnv, wayInto, withoutKeys, withWayIn } from "./way-in";
 import type { StopArgs } from "./precision";
 import { BUSY_CPUS } from "../results/summarize";
+import { hostStateScript } from "../server/host-state";
 
 /**
  * What takes one turn in a round: one target, a pair (its server in the
@@ -152,6 +153,8 @@ export class InterleavedRun {
       [envNames.background]: args.background ? "1" : "0",
       [envNames.quietBelow]: String(BUSY_CPUS),
       [envNames.quietWait]: String(QUIET_WAIT_SECONDS),
+      // Another stack's turn is one trial: waited out up to a trial's own time.
+      [envNames.measureWait]: String(args.trialTimeoutSeconds),
     });
     const allEnv = {
       ...trial,
@@ -183,6 +186,8 @@ export class InterleavedRun {
       `${name}-trials`,
       {
         step: `${server}: ${m.id} on ${keys.length} targets, interleaved (${howMany})`,
+        // vtb_owned_dir: the server's lock directory, root's (interleave.sh measure_lock).
+        prelude: hostStateScript,
         create: interleaveScript,
         environment: allEnv,
         connection: args.serverConnection,
@@ -194,8 +199,9 @@ export class InterleavedRun {
           ...(stop ? { stop: { module: "components/measure/precision", args: stop } } : {}),
         },
         streamTo: { dir: path.join(root, "results", args.stack, "trials"), name: name },
-        // A round: every unit's trial, each to its timeout, and the pauses around them.
-        timeoutSeconds: units.length * (args.trialTimeoutSeconds + 60) + 120,
+        // A round: every unit's trial, each to its timeout after waiting up to
+        // as long for another stack's turn, and the pauses around them.
+        timeoutSeconds: units.length * (2 * args.trialTimeoutSeconds + 60) + 120,
         rerunIfStdoutMatches: rerunPattern,
         failSoftly: true,
         provenance: programProvenance(),

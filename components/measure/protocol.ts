@@ -63,8 +63,10 @@ export const markers = {
    * In round R, unit U (at `position` of the order) starts: the guests paused
    * for it (or "-"), and the host's load, CPU governor and MHz, kernel, clock
    * and busy CPUs (how many CPUs' worth of time was not idle) just before, and
-   * the seconds it waited for the host to get quiet. interleave.sh writes;
-   * interleaved-output.ts reads (older runs lack `busy` and `waited`).
+   * the seconds it waited for the host to get quiet, and before that for
+   * another stack's turn on this server to end (`lockwait`). interleave.sh
+   * writes; interleaved-output.ts reads (older runs lack `busy`, `waited` and
+   * `lockwait`).
    */
   turn: marker(
     "turn",
@@ -79,6 +81,7 @@ export const markers = {
     "at",
     "busy",
     "waited",
+    "lockwait",
   ),
 } as const;
 
@@ -173,6 +176,8 @@ export const envNames = {
   quietBelow: "VTB_QUIET_BELOW",
   /** Seconds a turn waits for the host to get under VTB_QUIET_BELOW before it starts anyway. interleaved.ts writes; interleave.sh reads. */
   quietWait: "VTB_QUIET_WAIT",
+  /** Seconds a turn waits for another stack's turn on the server to end before it is not run. interleaved.ts writes; interleave.sh reads. */
+  measureWait: "VTB_MEASURE_WAIT",
   /** A pair's server script, started in the server's target. run.ts writes; pair.sh reads. */
   pairServerScript: "VTB_PAIR_SERVER_SCRIPT",
   /** `export` lines of the pair server's environment (exportLines), sent in with its script. run.ts writes; pair.sh reads. */
@@ -197,6 +202,7 @@ export const envReaders: Record<keyof typeof envNames, readonly string[]> = {
   background: ["interleave.sh"],
   quietBelow: ["interleave.sh"],
   quietWait: ["interleave.sh"],
+  measureWait: ["interleave.sh"],
   pairServerScript: ["units.sh"],
   pairServerExports: ["units.sh"],
 };

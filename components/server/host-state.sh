@@ -35,6 +35,13 @@ vtb_base_dir() {
   [ "$(stat -c %a /var/lib/virt-testbed)" = 755 ] || chmod 0755 /var/lib/virt-testbed
 }
 
+# The host-state directory, checked (or made) root's; its path on stdout.
+vtb_host_dir() {
+  vtb_base_dir
+  vtb_owned_dir "$VTB_HOST_STATE"
+  echo "$VTB_HOST_STATE"
+}
+
 # A cache entry /var/cache/virt-testbed/<kind>/<key>, built once per content
 # key (a guest image, an emulated server's disk) and kept by destroy: its
 # directories root's; one build per key at a time, the next waits and reuses

@@ -1,3 +1,4 @@
+import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -140,7 +141,11 @@ const run = (
   name: string,
   units: Unit[],
   m: BenchmarkModule,
-  how: { repeats: number; precision?: { percent: number; minRepeats: number; maxRepeats: number } },
+  how: {
+    repeats: number;
+    precision?: { percent: number; minRepeats: number; maxRepeats: number };
+    trialTimeoutSeconds?: number;
+  },
 ) =>
   new InterleavedRun(
     name,
@@ -148,9 +153,9 @@ const run = (
       units,
       module: m,
       params: {},
+      trialTimeoutSeconds: 30,
       ...how,
       order: { method: "random", seed: "unit-seed" },
-      trialTimeoutSeconds: 30,
       guests: units.flatMap((u) => (u.kind === "group" ? u.targets : [u.target])),
       background: false,
       after: [],
@@ -324,5 +329,44 @@ describe("adaptive repeats, for real", () => {
     expect(await value(r.members[0].run.stopped!)).toMatch(
       /^4 rounds, the most allowed, before ±0\.5%: widest ±\d/,
     );
+  }, 60_000);
+});
+
+describe("two stacks measuring on one server, for real", () => {
+  const lock = "/var/lib/virt-testbed/host/measure.lock";
+  const span = (t: Trial) => times(t) as [number, number];
+
+  it("take turns: no trial of one overlaps a trial of the other, and a turn says how long it waited", async () => {
+    // Two runs of three rounds at once, as two stacks' `up` on one machine would start them.
+    const [one, two] = [
+      run("one-clock", [{ kind: "run", target: host }], clock, { repeats: 3 }),
+      run("two-clock", [{ kind: "run", target: host }], clock, { repeats: 3 }),
+    ];
+    const trials = (await Promise.all([trialsOf(one), trialsOf(two)])).flat(2);
+    expect(trials).toHaveLength(6);
+    const spans = trials.map(span).sort((a, b) => a[0] - b[0]);
+    for (let i = 1; i < spans.length; i++) expect(spans[i][0]).toBeGreaterThan(spans[i - 1][1]);
+    const waits = trials.map((t) => t.context?.host.lockWaitSeconds);
+    expect(waits.every((w) => typeof w === "number")).toBe(true);
+    expect(Math.max(...(waits as number[]))).toBeGreaterThan(0);
+  }, 120_000);
+
+  it("does not run a turn past its wait for another's, and says why", async () => {
+    // Another measurement holds the server for 8 s; this one waits 2 s at most.
+    const holder = spawn("flock", [lock, "sleep", "8"], { stdio: "ignore" });
+    try {
+      await new Promise((r) => setTimeout(r, 500));
+      const r = run("held-clock", [{ kind: "run", target: host }], clock, {
+        repeats: 1,
+        trialTimeoutSeconds: 2,
+      });
+      const [[t]] = await trialsOf(r);
+      expect(t.result).toBeUndefined();
+      expect(t.error).toMatch(
+        /^not run: another virt-testbed measurement on this server held \/var\/lib\/virt-testbed\/host\/measure\.lock for 2 s/,
+      );
+    } finally {
+      holder.kill();
+    }
   }, 60_000);
 });
