@@ -183,8 +183,26 @@ describe("the default stack, for real", () => {
     const cmp = outputs.comparison.local.kvm[`vtb-${stack}-vm`]["openssl-speed"];
     const aes = cmp["throughput[algorithm=aes-128-cbc,blockBytes=16384]"];
     expect(aes.percentOfBaseline).toBeGreaterThan(0);
+    // Each side's trials and what the host did before each, so a verdict that
+    // surprises can be read from the log (the archive goes with the test).
+    const key = "throughput[algorithm=aes-128-cbc,blockBytes=16384]";
+    const sides = ["baseline", "kvm"].map((p) => {
+      const o =
+        p === "baseline"
+          ? outputs.results.local.baseline.host
+          : outputs.results.local.kvm[`vtb-${stack}-vm`];
+      const r = o["openssl-speed"];
+      const ctx = (
+        r.trials as { context?: { round: number; host: Record<string, unknown> } }[]
+      ).map(
+        (t) =>
+          `r${t.context?.round} busy ${t.context?.host.busyCpus} lock ${t.context?.host.lockWaitSeconds}s`,
+      );
+      return `${p} ${JSON.stringify(r.metrics[key].trials)} (${ctx.join("; ")})`;
+    });
     console.log(
-      `TCG guest aes-128-cbc 16 KiB blocks: ${aes.percentOfBaseline.toFixed(1)}% of bare metal`,
+      `TCG guest aes-128-cbc 16 KiB blocks: ${aes.percentOfBaseline.toFixed(1)}% of bare metal, ` +
+        `95% CI ${aes.ci?.low?.toFixed(1)}-${aes.ci?.high?.toFixed(1)}%\n${sides.join("\n")}`,
     );
     // Archived with raw outputs, tool versions and the targets' facts.
     const archive = outputs.archive.local as string;
