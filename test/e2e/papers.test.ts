@@ -1,13 +1,13 @@
 import { execFileSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
+import { scratchDir } from "../helpers/scratch";
 
 // The two papers' stacks preview on any machine: without addresses and keys
 // the preview names the keys to set; with them (all 127.0.0.1 here, where no
 // SSH server listens) it plans every resource and connects to nothing.
 const root = path.join(__dirname, "..", "..");
-const backend = fs.mkdtempSync(path.join(os.tmpdir(), "vtb-e2e-papers-"));
+const backend = scratchDir("vtb-e2e-papers-");
 const env = {
   ...process.env,
   PULUMI_BACKEND_URL: `file://${backend}`,

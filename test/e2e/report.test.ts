@@ -3,11 +3,11 @@
 // test-artifacts/report.png.
 import { execFileSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { benchmarksOf } from "../../report/tables";
 import { readRun } from "../../report/load";
 import { writeReport } from "../../report/write";
+import { scratchDir } from "../helpers/scratch";
 
 const fixture = path.join(__dirname, "../fixtures/report/2026-11-22T01-09-34-979Z-bff16c54");
 const artifacts = path.join(__dirname, "../../test-artifacts");
@@ -34,7 +34,7 @@ function chromium(args: string[], profile: string): string {
 }
 
 describe("the report in headless Chromium", () => {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "vtb-report-e2e-"));
+  const tmp = scratchDir("vtb-report-e2e-");
   const run = readRun(fixture);
   const dir = path.join(tmp, run.runId);
   let html = "";

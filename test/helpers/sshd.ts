@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
+import { scratchDir } from "./scratch";
 
 /** A real OpenSSH server on 127.0.0.1 for tests, with a throwaway host key and client key. */
 export interface TestSshd {
@@ -42,7 +43,7 @@ async function listening(port: number, deadline: number): Promise<void> {
 }
 
 export async function startSshd(): Promise<TestSshd> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vtb-sshd-"));
+  const dir = scratchDir("vtb-sshd-");
   const keygen = (file: string) =>
     execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", file]);
   keygen(path.join(dir, "host_key"));

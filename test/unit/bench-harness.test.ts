@@ -1,6 +1,5 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { ParseError } from "../../benchmarks/types";
 import { provider } from "../../components/command-provider";
@@ -21,6 +20,7 @@ import {
   relativeToMean,
 } from "../../scripts/fidelity";
 import { startSshd, TestSshd } from "../helpers/sshd";
+import { scratchDir } from "../helpers/scratch";
 
 // npm run bench:harness's pure parts: what a benchmark step is, each target's
 // trials from either side's output, the order effect; and its plain script,
@@ -251,7 +251,7 @@ describe("a benchmark step", () => {
 // ---- the plain script against the provider ----
 
 let sshd: TestSshd;
-const work = fs.mkdtempSync(path.join(os.tmpdir(), "vtb-bench-harness-test-"));
+const work = scratchDir("vtb-bench-harness-test-");
 beforeAll(async () => {
   sshd = await startSshd();
 }, 30_000);

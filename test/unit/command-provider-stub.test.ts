@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { commandProvider } from "../../components/command";
+import { scratchDir } from "../helpers/scratch";
 
 // What the SDK stores in each Command's `__provider` input (dynamic/index.js).
 async function serializeAsTheSdkDoes(): Promise<string> {
@@ -17,7 +18,7 @@ const root = path.join(__dirname, "..", "..");
 
 /** Loads the serialized provider the way the dynamic provider's process does, in plain Node.js. */
 function callInPlainNode(text: string, cwd: string, call: string): unknown {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vtb-stub-"));
+  const dir = scratchDir("vtb-stub-");
   try {
     fs.writeFileSync(path.join(dir, "provider.js"), text);
     const driver = `

@@ -1,9 +1,9 @@
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as net from "net";
-import * as os from "os";
 import * as path from "path";
 import { commandProvider, runScript } from "../../components/command";
+import { scratchDir } from "../helpers/scratch";
 
 describe("runScript", () => {
   it("hands values to the script as environment, never as script text", async () => {
@@ -101,7 +101,7 @@ describe("runScript", () => {
 
 describe("a step's delete with attempts (a server that reboots and must come back)", () => {
   it("tries again while the delete script says 'not yet' (exit 75), within its attempts", async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vtb-delete-"));
+    const dir = scratchDir("vtb-delete-");
     try {
       const props = {
         step: "test: back",

@@ -1,5 +1,4 @@
 import { execFileSync } from "child_process";
-import * as os from "os";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
@@ -13,6 +12,7 @@ import {
   serverKey,
   stackConfigValues,
 } from "../../components/config";
+import { scratchDir } from "../helpers/scratch";
 
 const local = { name: "local", connection: { type: "local" } };
 const ssh = { type: "ssh", host: "blade1" };
@@ -1927,7 +1927,7 @@ describe("docs/faults.md lists these cases", () => {
 });
 
 describe("a server's key given as a file (privateKeyFile)", () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vtb-keyfile-"));
+  const dir = scratchDir("vtb-keyfile-");
   const key =
     "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaA==\n-----END OPENSSH PRIVATE KEY-----\n";
   const at = "testbed:servers[0].connection.privateKeyFile";

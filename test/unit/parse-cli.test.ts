@@ -2,9 +2,9 @@
 // knows (own keys only), and how long and how readable its errors are.
 import { execFileSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { main } from "../../scripts/parse";
+import { scratchDir } from "../helpers/scratch";
 
 const fixtures = path.join(__dirname, "../fixtures/benchmarks");
 const postalFixture = path.join(
@@ -20,7 +20,7 @@ function parse(...argv: string[]) {
   return { code, out, err };
 }
 
-const scratch = () => fs.mkdtempSync(path.join(os.tmpdir(), "vtb-parse-"));
+const scratch = () => scratchDir("vtb-parse-");
 
 describe("npm run parse", () => {
   it("parses a raw output with the parameters.json beside it", () => {

@@ -8,6 +8,7 @@ import { BenchmarkResult, ParseError } from "../../../benchmarks/types";
 import { fuzzParser } from "../../helpers/fuzz";
 import { asNobody, nobodyInBackground, rootOnlyDir } from "../../helpers/hostile";
 import { freePort } from "../../helpers/sshd";
+import { scratchDir } from "../../helpers/scratch";
 
 const dir = path.join(__dirname, "..", "..", "fixtures", "benchmarks", "iperf");
 const fixture = (name: string) => fs.readFileSync(path.join(dir, name), "utf8");
@@ -271,7 +272,7 @@ describe("iperf module", () => {
 
   it("runs the client once per direction, the reverse one with -R", () => {
     // A stand-in iperf that prints its arguments, so the script's calls can be checked.
-    const bin = fs.mkdtempSync(path.join(os.tmpdir(), "vtb-iperf-"));
+    const bin = scratchDir("vtb-iperf-");
     try {
       fs.writeFileSync(path.join(bin, "iperf"), '#!/bin/sh\necho "iperf $*"\n', { mode: 0o755 });
       const out = execFileSync("bash", ["-c", iperf.script], {

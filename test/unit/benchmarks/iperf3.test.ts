@@ -1,10 +1,10 @@
 import { execFileSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { iperf3, iperf3Parameters, parseIperf3 } from "../../../benchmarks/iperf";
 import { BenchmarkResult, ParseError } from "../../../benchmarks/types";
 import { fuzzParser } from "../../helpers/fuzz";
+import { scratchDir } from "../../helpers/scratch";
 
 const dir = path.join(__dirname, "..", "..", "fixtures", "benchmarks", "iperf3");
 const fixture = (name: string) => fs.readFileSync(path.join(dir, name), "utf8");
@@ -248,7 +248,7 @@ describe("iperf3 module", () => {
 
   it("runs the client once per direction with -J, and again when the server is busy", () => {
     // A stand-in iperf3 that prints its arguments, and says "busy" the first time.
-    const bin = fs.mkdtempSync(path.join(os.tmpdir(), "vtb-iperf3-"));
+    const bin = scratchDir("vtb-iperf3-");
     try {
       fs.writeFileSync(
         path.join(bin, "iperf3"),

@@ -1,6 +1,5 @@
 import { execFileSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import {
   normalizeAlgorithm,
@@ -11,6 +10,7 @@ import {
 import { BenchmarkResult, ParseError } from "../../../benchmarks/types";
 import { parseTestbedConfig } from "../../../components/config";
 import { fuzzParser } from "../../helpers/fuzz";
+import { scratchDir } from "../../helpers/scratch";
 
 const dir = path.join(__dirname, "..", "..", "fixtures", "benchmarks", "openssl-speed");
 const fixture = (name: string) => fs.readFileSync(path.join(dir, name), "utf8");
@@ -410,7 +410,7 @@ describe("opensslSpeed module", () => {
 
   it("runs openssl speed with -elapsed, -seconds and -evp, one algorithm at a time", () => {
     // A stand-in openssl that prints its arguments, so the script's calls can be checked.
-    const bin = fs.mkdtempSync(path.join(os.tmpdir(), "vtb-openssl-"));
+    const bin = scratchDir("vtb-openssl-");
     try {
       fs.writeFileSync(path.join(bin, "openssl"), '#!/bin/sh\necho "openssl $*"\n', {
         mode: 0o755,

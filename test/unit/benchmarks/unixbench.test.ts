@@ -1,7 +1,6 @@
 import { execFileSync, spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { ParseError } from "../../../benchmarks/types";
 import { fuzzParser } from "../../helpers/fuzz";
@@ -12,6 +11,7 @@ import {
   unixbench,
   unixbenchParameters,
 } from "../../../benchmarks/unixbench";
+import { scratchDir } from "../../helpers/scratch";
 
 const fixture = (name: string) =>
   fs.readFileSync(
@@ -265,7 +265,7 @@ describe("unixbench.sh and the tarballs another local user plants", () => {
 
   beforeAll(() => {
     // Readable by nobody, who copies the tarballs from here.
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "vtb-unixbench-test-"));
+    tmp = scratchDir("vtb-unixbench-test-");
     fs.chmodSync(tmp, 0o755);
     safe = rootOnlyDir("vtb-unixbench-test-");
     marker = path.join(safe, "built-as-root");

@@ -12,6 +12,7 @@ import { roundOrders } from "../../../components/measure/order";
 import { Target } from "../../../components/measure/target";
 import { Trial } from "../../../components/measure/trials";
 import { freePort, startSshd, TestSshd } from "../../helpers/sshd";
+import { scratchDir } from "../../helpers/scratch";
 
 // An interleaved run for real: the class's Command, its inputs executed by the
 // real provider (rounds, stop rule, stream) running interleave.sh on this
@@ -69,7 +70,7 @@ jest.mock("../../../components/failure", () => ({
 
 let sshd: TestSshd;
 let closed: number;
-const stream = fs.mkdtempSync(path.join(os.tmpdir(), "vtb-interleaved-"));
+const stream = scratchDir("vtb-interleaved-");
 const made = new Map<string, Record<string, unknown>>();
 
 /** Inputs as the engine hands them to the provider: a secret is its value. */

@@ -1,6 +1,4 @@
 import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { iperf3 } from "../../../benchmarks/iperf";
 import { pairs } from "../../../benchmarks";
@@ -11,6 +9,7 @@ import { BenchmarkRun } from "../../../components/measure/run";
 import { Target } from "../../../components/measure/target";
 import { Trial } from "../../../components/measure/trials";
 import { startSshd, TestSshd } from "../../helpers/sshd";
+import { scratchDir } from "../../helpers/scratch";
 
 // A run's failures are reported as resource errors; recorded here.
 const mockReported: string[] = [];
@@ -135,7 +134,7 @@ describe("a pair run, for real over SSH", () => {
             string
           >;
           // Its own TMPDIR, to see what the step leaves behind there.
-          const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "vtb-pair-test-"));
+          const tmp = scratchDir("vtb-pair-test-");
           tmps.set(args.name, tmp);
           const r = await runScript(
             args.inputs.create as string,

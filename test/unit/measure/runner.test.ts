@@ -1,9 +1,9 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { runner } from "../../../components/measure/run";
 import { asNobody, nobodyUid, rootOnlyDir } from "../../helpers/hostile";
+import { scratchDir } from "../../helpers/scratch";
 
 // runner.sh run for real, as root, after another local user planted files at the
 // name it used to keep a trial's stderr in: /tmp/vtb-trial-stderr.<its PID>. The
@@ -54,7 +54,7 @@ describe("runner.sh and the files another local user plants", () => {
   let planted = "";
   beforeEach(() => {
     safe = rootOnlyDir("vtb-runner-test-");
-    tmpdir = fs.mkdtempSync(path.join(os.tmpdir(), "vtb-runner-test-"));
+    tmpdir = scratchDir("vtb-runner-test-");
   });
   afterEach(() => {
     fs.rmSync(safe, { recursive: true, force: true });

@@ -3,6 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import { main, parseCommandLine, UsageError } from "../../../scripts/report";
 import { fixtureRun, scratchCopy } from "./fixture";
+import { scratchDir } from "../../helpers/scratch";
 
 const noStack = () => {
   throw new Error("no stack in this test");
@@ -56,7 +57,7 @@ describe("command line", () => {
     },
   );
   it("says what run was not found and everywhere it looked", async () => {
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), "vtb-root-"));
+    const root = scratchDir("vtb-root-");
     fs.mkdirSync(path.join(root, "results", "testbed", "2026-01-01T00-00-00-000Z-aaaa"), {
       recursive: true,
     });
@@ -77,7 +78,7 @@ describe("command line", () => {
     expect(none.err).toMatch(/no run of that id in .*elsewhere\/results \(no such folder\)\n$/);
   });
   it("says where it looked for a run or a stack that --compare names", async () => {
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), "vtb-root-"));
+    const root = scratchDir("vtb-root-");
     const r = await run(["--compare", "nope", "other"], root, (s) => {
       throw new Error(
         `stack ${s}: could not read its outputs from file:///x: no stack named '${s}' found`,
@@ -103,13 +104,13 @@ describe("command line", () => {
     expect(r.err).toMatch(/usage: npm run report/);
   });
   it("names a run folder without results.json", async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vtb-empty-"));
+    const dir = scratchDir("vtb-empty-");
     const r = await run(["--run", dir]);
     expect(r.code).toBe(1);
     expect(r.err).toContain(`${dir}: no results.json`);
   });
   it("names the key of a results.json that is not one", async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vtb-bad-"));
+    const dir = scratchDir("vtb-bad-");
     fs.writeFileSync(
       path.join(dir, "results.json"),
       JSON.stringify({ stack: "x", results: { s: { p: { g: { b: { status: "meh" } } } } } }),
@@ -178,7 +179,7 @@ describe("npm run report", () => {
   }, 60000);
   it("refuses a run folder whose report.md is a link, and leaves what it points to alone", async () => {
     const dir = scratchCopy(fixture);
-    const script = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "vtb-home-")), "deploy.sh");
+    const script = path.join(scratchDir("vtb-home-"), "deploy.sh");
     fs.writeFileSync(script, "#!/bin/sh\necho deploy\n");
     fs.symlinkSync(script, path.join(dir, "report.md"));
     const r = await run(["--run", dir]);
@@ -200,7 +201,7 @@ describe("npm run report", () => {
     expect(fs.readdirSync(dir)).toEqual(["results.json"]);
   });
   it("finds a run by its id under results/<stack>/", async () => {
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), "vtb-root-"));
+    const root = scratchDir("vtb-root-");
     const dir = path.join(root, "results", "testbed", fixture.runId);
     fs.mkdirSync(dir, { recursive: true });
     fs.copyFileSync(path.join(fixture.dir, "results.json"), path.join(dir, "results.json"));

@@ -1,10 +1,10 @@
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { compareToBaseline } from "../../../components/results/summarize";
 import type { BenchmarkOutcome, MetricResult, Results } from "../../../components/results/schema";
 import { summarize } from "../../../components/results/stats";
 import { readRun, Run } from "../../../report/load";
+import { scratchDir } from "../../helpers/scratch";
 
 /** The real archived run of the default stack (bare metal, an LXC container, a TCG guest). */
 export const fixtureDir = path.join(
@@ -16,7 +16,7 @@ export const fixtureRun = (): Run => readRun(fixtureDir);
 
 /** A scratch copy of a run folder under the system temp dir. */
 export function scratchCopy(run: Run, extra: Record<string, unknown> = {}): string {
-  const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "vtb-report-")), run.runId);
+  const dir = path.join(scratchDir("vtb-report-"), run.runId);
   fs.mkdirSync(dir, { recursive: true });
   const json = JSON.parse(fs.readFileSync(path.join(run.dir, "results.json"), "utf8"));
   fs.writeFileSync(path.join(dir, "results.json"), JSON.stringify({ ...json, ...extra }));

@@ -3,7 +3,6 @@
 // planted where the report writes.
 import { execFileSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { configDiff, formatConfigChange } from "../../../report/compare";
 import { reportBlocks } from "../../../report/document";
@@ -14,11 +13,12 @@ import { mdCode, mdEscape, renderMarkdown } from "../../../report/markdown";
 import { formatNumber, formatPercent, summaryTables } from "../../../report/tables";
 import { writeComparison, writeFiles, writeReport } from "../../../report/write";
 import { fixtureDir } from "./fixture";
+import { scratchDir } from "../../helpers/scratch";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const fixtureJson = () =>
   JSON.parse(fs.readFileSync(path.join(fixtureDir, "results.json"), "utf8"));
-const scratch = () => fs.mkdtempSync(path.join(os.tmpdir(), "vtb-hostile-"));
+const scratch = () => scratchDir("vtb-hostile-");
 
 /** A run folder whose results.json is the real run's, edited as an object and then as text. */
 function archive(edit: (j: any) => void, text: (s: string) => string = (s) => s): string {

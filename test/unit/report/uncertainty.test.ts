@@ -3,7 +3,6 @@
 // the verdict in words, comparisons across tool versions flagged, and why the
 // trials stopped, their order and what was paused.
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import type { Comparison, ResultsFile } from "../../../components/results/schema";
 import { summarize } from "../../../components/results/stats";
@@ -16,6 +15,7 @@ import { formatValue, metricRows } from "../../../report/tables";
 import { digitsFor, formatQuantity, scaleFor } from "../../../report/units";
 import { judge } from "../../../report/verdict";
 import { fixtureRun, metric, outcome, syntheticRun } from "./fixture";
+import { scratchDir } from "../../helpers/scratch";
 
 describe("values in their natural scale", () => {
   it.each([
@@ -304,7 +304,7 @@ const archived: ResultsFile = {
 
 /** The archive written as results.json and read back the way npm run report reads it. */
 function archivedRun() {
-  const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "vtb-uncertainty-")), "run-1");
+  const dir = path.join(scratchDir("vtb-uncertainty-"), "run-1");
   fs.mkdirSync(dir);
   fs.writeFileSync(path.join(dir, "results.json"), JSON.stringify(archived));
   return readRun(dir);

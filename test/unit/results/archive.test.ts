@@ -4,7 +4,6 @@
 // the same schema.
 import * as crypto from "crypto";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import type { Metric } from "../../../benchmarks/types";
@@ -29,6 +28,7 @@ import { redactor } from "../../../components/secrets";
 import { reportBlocks } from "../../../report/document";
 import { readRun } from "../../../report/load";
 import { renderMarkdown } from "../../../report/markdown";
+import { scratchDir } from "../../helpers/scratch";
 
 const created: { type: string; inputs: Record<string, unknown> }[] = [];
 
@@ -268,7 +268,7 @@ describe("the archive's files", () => {
 
   it("is read back by the report with the same schema, nothing lost", async () => {
     const a = await archived(1);
-    const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "vtb-archive-")), a.runId);
+    const dir = path.join(scratchDir("vtb-archive-"), a.runId);
     fs.mkdirSync(dir);
     fs.writeFileSync(path.join(dir, "results.json"), a.files["results.json"]);
     const written = JSON.parse(a.files["results.json"]);
