@@ -4,6 +4,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { emulatedShape } from "../../components/server/emulated";
 import { profiles } from "../../components/server/profiles";
+import { bootedScript } from "../../components/guests/booted";
 
 // An emulated server in the resource graph, under Pulumi mocks: what the
 // program asks of QEMU, how the server's steps reach it, and what stays secret.
@@ -157,6 +158,10 @@ describe("an emulated server in the program", () => {
     // rebootTimeoutMinutes (15) at one try each 15 s.
     expect([back.deleteAttempts, back.retryDelaySeconds]).toEqual([60, 15]);
     expect(String(back.delete)).toContain("reboot");
+  });
+
+  it("takes a xen guest as ready once its systemd has finished booting", () => {
+    expect(named("blade-xen-para-ssh").inputs.create).toBe(bootedScript);
   });
 
   it("reaches a xen guest through the emulated server, its host key pinned on the way", () => {

@@ -2,6 +2,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { bootedScript } from "../../components/guests/booted";
 
 // The resource graph of index.ts under Pulumi mocks: no CLI, nothing runs.
 // Command resources get the recorded outputs of the real scripts as stdout.
@@ -109,6 +110,8 @@ describe("the testbed program", () => {
     expect(named("local-kvm-vm-1").type).toBe("testbed:guest:KvmGuest");
     expect(created.filter((c) => c.type === "testbed:guest:Image")).toHaveLength(1);
     // The image is built where the guests run, with tools the server may not have.
+    // A VM guest is ready once its systemd has finished booting, as a container is.
+    expect(String(named("local-kvm-vm-0-ssh").inputs.create)).toContain(bootedScript);
     const tools = named("local-image-tools").inputs.environment as { PACKAGES: string };
     expect(tools.PACKAGES).toMatch(/mmdebstrap/);
   });

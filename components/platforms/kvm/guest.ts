@@ -11,6 +11,7 @@ import { GuestKey } from "../../guests/key";
 import { GuestBaseArgs, GuestInfo } from "../kind";
 import { guestObjectName, shortId } from "../../guests/naming";
 import { forwardPorts } from "../../guests/plan";
+import { bootedScript } from "../../guests/booted";
 
 export interface KvmGuestArgs extends GuestBaseArgs {
   platform: Kvm;
@@ -125,8 +126,7 @@ export class KvmGuest extends pulumi.ComponentResource {
       `${name}-ssh`,
       {
         step: `server ${args.server.config.name}: kvm guest ${n}: boot until SSH answers`,
-        create:
-          'echo "kernel: $(uname -r)"; echo "cpus: $(nproc)"; echo "memory: $(grep MemTotal /proc/meminfo)"',
+        create: `${bootedScript}\necho "cpus: $(nproc)"; echo "memory: $(grep MemTotal /proc/meminfo)"`,
         connection,
         attempts: args.bootAttempts,
         retryDelaySeconds: 5,

@@ -8,6 +8,7 @@ import { GuestImage } from "../../guests/image";
 import { GuestKey } from "../../guests/key";
 import { GuestBaseArgs, GuestInfo } from "../kind";
 import { guestObjectName, shortId } from "../../guests/naming";
+import { bootedScript } from "../../guests/booted";
 
 export interface XenGuestArgs extends GuestBaseArgs {
   platform: Xen;
@@ -71,7 +72,7 @@ export class XenGuest extends pulumi.ComponentResource {
       `${name}-ssh`,
       {
         step: `server ${args.server.config.name}: xen guest ${n}: boot until SSH answers`,
-        create: 'echo "kernel: $(uname -r)"',
+        create: bootedScript,
         connection,
         attempts: args.bootAttempts,
         retryDelaySeconds: 5,
