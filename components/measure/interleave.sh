@@ -71,13 +71,8 @@ unit_env() {
 # (lockwait). The lock file is in root's checked directory (host-state.sh). A
 # trial never holds it (7>&- below): a daemon it leaves would hold it forever.
 measure_lock() {
-  local t0=$SECONDS
-  lockwait=0
-  exec 7>"$lockfile"
-  if ! flock -n 7; then
-    flock -w "${VTB_MEASURE_WAIT:-3600}" 7 || return 1
-  fi
-  lockwait=$((SECONDS - t0))
+  vtb_wait_lock 7 "$lockfile" "${VTB_MEASURE_WAIT:-3600}" || return 1
+  lockwait=$vtb_lock_waited
 }
 lockfile="$(vtb_host_dir)/measure.lock" || exit 2
 export VTB_TRIALS=1 VTB_TRIAL_FIRST="$VTB_ROUND"
@@ -149,7 +144,8 @@ position=0
 for u in $VTB_ROUND_ORDER; do
   kind="VTB_U${u}_KIND" keep="VTB_U${u}_KEEP" targets="VTB_U${u}_TARGETS"
   names=()
-  if [ "${VTB_BACKGROUND:-0}" != 1 ]; then
+  # A target that did not come up (down) runs nothing: no guest paused, no lock taken for it.
+  if [ "${VTB_BACKGROUND:-0}" != 1 ] && [ "${!kind}" != down ]; then
     for k in $(seq 0 $((VTB_QUIET - 1))); do
       case " ${!keep} " in *" $k "*) continue ;; esac
       label="VTB_Q${k}_LABEL"
@@ -162,7 +158,8 @@ for u in $VTB_ROUND_ORDER; do
     done
   fi
   list="$(IFS=,; echo "${names[*]:-}")"
-  if ! measure_lock; then
+  lockwait=0
+  if [ "${!kind}" != down ] && ! measure_lock; then
     echo "not run: another virt-testbed measurement on this server held $lockfile for ${VTB_MEASURE_WAIT:-3600} s" >"$dir/err"
     : >"$dir/out"
     for t in ${!targets}; do section "$t" "$dir/out" 75 "$dir/err"; done

@@ -54,8 +54,7 @@ vtb_cache_entry() {
   vtb_owned_dir /var/cache/virt-testbed 0755
   vtb_owned_dir "$(dirname "$dir")" 0755
   if [ -f "$dir/complete" ]; then return 0; fi
-  exec 9>"$dir.lock" || vtb_die "cannot open $dir.lock"
-  flock -w 3000 9 || vtb_die "another build of $dir held $dir.lock for 50 minutes"
+  vtb_wait_lock 9 "$dir.lock" 3000 || vtb_die "another build of $dir held $dir.lock for 50 minutes"
   if [ -f "$dir/complete" ]; then return 0; fi
   VTB_BUILD="$dir.tmp.$$"
   trap 'rm -rf "$VTB_BUILD"' EXIT
@@ -75,21 +74,32 @@ vtb_require_owner() {
   [[ ${VTB_OWNER:-} =~ ^[0-9a-f]{16,64}$ ]] || vtb_die "VTB_OWNER is not set to a digest: ${VTB_OWNER:-(unset)}"
 }
 
+# Takes the flock on file $2 through descriptor $1, for as long as that stays
+# open, waiting up to $3 s and saying $4 (if given) when it has to wait; sets
+# vtb_lock_waited (seconds). False if another held it that long.
+vtb_wait_lock() {
+  local t0=$SECONDS
+  vtb_lock_waited=0
+  [[ $1 =~ ^[3-9]$ ]] || vtb_die "vtb_wait_lock: bad descriptor: $1"
+  eval "exec $1>\"\$2\"" || vtb_die "cannot open $2"
+  flock -n "$1" && return 0
+  [ -z "${4:-}" ] || echo "$4" >&2
+  flock -w "$3" "$1" || return 1
+  vtb_lock_waited=$((SECONDS - t0))
+}
+
 # Takes the host-wide lock (for the rest of the script), waiting up to $1 s.
 # It is held through descriptor 8: a daemon the script starts must not
 # inherit it (`8>&-`), or it would hold the lock for as long as it runs.
 vtb_host_lock() {
-  local t0=$SECONDS
   vtb_require_owner
   vtb_base_dir
   vtb_owned_dir "$VTB_HOST_STATE"
-  exec 8>"$VTB_HOST_STATE/lock"
-  if ! flock -n 8; then
-    echo "waiting up to $1 s for another virt-testbed step on this host ($VTB_HOST_STATE/lock)" >&2
-    flock -w "$1" 8 || vtb_die "another virt-testbed step held $VTB_HOST_STATE/lock for $1 s; try again when it is done"
-    # Said when it was worth waiting for (a second or more).
-    [ $((SECONDS - t0)) -eq 0 ] || echo "waited: $((SECONDS - t0)) s for another virt-testbed step on this host"
-  fi
+  vtb_wait_lock 8 "$VTB_HOST_STATE/lock" "$1" \
+    "waiting up to $1 s for another virt-testbed step on this host ($VTB_HOST_STATE/lock)" ||
+    vtb_die "another virt-testbed step held $VTB_HOST_STATE/lock for $1 s; try again when it is done"
+  # Said when it was worth waiting for (a second or more).
+  [ "$vtb_lock_waited" -eq 0 ] || echo "waited: $vtb_lock_waited s for another virt-testbed step on this host"
 }
 
 # The records of one kind of holding ("packages", "libvirtd"), one file per owner.
