@@ -579,9 +579,32 @@ async function createRounds(inputs: Props, hide: (s: string) => string) {
   return { id: crypto.randomUUID(), outs: { ...inputs, ...outs } };
 }
 
-/** A step's create: its attempts, then its record, secrets hidden. */
+/**
+ * Whether a step that failed at try `tries` (the first at `t0`) is tried again,
+ * and if so after how many ms: while `retryFor` seconds have not passed since
+ * t0, `delay` s apart, the last wait cut to the limit. Else the words that say
+ * so, for the error.
+ */
+export function retryPlan(
+  t0: number,
+  tries: number,
+  retryFor: number,
+  delay: number,
+  now = Date.now(),
+): { waitMs: number } | { gaveUp: string } {
+  const left = t0 + retryFor * 1000 - now;
+  if (left > 0) return { waitMs: Math.min(delay * 1000, left) };
+  const spent = Math.round((now - t0) / 1000);
+  return {
+    gaveUp:
+      retryFor > 0
+        ? `(gave up after ${tries} tries in ${spent} s; the limit was ${retryFor} s)`
+        : "",
+  };
+}
+
+/** A step's create: its tries, then its record, secrets hidden. */
 async function create(inputs: Props, hide: (s: string) => string) {
-  const attempts = inputs.attempts ?? 1;
   const t0 = Date.now();
   let run: ScriptRun | undefined;
   const id = crypto.randomUUID();
@@ -589,11 +612,11 @@ async function create(inputs: Props, hide: (s: string) => string) {
     try {
       run = await runStep(inputs, inputs.create, inputs.step);
     } catch (e) {
-      if (i >= attempts) {
-        const err =
-          attempts > 1
-            ? new Error(`${(e as Error).message}\n(gave up after ${attempts} attempts)`)
-            : (e as Error);
+      const plan = retryPlan(t0, i, inputs.retryForSeconds ?? 0, inputs.retryDelaySeconds ?? 10);
+      if ("gaveUp" in plan) {
+        const err = plan.gaveUp
+          ? new Error(`${(e as Error).message}\n${plan.gaveUp}`)
+          : (e as Error);
         if (!inputs.failSoftly) throw err;
         const failed = {
           stdout: "",
@@ -605,7 +628,7 @@ async function create(inputs: Props, hide: (s: string) => string) {
         };
         return { id, outs: { ...inputs, ...failed } };
       }
-      await new Promise((r) => setTimeout(r, (inputs.retryDelaySeconds ?? 10) * 1000));
+      await new Promise((r) => setTimeout(r, plan.waitMs));
     }
   }
   // With retries, the step's time is from the first attempt to the success.
@@ -643,8 +666,8 @@ export const provider: ResourceProvider = {
         "timeoutSeconds",
         "step",
         "connection",
-        "attempts",
-        "deleteAttempts",
+        "retryForSeconds",
+        "deleteRetryForSeconds",
         "retryDelaySeconds",
         "redact",
         "prelude",
@@ -684,7 +707,11 @@ export const provider: ResourceProvider = {
   },
   async delete(_id, props) {
     if (!props.delete) return;
-    const attempts = props.deleteAttempts ?? 1;
+    const t0 = Date.now();
+    const delay = props.retryDelaySeconds ?? 10;
+    // State written before the limit was a time holds a count of tries.
+    const legacy = (props as { deleteAttempts?: number }).deleteAttempts;
+    const retryFor = props.deleteRetryForSeconds ?? ((legacy ?? 1) - 1) * delay;
     for (let i = 1; ; i++) {
       try {
         // The delete script sees what create printed, so it can undo exactly that.
@@ -701,11 +728,12 @@ export const provider: ResourceProvider = {
         // Tried again: a server not answering, or a script's "not yet" (exit
         // 75, EX_TEMPFAIL). Any other failure is the answer.
         const code = /: exited with code (\d+)/.exec((e as Error).message)?.[1];
-        if (i >= attempts || (code !== undefined && code !== "75")) {
-          const more = i > 1 ? `\n(gave up after ${i} attempts)` : "";
+        const plan = retryPlan(t0, i, retryFor, delay);
+        if ("gaveUp" in plan || (code !== undefined && code !== "75")) {
+          const more = "gaveUp" in plan && plan.gaveUp ? `\n${plan.gaveUp}` : "";
           throw new Error(redactor(props.redact ?? []).text((e as Error).message + more));
         }
-        await new Promise((r) => setTimeout(r, (props.retryDelaySeconds ?? 10) * 1000));
+        await new Promise((r) => setTimeout(r, plan.waitMs));
       }
     }
   },

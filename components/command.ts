@@ -42,19 +42,26 @@ export interface CommandArgs {
   step: pulumi.Input<string>;
   /** Run over SSH on this host instead of locally. */
   connection?: pulumi.Input<SshConnectionInput>;
-  /** Try `create` this many times in all (default 1), e.g. while a host reboots. */
-  attempts?: pulumi.Input<number>;
-  /** Seconds between attempts (default 10). */
+  /**
+   * Try `create` again, retryDelaySeconds apart, until it succeeds or this many
+   * seconds have passed since the first try (default 0: once), e.g. while a
+   * host reboots. A time, not a count: a try may fail in a millisecond
+   * (refused) or after its connect timeout (silent), and the limit the user set
+   * is in seconds.
+   */
+  retryForSeconds?: pulumi.Input<number>;
+  /** Seconds between tries (default 10). */
   retryDelaySeconds?: pulumi.Input<number>;
   /**
-   * Try `delete` this many times in all (default 1), retryDelaySeconds apart:
-   * a step that reboots the server and waits until it is back as it should be.
+   * The same for `delete`: tried again while the server does not answer or the
+   * script says "not yet" (exit 75), for up to this many seconds: a step that
+   * reboots the server and waits until it is back as it should be.
    */
-  deleteAttempts?: pulumi.Input<number>;
+  deleteRetryForSeconds?: pulumi.Input<number>;
   /** A regex: when the recorded stdout matches it (say, a failed trial), the next update reruns `create`. */
   rerunIfStdoutMatches?: pulumi.Input<string>;
   /**
-   * When `create` fails (after its attempts), record the failure in `failure`
+   * When `create` fails (after its retries), record the failure in `failure`
    * instead of failing the resource: steps after it still run (a guest that
    * never boots must not stop the other targets' benchmarks), and the next
    * update runs it again.

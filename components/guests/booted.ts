@@ -1,3 +1,6 @@
+import * as pulumi from "@pulumi/pulumi";
+import { Command, SshConnectionInput } from "../command";
+
 /**
  * A VM guest's readiness, checked in it over SSH: ready once SSH answers and
  * systemd has finished booting (running, or degraded: a unit failed), as a
@@ -16,3 +19,40 @@ export const bootedScript = [
   'echo "kernel: $(uname -r)"',
   'echo "boot: $state"',
 ].join("\n");
+
+export interface BootedArgs {
+  /** e.g. "server blade: xen guest para-0", for the step's name in errors. */
+  what: string;
+  connection: pulumi.Input<SshConnectionInput>;
+  /** Seconds of SSH tries, 5 s apart, before the guest counts as failed. */
+  bootTimeoutSeconds: number;
+  /** Lines the guest prints once booted, after `kernel:` and `boot:`. */
+  report?: string;
+}
+
+/** Every VM guest's ready step: boot until SSH answers and systemd is up (bootedScript). */
+export function bootedCommand(
+  name: string,
+  args: BootedArgs,
+  opts: pulumi.CustomResourceOptions,
+): Command {
+  return new Command(
+    name,
+    {
+      step: `${args.what}: boot until SSH answers`,
+      create: args.report ? `${bootedScript}\n${args.report}` : bootedScript,
+      connection: args.connection,
+      retryForSeconds: args.bootTimeoutSeconds,
+      retryDelaySeconds: 5,
+      timeoutSeconds: 60,
+      // A guest that never boots must not stop the other targets' benchmarks.
+      failSoftly: true,
+    },
+    opts,
+  );
+}
+
+/** `kernel:` as bootedScript printed it, "" when it did not. */
+export function bootedKernel(stdout: string): string {
+  return /^kernel: (.*)$/m.exec(stdout)?.[1] ?? "";
+}

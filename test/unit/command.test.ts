@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
 import { commandProvider, runScript } from "../../components/command";
+import { retryPlan } from "../../components/command-provider";
 import { scratchDir } from "../helpers/scratch";
 
 describe("runScript", () => {
@@ -99,8 +100,8 @@ describe("runScript", () => {
   });
 });
 
-describe("a step's delete with attempts (a server that reboots and must come back)", () => {
-  it("tries again while the delete script says 'not yet' (exit 75), within its attempts", async () => {
+describe("a step's delete with a time to retry in (a server that reboots and must come back)", () => {
+  it("tries again while the delete script says 'not yet' (exit 75), within its time", async () => {
     const dir = scratchDir("vtb-delete-");
     try {
       const props = {
@@ -112,20 +113,26 @@ describe("a step's delete with attempts (a server that reboots and must come bac
         environment: { D: dir },
         retryDelaySeconds: 0.1,
       };
-      await expect(commandProvider.delete!("id", { ...props, deleteAttempts: 2 })).rejects.toThrow(
-        /^test: back \(delete\): exited with code 75[\s\S]*\(gave up after 2 attempts\)$/,
+      await expect(
+        commandProvider.delete!("id", { ...props, deleteRetryForSeconds: 0.05 }),
+      ).rejects.toThrow(
+        /^test: back \(delete\): exited with code 75[\s\S]*\(gave up after 2 tries in 0 s; the limit was 0.05 s\)$/,
       );
       fs.rmSync(path.join(dir, "n"));
-      await commandProvider.delete!("id", { ...props, deleteAttempts: 5 });
+      await commandProvider.delete!("id", { ...props, deleteRetryForSeconds: 5 });
       expect(fs.readFileSync(path.join(dir, "n"), "utf8")).toBe("3\n");
       // Any other failure is the answer: not tried again.
       fs.rmSync(path.join(dir, "n"));
       const broken = { ...props, delete: props.delete.replace("exit 75", "exit 3") };
-      await expect(commandProvider.delete!("id", { ...broken, deleteAttempts: 5 })).rejects.toThrow(
-        /^test: back \(delete\): exited with code 3(?![\s\S]*gave up)/,
-      );
+      await expect(
+        commandProvider.delete!("id", { ...broken, deleteRetryForSeconds: 5 }),
+      ).rejects.toThrow(/^test: back \(delete\): exited with code 3(?![\s\S]*gave up)/);
       expect(fs.readFileSync(path.join(dir, "n"), "utf8")).toBe("1\n");
-      // Without attempts: once, as before.
+      // A stack's state from before the limit was a time: its count of tries.
+      fs.rmSync(path.join(dir, "n"));
+      await commandProvider.delete!("id", { ...props, deleteAttempts: 5 });
+      expect(fs.readFileSync(path.join(dir, "n"), "utf8")).toBe("3\n");
+      // Without a time: once, as before.
       fs.rmSync(path.join(dir, "n"));
       await expect(commandProvider.delete!("id", props)).rejects.toThrow(
         /^test: back \(delete\): exited with code 75(?![\s\S]*gave up)/,
@@ -159,5 +166,42 @@ describe("a step's target", () => {
     expect(
       (await d(at({ hostKey: "ssh-ed25519 A" }), at({ hostKey: "ssh-ed25519 B" }))).replaces,
     ).toEqual([]);
+  });
+});
+
+describe("a step's create with a time to retry in (a server or guest still booting)", () => {
+  it("is tried until that time has passed, however fast each try fails, then says how it gave up", async () => {
+    const dir = scratchDir("vtb-retry-");
+    const props = {
+      step: "test: boot",
+      create: 'echo x >>"$D/tries"; exit 1',
+      environment: { D: dir },
+      retryDelaySeconds: 0.2,
+      retryForSeconds: 1.5,
+    };
+    const t0 = Date.now();
+    await expect(commandProvider.create!(props)).rejects.toThrow(
+      /^test: boot: exited with code 1[\s\S]*\(gave up after \d+ tries in [12] s; the limit was 1.5 s\)$/,
+    );
+    const spent = (Date.now() - t0) / 1000;
+    // A try fails in milliseconds: a count of tries would have ended in a fraction of the time.
+    expect(spent).toBeGreaterThanOrEqual(1.5);
+    expect(spent).toBeLessThan(3);
+    const tries = fs.readFileSync(path.join(dir, "tries"), "utf8").split("\n").length - 1;
+    expect(tries).toBeGreaterThanOrEqual(6);
+    // Failing softly: the same words in its recorded failure.
+    fs.rmSync(path.join(dir, "tries"));
+    const soft = await commandProvider.create!({ ...props, failSoftly: true });
+    expect(soft.outs.failure).toMatch(/gave up after \d+ tries in [12] s; the limit was 1.5 s/);
+  });
+
+  it("waits no longer than the time left", () => {
+    expect(retryPlan(0, 3, 10, 15, 8000)).toEqual({ waitMs: 2000 });
+    expect(retryPlan(0, 3, 10, 15, 1000)).toEqual({ waitMs: 9000 });
+    expect(retryPlan(0, 3, 10, 5, 1000)).toEqual({ waitMs: 5000 });
+    expect(retryPlan(0, 4, 10, 5, 10000)).toEqual({
+      gaveUp: "(gave up after 4 tries in 10 s; the limit was 10 s)",
+    });
+    expect(retryPlan(0, 1, 0, 5, 10)).toEqual({ gaveUp: "" });
   });
 });

@@ -11,7 +11,7 @@ import { GuestKey } from "../../guests/key";
 import { GuestBaseArgs, GuestInfo } from "../kind";
 import { guestObjectName, shortId } from "../../guests/naming";
 import { forwardPorts } from "../../guests/plan";
-import { bootedScript } from "../../guests/booted";
+import { bootedCommand, bootedKernel } from "../../guests/booted";
 
 export interface KvmGuestArgs extends GuestBaseArgs {
   platform: Kvm;
@@ -32,8 +32,8 @@ export interface KvmGuestArgs extends GuestBaseArgs {
   sshPort: number;
   /** Guest ports forwarded besides SSH (the pair benchmarks' servers') -> offset from sshPort (kvmForwards). */
   forwards: Record<number, number>;
-  /** Attempts (5 s apart) to reach the guest's SSH after it starts. */
-  bootAttempts: number;
+  /** Seconds of SSH tries, 5 s apart, before the guest counts as failed. */
+  bootTimeoutSeconds: number;
 }
 
 /**
@@ -122,17 +122,13 @@ export class KvmGuest extends pulumi.ComponentResource {
     );
     // On a remote server the forwarded port is on its loopback: go through the server.
     const connection = args.server.guestConnection("127.0.0.1", args.sshPort, args.key.privateKey);
-    this.ssh = new Command(
+    this.ssh = bootedCommand(
       `${name}-ssh`,
       {
-        step: `server ${args.server.config.name}: kvm guest ${n}: boot until SSH answers`,
-        create: `${bootedScript}\necho "cpus: $(nproc)"; echo "memory: $(grep MemTotal /proc/meminfo)"`,
+        what: `server ${args.server.config.name}: kvm guest ${n}`,
         connection,
-        attempts: args.bootAttempts,
-        retryDelaySeconds: 5,
-        timeoutSeconds: 60,
-        // A guest that never boots must not stop the other targets' benchmarks.
-        failSoftly: true,
+        bootTimeoutSeconds: args.bootTimeoutSeconds,
+        report: 'echo "cpus: $(nproc)"; echo "memory: $(grep MemTotal /proc/meminfo)"',
       },
       { parent: this, dependsOn: [this.domain] },
     );
@@ -147,7 +143,7 @@ export class KvmGuest extends pulumi.ComponentResource {
         disk: { ...args.disk },
         nic: args.nicModel,
         ssh: `root@127.0.0.1:${args.sshPort}`,
-        kernel: /^kernel: (.*)$/m.exec(out)?.[1] ?? "",
+        kernel: bootedKernel(out),
         bootToSshSeconds: Math.round(seconds * 10) / 10,
       }));
     this.target = {

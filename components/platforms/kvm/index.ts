@@ -65,7 +65,7 @@ export const kvm: PlatformKind<"kvm"> = {
               sshPort: e.sshPort!,
               forwards: args.kvmForwards,
               // An attempt is a connect (up to 10 s) and a 5 s pause.
-              bootAttempts: Math.max(1, Math.ceil(g.bootTimeoutSeconds / 15)),
+              bootTimeoutSeconds: g.bootTimeoutSeconds,
             },
             { parent: platform },
           ),

@@ -1,5 +1,4 @@
 import * as pulumi from "@pulumi/pulumi";
-import { Command } from "../../command";
 import { reportFailure } from "../../failure";
 import { Target } from "../../measure/target";
 import { Xen } from "./platform";
@@ -8,7 +7,7 @@ import { GuestImage } from "../../guests/image";
 import { GuestKey } from "../../guests/key";
 import { GuestBaseArgs, GuestInfo } from "../kind";
 import { guestObjectName, shortId } from "../../guests/naming";
-import { bootedScript } from "../../guests/booted";
+import { bootedCommand, bootedKernel } from "../../guests/booted";
 
 export interface XenGuestArgs extends GuestBaseArgs {
   platform: Xen;
@@ -21,8 +20,8 @@ export interface XenGuestArgs extends GuestBaseArgs {
   nicModel: "netfront" | "e1000" | "rtl8139";
   /** Static address on the server's guest bridge (10.198.0.0/24). */
   address: string;
-  /** SSH tries (10 s to connect, 5 s apart) before the guest counts as failed. */
-  bootAttempts: number;
+  /** Seconds of SSH tries, 5 s apart, before the guest counts as failed. */
+  bootTimeoutSeconds: number;
 }
 
 /**
@@ -68,17 +67,12 @@ export class XenGuest extends pulumi.ComponentResource {
       { parent: this, dependsOn: [args.platform.ready, args.image.build] },
     );
     const connection = args.server.guestConnection(args.address, 22, args.key.privateKey);
-    const ssh = new Command(
+    const ssh = bootedCommand(
       `${name}-ssh`,
       {
-        step: `server ${args.server.config.name}: xen guest ${n}: boot until SSH answers`,
-        create: bootedScript,
+        what: `server ${args.server.config.name}: xen guest ${n}`,
         connection,
-        attempts: args.bootAttempts,
-        retryDelaySeconds: 5,
-        timeoutSeconds: 60,
-        // A guest that never boots must not stop the other targets' benchmarks.
-        failSoftly: true,
+        bootTimeoutSeconds: args.bootTimeoutSeconds,
       },
       { parent: this, dependsOn: [domain] },
     );
@@ -93,7 +87,7 @@ export class XenGuest extends pulumi.ComponentResource {
         disk: { ...args.disk },
         nic: args.nicModel,
         address: args.address,
-        kernel: /^kernel: (.*)$/m.exec(out)?.[1] ?? "",
+        kernel: bootedKernel(out),
         bootToSshSeconds: Math.round(seconds * 10) / 10,
       }));
     this.target = {

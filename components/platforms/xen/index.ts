@@ -31,7 +31,7 @@ export const xen: PlatformKind<"xen"> = {
               disk: g.disk,
               nicModel: g.network.model,
               address: e.address!,
-              bootAttempts: Math.max(1, Math.ceil(g.bootTimeoutSeconds / 15)),
+              bootTimeoutSeconds: g.bootTimeoutSeconds,
             },
             { parent: args.platform },
           ),

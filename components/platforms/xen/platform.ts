@@ -24,18 +24,21 @@ export class Xen extends Platform {
       );
     }
     const cfg = args.config;
-    const rebootAttempts = Math.ceil((cfg.rebootTimeoutMinutes * 60) / 15);
+    const rebootSeconds = cfg.rebootTimeoutMinutes * 60;
+    // A server that does not come back says where to look: an emulated one's console is here.
+    const console = srv.emulated ? ` (its console: ${srv.emulated.dir}/console.log)` : "";
+    const upTo = `up to ${cfg.rebootTimeoutMinutes} min (rebootTimeoutMinutes)`;
     // Made first, deleted last: once the packages are purged, it reboots the
     // server out of Xen and waits until it is back on its plain kernel.
     const back = srv.command(
       `${name}-return`,
       {
-        step: `server ${srv.config.name}: xen: the way back to the plain kernel`,
+        step: `server ${srv.config.name}: xen: the way back to the plain kernel, waiting ${upTo} for its reboot${console}`,
         create:
           'if grep -qs control_d /proc/xen/capabilities && [ ! -e /etc/default/grub.d/virt-testbed-xen.cfg ]; then echo "before: xen"; else echo "before: plain"; fi; echo "kernel: $(uname -r)"',
         delete: script(__dirname, "xen-return.sh"),
         timeoutSeconds: 600,
-        deleteAttempts: rebootAttempts,
+        deleteRetryForSeconds: rebootSeconds,
         retryDelaySeconds: 15,
       },
       { parent: this },
@@ -66,10 +69,10 @@ export class Xen extends Platform {
     this.ready = srv.command(
       `${name}-xl-info`,
       {
-        step: `server ${srv.config.name}: xen: wait for the reboot, then xl info`,
+        step: `server ${srv.config.name}: xen: wait ${upTo} for the reboot into Xen, then xl info${console}`,
         create: "xl info",
         timeoutSeconds: 60,
-        attempts: rebootAttempts,
+        retryForSeconds: rebootSeconds,
         retryDelaySeconds: 15,
       },
       { parent: this, dependsOn: [boot] },

@@ -135,7 +135,7 @@ export class EmulatedServer extends pulumi.ComponentResource {
           instance: machine.id,
           connectTimeoutSeconds: 10,
         },
-        attempts: Math.ceil(args.bootTimeoutSeconds / 5),
+        retryForSeconds: args.bootTimeoutSeconds,
         retryDelaySeconds: 5,
         timeoutSeconds: 60,
       },
