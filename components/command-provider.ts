@@ -294,6 +294,9 @@ export function samePublicKey(wire: Buffer, openssh: string): boolean {
   return b64.length > 0 && Buffer.from(b64, "base64").equals(wire);
 }
 
+/** The step never reached its host: SSH did not connect (refused, silent, a jump that could not reach it). */
+export class Unreached extends Error {}
+
 export function runRemoteScript(
   conn: SshConnection,
   script: string,
@@ -318,7 +321,7 @@ export function runRemoteScript(
       const c = new Client();
       c.on("ready", () => resolve(c));
       c.on("error", (e: Error) =>
-        reject(new Error(`${step}: ssh ${user}@${host}:${port}: ${e.message}`)),
+        reject(new Unreached(`${step}: ssh ${user}@${host}:${port}: ${e.message}`)),
       );
       // A jump host without a key of its own is reached with the server's.
       const privateKey = key ?? conn.privateKey;
@@ -362,7 +365,11 @@ export function runRemoteScript(
         clients.push(j);
         sock = await new Promise((resolve, reject) =>
           j.forwardOut("127.0.0.1", 0, conn.host, conn.port, (e, ch) =>
-            e ? reject(e) : resolve(ch),
+            e
+              ? reject(
+                  new Unreached(`${step}: ssh ${where} through ${conn.jump!.host}: ${e.message}`),
+                )
+              : resolve(ch),
           ),
         );
       }
@@ -642,6 +649,15 @@ async function create(inputs: Props, hide: (s: string) => string) {
   return { id, outs: { ...inputs, ...run, failure: "", ...measuredWith(inputs) } };
 }
 
+/**
+ * Emulated servers (by instance) found not answering during this run's
+ * deletes: the steps still on one are not undone, since its disk is thrown
+ * away with it. Before that, a delete tries it for lostMachineSeconds: a server
+ * that is only rebooting answers within that.
+ */
+const lostMachines = new Set<string>();
+export const lostMachine = { seconds: 90 };
+
 export const provider: ResourceProvider = {
   async check(_olds, news) {
     return { inputs: news };
@@ -708,10 +724,12 @@ export const provider: ResourceProvider = {
   async delete(_id, props) {
     if (!props.delete) return;
     const t0 = Date.now();
+    const machine = props.connection?.instance;
     const delay = props.retryDelaySeconds ?? 10;
     // State written before the limit was a time holds a count of tries.
     const legacy = (props as { deleteAttempts?: number }).deleteAttempts;
     const retryFor = props.deleteRetryForSeconds ?? ((legacy ?? 1) - 1) * delay;
+    let reached = 0;
     for (let i = 1; ; i++) {
       try {
         // The delete script sees what create printed, so it can undo exactly that.
@@ -728,6 +746,27 @@ export const provider: ResourceProvider = {
         // Tried again: a server not answering, or a script's "not yet" (exit
         // 75, EX_TEMPFAIL). Any other failure is the answer.
         const code = /: exited with code (\d+)/.exec((e as Error).message)?.[1];
+        if (e instanceof Unreached && machine && reached === 0) {
+          // A machine the project made (an emulated server) goes with its disk:
+          // once it has not answered for a while, what is on it needs no undoing.
+          const plan = retryPlan(t0, i, lostMachine.seconds, delay);
+          if (lostMachines.has(machine) || "gaveUp" in plan) {
+            const known = lostMachines.has(machine);
+            lostMachines.add(machine);
+            const why = known
+              ? "found not answering earlier in this run"
+              : `not answering for ${Math.round((Date.now() - t0) / 1000)} s`;
+            console.error(
+              redactor(props.redact ?? []).text(
+                `warning: ${props.step}: not undone: it is on an emulated server, ${why}, whose disk goes with it\n${(e as Error).message}`,
+              ),
+            );
+            return;
+          }
+          await new Promise((r) => setTimeout(r, plan.waitMs));
+          continue;
+        }
+        if (!(e instanceof Unreached)) reached++;
         const plan = retryPlan(t0, i, retryFor, delay);
         if ("gaveUp" in plan || (code !== undefined && code !== "75")) {
           const more = "gaveUp" in plan && plan.gaveUp ? `\n${plan.gaveUp}` : "";

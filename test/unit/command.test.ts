@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
 import { commandProvider, runScript } from "../../components/command";
-import { retryPlan } from "../../components/command-provider";
+import { lostMachine, retryPlan } from "../../components/command-provider";
 import { scratchDir } from "../helpers/scratch";
 
 describe("runScript", () => {
@@ -203,5 +203,55 @@ describe("a step's create with a time to retry in (a server or guest still booti
       gaveUp: "(gave up after 4 tries in 10 s; the limit was 10 s)",
     });
     expect(retryPlan(0, 1, 0, 5, 10)).toEqual({ gaveUp: "" });
+  });
+});
+
+describe("a step's delete on an emulated server that does not answer", () => {
+  it("is not undone once the machine has not answered for a while, says so, and does not hold up the next", async () => {
+    const dir = scratchDir("vtb-lost-");
+    execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", path.join(dir, "k")]);
+    // A port nothing listens on: the machine is gone.
+    const free = net.createServer().listen(0, "127.0.0.1");
+    await new Promise((r) => free.once("listening", r));
+    const port = (free.address() as net.AddressInfo).port;
+    await new Promise((r) => free.close(r));
+    const connection = {
+      host: "127.0.0.1",
+      port,
+      user: "root",
+      privateKey: fs.readFileSync(path.join(dir, "k"), "utf8"),
+      connectTimeoutSeconds: 1,
+      instance: "machine-1",
+    };
+    const props = {
+      step: "test: on it",
+      create: "true",
+      delete: "true",
+      connection,
+      retryDelaySeconds: 0.2,
+    };
+    const said: string[] = [];
+    const spy = jest.spyOn(console, "error").mockImplementation((m: string) => void said.push(m));
+    const was = lostMachine.seconds;
+    lostMachine.seconds = 1;
+    try {
+      const t0 = Date.now();
+      await commandProvider.delete!("id", props);
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
+      expect(said.join("\n")).toMatch(
+        /^warning: test: on it: not undone: it is on an emulated server, not answering for 1 s, whose disk goes with it\n.*ECONNREFUSED/,
+      );
+      // Another step on the same machine: given up at its first refusal.
+      const t1 = Date.now();
+      await commandProvider.delete!("id", { ...props, step: "test: next" });
+      expect(Date.now() - t1).toBeLessThan(1000);
+      expect(said[1]).toMatch(/test: next: not undone: .*found not answering earlier in this run/);
+      // A server the project did not make: its not answering is the answer.
+      const real = { ...props, connection: { ...connection, instance: undefined } };
+      await expect(commandProvider.delete!("id", real)).rejects.toThrow(/ECONNREFUSED/);
+    } finally {
+      lostMachine.seconds = was;
+      spy.mockRestore();
+    }
   });
 });
