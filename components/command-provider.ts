@@ -6,6 +6,7 @@ import * as path from "path";
 import type { ResourceProvider } from "@pulumi/pulumi/dynamic";
 import { redactor } from "./secrets";
 import { envNames } from "./measure/protocol";
+import { emulatorRunning } from "./server/emulated/alive";
 
 /*
  * The Command resource's implementation: what runs in the dynamic provider's
@@ -36,6 +37,12 @@ export interface SshConnection {
    * on the old one are deleted there before it goes.
    */
   instance?: string;
+  /**
+   * The emulated server's directory on this machine, when host is one or a
+   * guest on one: a delete that cannot reach it asks whether its QEMU still
+   * runs (emulated/alive.ts).
+   */
+  emulator?: string;
 }
 
 export interface ScriptRun {
@@ -649,15 +656,6 @@ async function create(inputs: Props, hide: (s: string) => string) {
   return { id, outs: { ...inputs, ...run, failure: "", ...measuredWith(inputs) } };
 }
 
-/**
- * Emulated servers (by instance) found not answering during this run's
- * deletes: the steps still on one are not undone, since its disk is thrown
- * away with it. Before that, a delete tries it for lostMachineSeconds: a server
- * that is only rebooting answers within that.
- */
-const lostMachines = new Set<string>();
-export const lostMachine = { seconds: 90 };
-
 export const provider: ResourceProvider = {
   async check(_olds, news) {
     return { inputs: news };
@@ -724,12 +722,10 @@ export const provider: ResourceProvider = {
   async delete(_id, props) {
     if (!props.delete) return;
     const t0 = Date.now();
-    const machine = props.connection?.instance;
     const delay = props.retryDelaySeconds ?? 10;
     // State written before the limit was a time holds a count of tries.
     const legacy = (props as { deleteAttempts?: number }).deleteAttempts;
     const retryFor = props.deleteRetryForSeconds ?? ((legacy ?? 1) - 1) * delay;
-    let reached = 0;
     for (let i = 1; ; i++) {
       try {
         // The delete script sees what create printed, so it can undo exactly that.
@@ -746,30 +742,22 @@ export const provider: ResourceProvider = {
         // Tried again: a server not answering, or a script's "not yet" (exit
         // 75, EX_TEMPFAIL). Any other failure is the answer.
         const code = /: exited with code (\d+)/.exec((e as Error).message)?.[1];
-        if (e instanceof Unreached && machine && reached === 0) {
-          // A machine the project made (an emulated server) goes with its disk:
-          // once it has not answered for a while, what is on it needs no undoing.
-          const plan = retryPlan(t0, i, lostMachine.seconds, delay);
-          if (lostMachines.has(machine) || "gaveUp" in plan) {
-            const known = lostMachines.has(machine);
-            lostMachines.add(machine);
-            const why = known
-              ? "found not answering earlier in this run"
-              : `not answering for ${Math.round((Date.now() - t0) / 1000)} s`;
-            console.error(
-              redactor(props.redact ?? []).text(
-                `warning: ${props.step}: not undone: it is on an emulated server, ${why}, whose disk goes with it\n${(e as Error).message}`,
-              ),
-            );
-            return;
-          }
-          await new Promise((r) => setTimeout(r, plan.waitMs));
-          continue;
+        const emulator = props.connection?.emulator;
+        if (e instanceof Unreached && emulator && !emulatorRunning(emulator)) {
+          // Its overlay disk is made anew at each start: nothing of the step is left to undo.
+          console.error(
+            redactor(props.redact ?? []).text(
+              `warning: ${props.step}: not undone: its emulated server's QEMU no longer runs, and what was on the server went with its disk\n${(e as Error).message}`,
+            ),
+          );
+          return;
         }
-        if (!(e instanceof Unreached)) reached++;
         const plan = retryPlan(t0, i, retryFor, delay);
         if ("gaveUp" in plan || (code !== undefined && code !== "75")) {
-          const more = "gaveUp" in plan && plan.gaveUp ? `\n${plan.gaveUp}` : "";
+          let more = "gaveUp" in plan && plan.gaveUp ? `\n${plan.gaveUp}` : "";
+          if (e instanceof Unreached && emulator) {
+            more += `\nIts emulated server's QEMU runs but does not answer. If it is hung, stop it (kill the pid in ${emulator}/qemu.pid) and destroy again: what was on it goes with its disk.`;
+          }
           throw new Error(redactor(props.redact ?? []).text((e as Error).message + more));
         }
         await new Promise((r) => setTimeout(r, plan.waitMs));

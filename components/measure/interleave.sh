@@ -144,7 +144,8 @@ position=0
 for u in $VTB_ROUND_ORDER; do
   kind="VTB_U${u}_KIND" keep="VTB_U${u}_KEEP" targets="VTB_U${u}_TARGETS"
   names=()
-  # A target that did not come up (down) runs nothing: no guest paused, no lock taken for it.
+  # A target that did not come up (down) runs nothing: no guest paused, no lock
+  # taken, no wait for a quiet host for it.
   if [ "${VTB_BACKGROUND:-0}" != 1 ] && [ "${!kind}" != down ]; then
     for k in $(seq 0 $((VTB_QUIET - 1))); do
       case " ${!keep} " in *" $k "*) continue ;; esac
@@ -169,7 +170,7 @@ for u in $VTB_ROUND_ORDER; do
   fi
   governor="$(cat /sys/devices/system/cpu/cpu0/cpufreq/scaling_governor 2>/dev/null || echo -)"
   mhz="$(awk -F': *' '/^cpu MHz/ { print $2; exit }' /proc/cpuinfo 2>/dev/null)"
-  quiet_host
+  if [ "${!kind}" = down ]; then busy=- waited=0; else quiet_host; fi
   mark_turn "$VTB_ROUND" "$u" "$position" "${list:--}" "$(cut -d' ' -f1 /proc/loadavg)" \
     "${governor// /_}" "${mhz:--}" "$(uname -r)" "$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)" "$busy" \
     "$waited" "$lockwait"

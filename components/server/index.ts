@@ -225,6 +225,7 @@ export class PhysicalServer extends pulumi.ComponentResource {
       connectTimeoutSeconds: 10,
       // A guest on a server made again is another guest.
       ...(srv?.instance ? { instance: srv.instance } : {}),
+      ...(srv?.emulator ? { emulator: srv.emulator } : {}),
       ...(srv
         ? {
             jump: pulumi

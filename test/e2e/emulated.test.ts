@@ -11,11 +11,20 @@ import { root, TestStack } from "../helpers/stack";
 // into Xen, dom0's `xl info`, a para guest from the guest image, a benchmark
 // on bare metal (dom0) and in the guest. Then Xen is destroyed alone and the
 // server inspected (plain kernel, nothing of Xen left), then the rest: the
-// server itself leaves nothing on this machine.
+// server itself leaves nothing on this machine. Faults on the way, made by
+// stopping the server's QEMU (SIGSTOP: it neither answers nor refuses): the
+// reboot into Xen not back within rebootTimeoutMinutes; a server that no
+// longer answers when the stack is destroyed; then the same server gone
+// (its QEMU killed).
 const name = "e2eemu";
 const sh = (cmd: string) => execFileSync("bash", ["-c", cmd], { encoding: "utf8" });
 const dir = "/var/lib/virt-testbed/emulated/emu";
 const qemuRunning = () => sh("pgrep -f -- '-name vtb-emu-emu( |$)' || true").trim();
+const qemu = (signal: "STOP" | "CONT") => {
+  const pid = qemuRunning();
+  expect(pid).toMatch(/^\d+$/);
+  sh(`kill -${signal} ${pid}`);
+};
 
 let stack: TestStack;
 let port: number;
@@ -42,7 +51,7 @@ beforeAll(async () => {
         - type: baseline
         - type: xen
           dom0MemoryMiB: 1024
-          rebootTimeoutMinutes: 10
+          rebootTimeoutMinutes: 1
           guests:
             - name: para
               mode: para
@@ -73,10 +82,31 @@ const onServer = (cmd: string) =>
 describe("Xen on an emulated server, for real", () => {
   jest.setTimeout(45 * 60 * 1000);
 
-  it("boots Xen, measures dom0 and a para guest, and goes back to the plain kernel on destroy", () => {
+  it("boots Xen, measures dom0 and a para guest, and goes back to the plain kernel on destroy", async () => {
     stack.pulumi("stack", "init");
     const t0 = Date.now();
     upStarted = true;
+    // The server reboots into Xen and stops answering: the wait ends at its limit, saying so.
+    const first = stack.start("up", "--yes", "--skip-preview");
+    await first.waitFor(/emu-xen-boot-entry created/, 40 * 60);
+    qemu("STOP");
+    const stopped = Date.now();
+    const r = await first.exited;
+    qemu("CONT");
+    const said = r.stdout + r.stderr;
+    expect(r.status).not.toBe(0);
+    expect(said).toMatch(
+      /server emu: xen: wait up to 1 min \(rebootTimeoutMinutes\) for the reboot into Xen, then xl info \(its console: \/var\/lib\/virt-testbed\/emulated\/emu\/console\.log\): ssh root@127\.0\.0\.1:\d+: Timed out while waiting for handshake/,
+    );
+    expect(said).toMatch(/\(gave up after \d+ tries in [67]\d s; the limit was 60 s\)/);
+    console.log(`reboot not back: up ended ${((Date.now() - stopped) / 1000).toFixed(1)}s after`);
+    // Back, and given longer: the next up waits it out and goes on.
+    fs.writeFileSync(
+      stack.configFile,
+      fs
+        .readFileSync(stack.configFile, "utf8")
+        .replace("rebootTimeoutMinutes: 1", "rebootTimeoutMinutes: 10"),
+    );
     stack.pulumi("up", "--yes", "--skip-preview");
     console.log(`up: ${((Date.now() - t0) / 1000).toFixed(1)}s`);
     const outputs = JSON.parse(stack.pulumi("stack", "output", "--json"));
@@ -159,10 +189,25 @@ describe("Xen on an emulated server, for real", () => {
     expect(after).toContain("bridge: none\n");
     expect(after).toContain("guests dir: none\n");
 
+    // The server stops answering (its QEMU stopped, not gone): destroy fails, saying what to do.
+    qemu("STOP");
     const t2 = Date.now();
-    stack.pulumi("destroy", "--yes", "--skip-preview");
-    upStarted = false;
-    console.log(`destroy of the rest: ${((Date.now() - t2) / 1000).toFixed(1)}s`);
+    const silent = stack.run("destroy", "--yes", "--skip-preview");
+    expect(silent.status).not.toBe(0);
+    expect(silent.stdout + silent.stderr).toMatch(
+      /Its emulated server's QEMU runs but does not answer\. If it is hung, stop it \(kill the pid in \/var\/lib\/virt-testbed\/emulated\/emu\/qemu\.pid\) and destroy again/,
+    );
+    // Done as it says: what was on the server goes with its disk, with a warning each.
+    sh(`kill -KILL ${qemuRunning()}`);
+    const gone = stack.run("destroy", "--yes", "--skip-preview");
+    upStarted = gone.status !== 0;
+    console.log(
+      `destroy of the rest, the server silent: ${((Date.now() - t2) / 1000).toFixed(1)}s`,
+    );
+    expect(gone.status).toBe(0);
+    expect(gone.stdout + gone.stderr).toMatch(
+      /warning: server emu: [^\n]*: not undone: its emulated server's QEMU no longer runs, and what was on the server went with its disk/,
+    );
     expect(qemuRunning()).toBe("");
     expect(fs.existsSync(dir)).toBe(false);
     expect(sh(`ss -Hltn 'sport = :${port}'`).trim()).toBe("");

@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
+import { machineState } from "../helpers/machine";
 import { defaultStackConfig, root, TestStack } from "../helpers/stack";
 
 // The real thing: the project's Pulumi CLI runs the default stack's
@@ -87,6 +88,7 @@ describe("the default stack, for real", () => {
 
   it("up -> facts, platforms and guests in outputs -> no changes -> destroy leaves nothing", async () => {
     pulumi("stack", "init");
+    const machineBefore = machineState(stack);
     const t0 = Date.now();
     upStarted = true;
     const upLog = pulumiLog("up", "--yes", "--skip-preview");
@@ -294,6 +296,8 @@ describe("the default stack, for real", () => {
     const state = JSON.parse(pulumi("stack", "export"));
     expect(state.deployment.resources ?? []).toEqual([]);
     expect(leftovers()).toEqual([]);
+    // Packages, libvirt objects, volumes, containers, namespaces: as before the up.
+    expect(machineState(stack)).toEqual(machineBefore);
     expect(
       sh("ip netns list")
         .split("\n")

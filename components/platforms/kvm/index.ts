@@ -64,7 +64,6 @@ export const kvm: PlatformKind<"kvm"> = {
               nicModel: g.network.model,
               sshPort: e.sshPort!,
               forwards: args.kvmForwards,
-              // An attempt is a connect (up to 10 s) and a 5 s pause.
               bootTimeoutSeconds: g.bootTimeoutSeconds,
             },
             { parent: platform },

@@ -2,7 +2,7 @@
 # The way back from Xen, run last on destroy (after the guests, the boot entry
 # and the packages are gone): reboots a server still running Xen dom0 into its
 # plain kernel, then fails, so the step is tried again until the server is
-# back (deleteAttempts). Leaves a server that ran Xen before the stack came
+# back (deleteRetryForSeconds: rebootTimeoutMinutes). Leaves a server that ran Xen before the stack came
 # as it was. Env: CREATE_STDOUT (what create printed: "before: plain|xen").
 set -euo pipefail
 in_dom0() { [ "$(cat /sys/hypervisor/type 2>/dev/null)" = xen ] && [ "$(cat /sys/hypervisor/guest_type 2>/dev/null)" != HVM ]; }

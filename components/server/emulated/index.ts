@@ -133,6 +133,7 @@ export class EmulatedServer extends pulumi.ComponentResource {
           privateKey,
           hostKey,
           instance: machine.id,
+          emulator: dir,
           connectTimeoutSeconds: 10,
         },
         retryForSeconds: args.bootTimeoutSeconds,
@@ -150,6 +151,7 @@ export class EmulatedServer extends pulumi.ComponentResource {
       hostKey,
       // A machine made again is another server: the steps on the old one go first.
       instance: machine.id,
+      emulator: dir,
       connectTimeoutSeconds: 10,
     };
     this.emulation = machine.stdout.apply((out) => {
