@@ -756,7 +756,7 @@ export const provider: ResourceProvider = {
         if ("gaveUp" in plan || (code !== undefined && code !== "75")) {
           let more = "gaveUp" in plan && plan.gaveUp ? `\n${plan.gaveUp}` : "";
           if (e instanceof Unreached && emulator) {
-            more += `\nIts emulated server's QEMU runs but does not answer. If it is hung, stop it (kill the pid in ${emulator}/qemu.pid) and destroy again: what was on it goes with its disk.`;
+            more += `\nIts emulated server's QEMU still runs. If the server is hung, stop it (kill the pid in ${emulator}/qemu.pid) and destroy again: what was on it goes with its disk.`;
           }
           throw new Error(redactor(props.redact ?? []).text((e as Error).message + more));
         }

@@ -242,7 +242,7 @@ describe("a step's delete on an emulated server that does not answer", () => {
       expect(emulatorRunning(server)).toBe(true);
       await expect(commandProvider.delete!("id", props)).rejects.toThrow(
         new RegExp(
-          `ECONNREFUSED [\\d.:]+\\nIts emulated server's QEMU runs but does not answer\\. If it is hung, stop it \\(kill the pid in ${server}/qemu\\.pid\\) and destroy again`,
+          `ECONNREFUSED [\\d.:]+\\nIts emulated server's QEMU still runs\\. If the server is hung, stop it \\(kill the pid in ${server}/qemu\\.pid\\) and destroy again`,
         ),
       );
       expect(said).toEqual([]);

@@ -14,10 +14,12 @@ export function emulatorRunning(dir: string): boolean {
     try {
       if (!/^\d+$/.test(pid)) return false;
       const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-      // The state follows the command's closing parenthesis.
-      if (/\)\s+[ZX]\s/.test(stat)) return false;
+      // The state follows the command's last closing parenthesis.
+      if (/^\s*[ZX]\s/.test(stat.slice(stat.lastIndexOf(")") + 1))) return false;
       if (fs.statSync(`/proc/${pid}`).uid !== 0) return false;
-      if (path.basename(fs.readlinkSync(`/proc/${pid}/exe`)) !== "qemu-system-x86_64") return false;
+      // A QEMU still running from a binary since upgraded reads "... (deleted)".
+      const exe = fs.readlinkSync(`/proc/${pid}/exe`).replace(/ \(deleted\)$/, "");
+      if (path.basename(exe) !== "qemu-system-x86_64") return false;
       const args = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
       return args.some((a, i) => a === "-name" && args[i + 1] === name);
     } catch {

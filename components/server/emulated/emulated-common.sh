@@ -7,7 +7,10 @@ vtb_emu_is() {
   local pid="$2"
   [[ $pid =~ ^[0-9]+$ ]] && [ -d "/proc/$pid" ] || return 1
   [ "$(stat -c %u "/proc/$pid")" = 0 ] || return 1
-  [ "$(basename "$(readlink "/proc/$pid/exe" 2>/dev/null)")" = qemu-system-x86_64 ] || return 1
+  # A QEMU still running from a binary since upgraded reads "... (deleted)".
+  local exe
+  exe="$(readlink "/proc/$pid/exe" 2>/dev/null)" || return 1
+  [ "$(basename "${exe% (deleted)}")" = qemu-system-x86_64 ] || return 1
   local named
   # Read whole, then matched: no `grep -q` cutting a pipe under pipefail.
   named="$(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -xF -A1 -- -name || true)"
