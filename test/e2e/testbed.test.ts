@@ -63,6 +63,7 @@ function sshBanner(port: number): Promise<string> {
 
 let upStarted = false;
 let destroyed = false;
+let passed = false;
 
 // Other stacks (a user's `npm run testbed`) may share the machine's workspace.
 const workspaceBefore = fs.existsSync("/var/lib/virt-testbed");
@@ -80,7 +81,16 @@ afterAll(() => {
     }
   }
   testStack.remove();
-  fs.rmSync(path.join(root, "results", stack), { recursive: true, force: true });
+  const results = path.join(root, "results", stack);
+  // A failed run's archive is what says why: kept with the suite's other artifacts.
+  if (!passed && fs.existsSync(results)) {
+    const kept = path.join(root, "test-artifacts", `results-${stack}`);
+    fs.rmSync(kept, { recursive: true, force: true });
+    fs.mkdirSync(path.dirname(kept), { recursive: true });
+    fs.renameSync(results, kept);
+    console.error(`the failed run's archive: ${kept}`);
+  }
+  fs.rmSync(results, { recursive: true, force: true });
 });
 
 describe("the default stack, for real", () => {
@@ -326,5 +336,6 @@ describe("the default stack, for real", () => {
     // Nothing measured is lost: the archive outlives the testbed.
     expect(fs.existsSync(path.join(archive, "results.json"))).toBe(true);
     pulumi("stack", "rm", "--yes", "--preserve-config");
+    passed = true;
   });
 });
