@@ -210,7 +210,7 @@ export function reportBlocks(run: Run, charts: Chart[]): Block[] {
           return {
             text: formatCell(cell),
             tone: cellTone(cell),
-            ...(cell.toolVersions ? { warn: true } : {}),
+            ...(cell.flag ? { warn: true } : {}),
           };
         }),
       ]),

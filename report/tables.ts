@@ -183,6 +183,8 @@ export interface SummaryCell {
   kinds: Partial<Record<Kind, number>>;
   /** Any main metric compared across different tool versions: the first such pair. */
   toolVersions?: { target: string; baseline: string };
+  /** What to know before trusting the cell (report/verdict.ts Judgement.flag): the first main metric's. */
+  flag?: string;
 }
 
 const kindWords: Record<Kind, string> = {
@@ -203,7 +205,7 @@ const kindWords: Record<Kind, string> = {
 export function formatCell(c: SummaryCell): string {
   const pct = formatPercent(c.percent);
   const kinds = (Object.keys(kindWords) as Kind[]).filter((k) => (c.kinds[k] ?? 0) > 0);
-  const flag = c.toolVersions ? `${toolVersionText(c.toolVersions)}; ` : "";
+  const flag = c.flag ? `${c.flag}; ` : "";
   if (kinds.length === 1) {
     const k = kinds[0];
     if (k === "no difference" || k === "within noise") return `${flag}${kindWords[k]} (${pct})`;
@@ -220,9 +222,6 @@ export function cellTone(c: SummaryCell): "noise" | "loss" | "win" | "muted" {
   if ((c.kinds["no difference"] ?? 0) + (c.kinds["within noise"] ?? 0) > 0) return "noise";
   return "muted";
 }
-
-const toolVersionText = (v: { target: string; baseline: string }) =>
-  judge({ percentOfBaseline: 100, lossPercent: 0, toolVersions: v }).flag!;
 
 export function geomean(xs: number[]): number {
   return Math.exp(xs.reduce((a, x) => a + Math.log(x), 0) / xs.length);
@@ -252,17 +251,17 @@ export function summaryTables(run: RunTables, rows = metricRows(run)): SummaryTa
           .filter((r) => targetKey(r) === targetKey(t));
         if (rs.length === 0) continue;
         const kinds: SummaryCell["kinds"] = {};
-        for (const r of rs) {
-          const k = judgeRow(r)!.kind;
-          kinds[k] = (kinds[k] ?? 0) + 1;
-        }
+        const judged = rs.map((r) => judgeRow(r)!);
+        for (const j of judged) kinds[j.kind] = (kinds[j.kind] ?? 0) + 1;
         const versions = rs.find((r) => r.toolVersions)?.toolVersions;
+        const flag = judged.find((j) => j.flag)?.flag;
         const row = own(cells, b) ?? (cells[b] = {});
         row[targetKey(t)] = {
           percent: geomean(rs.map((r) => r.comparison!.percentOfBaseline)),
           metrics: rs.length,
           kinds,
           ...(versions ? { toolVersions: versions } : {}),
+          ...(flag ? { flag } : {}),
         };
       }
     }

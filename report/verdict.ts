@@ -37,6 +37,8 @@ export interface Judged {
   method?: string;
   /** Present only when the two sides ran different versions of the tool. */
   toolVersions?: { target: string; baseline: string };
+  /** False when the two sides' trials did not take turns in one run (older runs lack it). */
+  interleaved?: boolean;
 }
 
 export type Kind =
@@ -59,7 +61,10 @@ export interface Judgement {
   words: string;
   /** A chart's label above the bar: "95%", "≈" (no difference), "n=1" (no uncertainty). */
   short: string;
-  /** "⚠ different tool versions: 3.0.19 vs 3.0.22", when the sides ran different versions. */
+  /**
+   * What to know before trusting the verdict: "⚠ different tool versions:
+   * 3.0.19 vs 3.0.22", "⚠ not interleaved with bare metal …", or both.
+   */
   flag?: string;
 }
 
@@ -129,6 +134,13 @@ function oneTrialText(s: Sides, names: SideNames): string {
   return "no uncertainty (a side has one trial)";
 }
 
+/**
+ * Trials that did not take turns: drift between the two runs (another boot,
+ * another hour) is in the difference and not in its interval.
+ */
+export const NOT_INTERLEAVED =
+  "⚠ not interleaved with bare metal (separate runs: drift between them is not in the interval)";
+
 /** "⚠ different tool versions: 3.0.19 vs 3.0.22" (this side's first), bounded in length. */
 export function toolVersionFlag(v: { target: string; baseline: string }): string {
   return `⚠ different tool versions: ${bounded(v.target, 80)} vs ${bounded(v.baseline, 80)}`;
@@ -159,7 +171,11 @@ export function judge(c: Judged, o: JudgeOptions = {}): Judgement {
       ? `${Math.round(c.percentOfBaseline)}%`
       : formatPercent(c.percentOfBaseline);
   const versions = c.toolVersions ?? o.toolVersions;
-  const flag = versions ? toolVersionFlag(versions) : undefined;
+  const flags = [
+    ...(versions ? [toolVersionFlag(versions)] : []),
+    ...(c.interleaved === false ? [NOT_INTERLEAVED] : []),
+  ];
+  const flag = flags.length > 0 ? flags.join("; ") : undefined;
   const done = (j: Omit<Judgement, "flag" | "words">): Judgement => ({
     ...j,
     words: j.text,

@@ -126,14 +126,24 @@ export const comparisonSchema = z.object({
   method: z.string().optional(),
   /** Present only when the target's tool version differs from bare metal's: a comparison across versions is flagged, never silent. */
   toolVersions: z.object({ target: z.string(), baseline: z.string() }).optional(),
+  /**
+   * Whether the target's trials took turns with bare metal's in one run (one
+   * interleaved schedule). False: they came from different runs (a target run
+   * in a block of its own, or bare metal measured on the plain kernel before a
+   * reboot into Xen), so drift between the runs is not balanced out and the
+   * interval does not cover it. Older runs lack it.
+   */
+  interleaved: z.boolean().optional(),
   /** Runs archived before intervals: "the ranges overlap or the medians differ less than the spread". Never written now. */
   withinNoise: z.boolean().optional(),
 });
 /** A comparison as read: from this program, or from an archive older than intervals. */
 export type Comparison = z.infer<typeof comparisonSchema>;
 /** A comparison as the program writes it now: every field but the old withinNoise, toolVersions only across versions. */
-export type WrittenComparison = Required<Omit<Comparison, "withinNoise" | "toolVersions">> &
-  Pick<Comparison, "toolVersions">;
+export type WrittenComparison = Required<
+  Omit<Comparison, "withinNoise" | "toolVersions" | "interleaved">
+> &
+  Pick<Comparison, "toolVersions" | "interleaved">;
 
 /**
  * Where and when a trial ran, as the scheduler recorded it: its round and its

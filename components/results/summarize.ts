@@ -210,6 +210,13 @@ function versionsDiffer(target: string, baseline: string): Pick<Comparison, "too
   return target === baseline ? {} : { toolVersions: { target, baseline } };
 }
 
+/** Whether two targets' trials (outcome and key each) took turns in one interleaved run. */
+function tookTurns(a: BenchmarkOutcome, aKey: string, b: BenchmarkOutcome, bKey: string): boolean {
+  const has = (o: BenchmarkOutcome, key: string) =>
+    o.schedule?.rounds.some((round) => round.includes(key)) ?? false;
+  return has(a, bKey) && has(b, aKey);
+}
+
 /**
  * Each platform's metrics against the same server's bare metal. A target's
  * benchmark is one comparison family: its headline metrics that bare metal
@@ -234,6 +241,12 @@ export function compareToBaseline(results: Results): Comparisons {
           });
           if (keys.length === 0) continue;
           const versions = versionsDiffer(o.toolVersion, base.toolVersion);
+          const interleaved = tookTurns(
+            o,
+            `${server}/${platform}/${guest}`,
+            base,
+            `${server}/baseline/host`,
+          );
           const family = comparisonFamily(benchmark, keys, (k) => o.metrics[k].labels);
           const compared: Record<string, Comparison> = {};
           for (const key of keys) {
@@ -241,6 +254,7 @@ export function compareToBaseline(results: Results): Comparisons {
             compared[key] = {
               ...compare(m, base.metrics[key], m.direction, family),
               ...versions,
+              interleaved,
             };
           }
           ((out[server] ??= {})[platform] ??= {})[guest] ??= {};

@@ -43,7 +43,8 @@ export function outcome(metrics: Record<string, MetricResult>): BenchmarkOutcome
 }
 
 /** A Run made in memory, for the arithmetic, compared with bare metal as the program compares a run it archives. */
-export function syntheticRun(results: Results, extra: Partial<Run> = {}): Run {
+export function syntheticRun(given: Results, extra: Partial<Run> = {}): Run {
+  const results = interleaved(given);
   return {
     dir: "/nonexistent/run-1",
     runId: "run-1",
@@ -54,4 +55,22 @@ export function syntheticRun(results: Results, extra: Partial<Run> = {}): Run {
     source: "memory",
     ...extra,
   };
+}
+
+/** A copy of `given` with each server's targets in one interleaved run, where an outcome gives no schedule of its own. */
+function interleaved(given: Results): Results {
+  const results = structuredClone(given);
+  for (const [server, platforms] of Object.entries(results)) {
+    const keys = Object.entries(platforms).flatMap(([p, guests]) =>
+      Object.keys(guests).map((g) => `${server}/${p}/${g}`),
+    );
+    for (const guests of Object.values(platforms)) {
+      for (const benchmarks of Object.values(guests)) {
+        for (const o of Object.values(benchmarks)) {
+          o.schedule ??= { seed: "synthetic", method: "balanced", rounds: [keys] };
+        }
+      }
+    }
+  }
+  return results;
 }

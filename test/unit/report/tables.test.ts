@@ -12,6 +12,7 @@ import {
   geomean,
   lossTables,
   mainMetrics,
+  judgeRow,
   metricRows,
   outcomeOf,
   percentRange,
@@ -262,6 +263,22 @@ describe("summaryTables", () => {
     const cell = summaryTables(r)[0].cells.b["s/kvm/vm"];
     expect(cell.toolVersions).toEqual({ target: "3.0.19", baseline: "3.0.22" });
     expect(formatCell(cell)).toMatch(/^⚠ different tool versions: 3\.0\.19 vs 3\.0\.22; \d/);
+  });
+  it("flags a target whose trials did not take turns with bare metal's", () => {
+    const rs = results([50, 51, 49], [10, 10.2, 9.8]);
+    // Bare metal in a run of its own, as before a reboot into Xen.
+    const alone = { seed: "x", method: "balanced", rounds: [["s/baseline/host"]] };
+    rs.s.baseline.host = { b: { ...host.b, schedule: alone } };
+    const guests = { ...alone, rounds: [["s/kvm/vm"]] };
+    rs.s.kvm.vm.b.schedule = guests;
+    const r = syntheticRun(rs);
+    const cell = summaryTables(r)[0].cells.b["s/kvm/vm"];
+    expect(formatCell(cell)).toMatch(/^⚠ not interleaved with bare metal \(separate runs/);
+    const row = metricRows(r).find((x) => x.platform === "kvm" && x.key === "rate")!;
+    expect(judgeRow(row)!.text).toMatch(/^⚠ not interleaved with bare metal/);
+    // In one run together: no flag.
+    const together = summaryTables(syntheticRun(results([50, 51, 49], [10, 10.2, 9.8])))[0];
+    expect(together.cells.b["s/kvm/vm"].flag).toBeUndefined();
   });
   it("geomean is the nth root of the product", () => {
     expect(geomean([50, 200])).toBeCloseTo(100, 10);

@@ -239,6 +239,34 @@ describe("results", () => {
     expect(c[k].family).toBe(4);
     expect(Object.values(c).every((x) => x.family === 4)).toBe(true);
     expect(c[k].toolVersions).toBeUndefined();
+    // No schedule on either side: not one interleaved run, and the comparison says so.
+    expect(c[k].interleaved).toBe(false);
+  });
+
+  it("says whether a target took turns with bare metal in one run", () => {
+    const rounds = (keys: string[]) => ({ seed: "x", method: "balanced", rounds: [keys, keys] });
+    const rec = (platform: string, guest: string, out: string, keys?: string[]) => ({
+      server: "s",
+      platform,
+      guest,
+      benchmark: "openssl-speed",
+      trials: parseTrials(opensslSpeed, runnerOutput([{ out }, { out }]), params),
+      ...(keys ? { schedule: rounds(keys) } : {}),
+    });
+    const results = assemble([
+      // Bare metal and vm took turns; para ran in a run of its own (as a Xen
+      // guest after bare metal's run before the reboot).
+      rec("baseline", "host", raw, ["s/baseline/host", "s/kvm/vm"]),
+      rec("kvm", "vm", scaled(0.9), ["s/kvm/vm", "s/baseline/host"]),
+      rec("xen", "para", scaled(0.9), ["s/xen/para"]),
+      rec("kvm", "late", scaled(0.9), ["s/kvm/late", "s/baseline/host"]),
+    ]);
+    const c = compareToBaseline(results).s;
+    const k = "throughput[algorithm=aes-128-cbc,blockBytes=16]";
+    expect(c.kvm.vm["openssl-speed"][k].interleaved).toBe(true);
+    expect(c.xen.para["openssl-speed"][k].interleaved).toBe(false);
+    // Only one side's schedule names the other: not one run.
+    expect(c.kvm.late["openssl-speed"][k].interleaved).toBe(false);
   });
 
   it("aggregates guests that ran at once, and compares the sum with bare metal", () => {
