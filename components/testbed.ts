@@ -3,8 +3,7 @@ import { benchmarks, pairs } from "../benchmarks";
 import { LoadedConfig, kvmForwards, Server as ServerConfig, serverKey } from "./config";
 import { GuestImage, GuestKey, imagePackages, planGuests } from "./guests";
 import { ConcurrentGroup } from "./results/summarize";
-import { Measured } from "./measure/run";
-import { ServerRuns } from "./measure/schedule";
+import { scheduleBeforeReboot, ServerRuns } from "./measure/schedule";
 import { Target } from "./measure/target";
 import {
   createGuests,
@@ -13,6 +12,7 @@ import {
   guestInfos,
   hostTarget,
   PlatformInfo,
+  rebootsServer,
 } from "./platforms";
 import { PhysicalServer } from "./server";
 
@@ -65,6 +65,44 @@ function standUp(
         : undefined,
     defaultProbeKernel: process.env.VTB_GUEST_KERNEL,
   });
+  // Bare metal is measured with the tools installed on the server itself (and
+  // removed on destroy); a pair benchmark's client (iperf, ab) runs there too.
+  const baseline = server.platforms.some((p) => p.type === "baseline");
+  const onServer = config.benchmarks.filter((b) =>
+    b.pairs
+      ? b.pairs.some((p) => [p.server, p.client].some((k) => k.startsWith(`${server.name}/`)))
+      : baseline || pairs[b.id],
+  );
+  const tools =
+    onServer.length === 0
+      ? undefined
+      : srv.installPackages(
+          `${server.name}-benchmark-tools`,
+          {
+            step: `server ${server.name}: install benchmark tools`,
+            packages: [...new Set(onServer.flatMap((b) => benchmarks[b.id].packages))],
+          },
+          { parent: srv },
+        );
+  // The server's own host: bare metal's target, and a pair's client or server.
+  const host = tools && hostTarget(srv, tools);
+  const runs: StoodUpServer["runs"] = [];
+
+  // A server that a platform reboots into another kernel (Xen) has its bare
+  // metal measured first, on the plain kernel, as the papers compared: runs
+  // of its own, made now, which the reboot waits for (srv.made). Its guests'
+  // comparisons with it say they were not interleaved.
+  const beforeReboot = baseline && host && rebootsServer(server.platforms) ? host : undefined;
+  if (beforeReboot && tools) {
+    srv.made.push(
+      ...scheduleBeforeReboot(
+        { name: server.name, srv, targets: [beforeReboot], host, allReady: [tools], runs },
+        config.benchmarks,
+        stack,
+      ),
+    );
+  }
+
   // A server has platforms; a platform has guests. The image is built once per server.
   let image: GuestImage | undefined;
   const plan = planGuests(server);
@@ -98,29 +136,8 @@ function standUp(
     };
   });
 
-  // Bare metal is measured with the tools installed on the server itself (and
-  // removed on destroy); a pair benchmark's client (iperf, ab) runs there too.
   const targets: Target[] = [];
-  const baseline = server.platforms.some((p) => p.type === "baseline");
-  const onServer = config.benchmarks.filter((b) =>
-    b.pairs
-      ? b.pairs.some((p) => [p.server, p.client].some((k) => k.startsWith(`${server.name}/`)))
-      : baseline || pairs[b.id],
-  );
-  const tools =
-    onServer.length === 0
-      ? undefined
-      : srv.installPackages(
-          `${server.name}-benchmark-tools`,
-          {
-            step: `server ${server.name}: install benchmark tools`,
-            packages: [...new Set(onServer.flatMap((b) => benchmarks[b.id].packages))],
-          },
-          { parent: srv },
-        );
-  // The server's own host: bare metal's target, and a pair's client or server.
-  const host = tools && hostTarget(srv, tools);
-  if (baseline && host) targets.push(host);
+  if (baseline && host && !beforeReboot) targets.push(host);
   targets.push(...platforms.flatMap((p) => p.targets));
   return {
     name: server.name,
@@ -134,7 +151,7 @@ function standUp(
     previous: [] as pulumi.Resource[],
     /** Settles once the runs made so far are registered: the next run is made then. */
     made: Promise.resolve(),
-    runs: [] as { target: Target; benchmark: string; run: Measured }[],
+    runs,
     concurrent: [] as ConcurrentGroup[],
   };
 }

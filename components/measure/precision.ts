@@ -42,7 +42,10 @@ export function stopRule(out: string, args: StopArgs, round: number, last: boole
   for (const t of args.targets) {
     const o = results[t.server]?.[t.platform]?.[t.guest]?.[args.benchmark];
     if (!o || o.status === "failed") continue;
-    const hasBaseline = results[t.server]?.baseline?.host?.[args.benchmark] !== undefined;
+    // Against bare metal where it takes turns in this run; bare metal alone (a
+    // run of its own, as before a reboot into Xen) by its own spread.
+    const alone = args.targets.length === 1;
+    const hasBaseline = !alone && results[t.server]?.baseline?.host?.[args.benchmark] !== undefined;
     if (hasBaseline && t.platform === "baseline") continue;
     const keys = mainMetrics(
       args.benchmark,

@@ -55,6 +55,29 @@ export function scheduleRuns(
   }
 }
 
+/**
+ * Bare metal's runs before a platform reboots the server into another kernel
+ * (Xen): each configured benchmark but those between named targets (they run
+ * with the guests), one after another, made now. Returns them: the reboot
+ * waits for them (components/testbed.ts).
+ */
+export function scheduleBeforeReboot(
+  s: Pick<ServerRuns, "name" | "srv" | "targets" | "host" | "allReady" | "runs">,
+  list: readonly BenchmarkConfig[],
+  stack: string,
+): pulumi.Resource[] {
+  // Named apart from the runs after the reboot, which take the server's name.
+  const plain: ServerRuns = {
+    ...s,
+    name: `${s.name}-plain-kernel`,
+    previous: [],
+    made: Promise.resolve(),
+    concurrent: [],
+  };
+  for (const b of list) if (!b.pairs) serverRuns(plain, b, stack);
+  return [...new Set(plain.runs.map((r) => r.run.command))];
+}
+
 /** Runs `make` once the servers' runs so far are registered; settles when what it made is. */
 function afterMade(sides: ServerRuns[], make: () => void): Promise<void> {
   return Promise.all(sides.map((s) => s.made))

@@ -61,6 +61,12 @@ export interface PlatformKind<T extends PlatformConfig["type"]> {
   platform(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions): Platform;
   /** The guests, `count` of each as planned, children of the platform. */
   guests(args: GuestsArgs<Extract<PlatformConfig, { type: T }>>): Guest[];
+  /**
+   * It boots the server into another kernel (Xen's hypervisor, with the
+   * host as dom0): the server's bare metal is measured before, on the plain
+   * kernel, in runs of its own (components/testbed.ts).
+   */
+  rebootsServer?: boolean;
 }
 
 /** A guest's resource name: the server, the kind and the planned instance. */

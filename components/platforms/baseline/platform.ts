@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { reachedAtAddress } from "../../measure/reach";
 import { Target } from "../../measure/target";
 import { PhysicalServer } from "../../server";
+import { rebootsServer } from "..";
 import { Platform, PlatformArgs, PlatformInfo } from "../platform";
 
 /** Bare metal: nothing installed. The reference every comparison is made against. */
@@ -9,14 +10,18 @@ export class Baseline extends Platform {
   public readonly info: pulumi.Output<PlatformInfo>;
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("Baseline", name, opts);
-    // A server with Xen measures its host once it has rebooted into Xen: in
-    // dom0, not on bare metal. Said with every result, until bare metal gets
-    // a phase of its own before the reboot.
-    const underXen = args.server.config.platforms.some((p) => p.type === "xen");
+    // A server that a platform reboots (Xen) has its bare metal measured
+    // before, on the plain kernel, in runs of its own (components/testbed.ts).
+    const before = rebootsServer(args.server.config.platforms);
     const info: PlatformInfo = {
       type: "baseline" as const,
       managed: true,
-      ...(underXen ? { measuredIn: "xen dom0 (the server runs Xen by then)" } : {}),
+      ...(before
+        ? {
+            measuredIn:
+              "the plain kernel, before the reboot into Xen: runs of their own, not interleaved with the guests'",
+          }
+        : {}),
     };
     this.info = pulumi.output(info).apply((v) => v as PlatformInfo);
     this.registerOutputs({ info: this.info });

@@ -7,6 +7,7 @@ export { Xen, XenGuest };
 /** Xen: dom0 booted from its own boot entry, para or hvm guests under xl. */
 export const xen: PlatformKind<"xen"> = {
   platform: (name, args, opts) => new Xen(name, args, opts),
+  rebootsServer: true,
   guests(args) {
     if (args.config.guests.length === 0) return [];
     const image = args.image();

@@ -319,6 +319,18 @@ describe("adaptive repeats, for real", () => {
     );
   }, 60_000);
 
+  it("judges bare metal alone (a run of its own, as before a reboot into Xen) by its own spread", async () => {
+    const r = run("local-alone", [{ kind: "run", target: host }], steady, {
+      repeats: 2,
+      precision: { percent: 2, minRepeats: 2, maxRepeats: 6 },
+    });
+    const [a] = await trialsOf(r);
+    expect(a).toHaveLength(2);
+    expect(await value(r.members[0].run.stopped!)).toMatch(
+      /^precision ±2\.0% reached after 2 rounds \(widest ±\d+\.\d%: .* on local\/baseline\/host\)/,
+    );
+  }, 60_000);
+
   it("goes on to the most rounds allowed when the trials cannot get that precise, and says so", async () => {
     const r = run("local-noisy", pair(), noisy, {
       repeats: 2,
