@@ -1,11 +1,16 @@
 # (after host-state.sh) Shared by the emulated server's steps on the Pulumi host.
 
-# True if pid $2 is emulated server $1's QEMU: root's, the QEMU binary, and
-# `-name vtb-emu-$1` on its command line as two arguments. Anyone can start a
-# process whose arguments look alike; not as root, not as that binary.
+# True if pid $2 is emulated server $1's QEMU: alive (not a zombie), root's,
+# the QEMU binary, and `-name vtb-emu-$1` on its command line as two
+# arguments. Anyone can start a process whose arguments look alike; not as
+# root, not as that binary.
 vtb_emu_is() {
-  local pid="$2"
+  local pid="$2" stat
   [[ $pid =~ ^[0-9]+$ ]] && [ -d "/proc/$pid" ] || return 1
+  # The state follows the command's last closing parenthesis.
+  stat="$(cat "/proc/$pid/stat" 2>/dev/null)" || return 1
+  read -r stat _ <<<"${stat##*)}"
+  [[ $stat != [ZX] ]] || return 1
   [ "$(stat -c %u "/proc/$pid")" = 0 ] || return 1
   # A QEMU still running from a binary since upgraded reads "... (deleted)".
   local exe
