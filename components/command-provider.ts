@@ -596,8 +596,8 @@ async function createRounds(inputs: Props, hide: (s: string) => string) {
 /**
  * Whether a step that failed at try `tries` (the first at `t0`) is tried again,
  * and if so after how many ms: while `retryFor` seconds have not passed since
- * t0, `delay` s apart, the last wait cut to the limit. Else the words that say
- * so, for the error.
+ * t0, `delay` s apart, the last wait cut to the limit. Else what the error
+ * adds to say so: a line of its own, or nothing for a step tried once.
  */
 export function retryPlan(
   t0: number,
@@ -612,7 +612,7 @@ export function retryPlan(
   return {
     gaveUp:
       retryFor > 0
-        ? `(gave up after ${tries} tries in ${spent} s; the limit was ${retryFor} s)`
+        ? `\n(gave up after ${tries} tries in ${spent} s; the limit was ${retryFor} s)`
         : "",
   };
 }
@@ -628,9 +628,7 @@ async function create(inputs: Props, hide: (s: string) => string) {
     } catch (e) {
       const plan = retryPlan(t0, i, inputs.retryForSeconds ?? 0, inputs.retryDelaySeconds ?? 10);
       if ("gaveUp" in plan) {
-        const err = plan.gaveUp
-          ? new Error(`${(e as Error).message}\n${plan.gaveUp}`)
-          : (e as Error);
+        const err = plan.gaveUp ? new Error((e as Error).message + plan.gaveUp) : (e as Error);
         if (!inputs.failSoftly) throw err;
         const failed = {
           stdout: "",
@@ -754,7 +752,7 @@ export const provider: ResourceProvider = {
         }
         const plan = retryPlan(t0, i, retryFor, delay);
         if ("gaveUp" in plan || (code !== undefined && code !== "75")) {
-          let more = "gaveUp" in plan && plan.gaveUp ? `\n${plan.gaveUp}` : "";
+          let more = "gaveUp" in plan ? plan.gaveUp : "";
           if (e instanceof Unreached && emulator) {
             more += `\nIts emulated server's QEMU still runs. If the server is hung, stop it (kill the pid in ${emulator}/qemu.pid) and destroy again: what was on it goes with its disk.`;
           }

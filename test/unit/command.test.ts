@@ -201,7 +201,7 @@ describe("a step's create with a time to retry in (a server or guest still booti
     expect(retryPlan(0, 3, 10, 15, 1000)).toEqual({ waitMs: 9000 });
     expect(retryPlan(0, 3, 10, 5, 1000)).toEqual({ waitMs: 5000 });
     expect(retryPlan(0, 4, 10, 5, 10000)).toEqual({
-      gaveUp: "(gave up after 4 tries in 10 s; the limit was 10 s)",
+      gaveUp: "\n(gave up after 4 tries in 10 s; the limit was 10 s)",
     });
     expect(retryPlan(0, 1, 0, 5, 10)).toEqual({ gaveUp: "" });
   });
