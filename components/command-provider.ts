@@ -24,8 +24,8 @@ export interface SshConnection {
   privateKey: string;
   /** Seconds to wait for the SSH handshake. */
   connectTimeoutSeconds: number;
-  /** Reach `host` through this one first (with its own key, or the same one). */
-  jump?: { host: string; port: number; user: string; privateKey?: string; hostKey?: string };
+  /** Reach `host` through this one first (with its own key, or the same one), and it through its own. */
+  jump?: Hop;
   /**
    * `host`'s public host key ("ssh-ed25519 AAAA..."), when the project made it
    * (an emulated server): any other key is refused before authentication.
@@ -301,6 +301,21 @@ export function samePublicKey(wire: Buffer, openssh: string): boolean {
   return b64.length > 0 && Buffer.from(b64, "base64").equals(wire);
 }
 
+/**
+ * A jump host on the way to a step's host: a guest is reached through its
+ * server, and the server through its bastion when it has one (`jump`).
+ */
+export interface Hop {
+  host: string;
+  port: number;
+  user: string;
+  /** Its own key; without one, the step's host's. */
+  privateKey?: string;
+  hostKey?: string;
+  /** The hop before it. */
+  jump?: Hop;
+}
+
 /** The step never reached its host: SSH did not connect (refused, silent, a jump that could not reach it). */
 export class Unreached extends Error {}
 
@@ -358,28 +373,32 @@ export function runRemoteScript(
   const tail = (s: string) => s.trimEnd().split("\n").slice(-20).join("\n");
   return (async () => {
     const clients: InstanceType<typeof Client>[] = [];
+    /** A channel to `to` through `via` (itself reached through the hops before it); none when direct. */
+    const tunnel = async (
+      via: Hop | undefined,
+      to: string,
+      host: string,
+      port: number,
+    ): Promise<NodeJS.ReadableStream | undefined> => {
+      if (!via) return undefined;
+      const before = await tunnel(
+        via.jump,
+        `${via.user}@${via.host}:${via.port}`,
+        via.host,
+        via.port,
+      );
+      const j = await open(via.host, via.port, via.user, before, via.privateKey, via.hostKey);
+      clients.push(j);
+      return new Promise((resolve, reject) =>
+        j.forwardOut("127.0.0.1", 0, host, port, (e, ch) =>
+          e
+            ? reject(new Unreached(`${step}: ssh ${to} through ${via.host}: ${e.message}`))
+            : resolve(ch),
+        ),
+      );
+    };
     try {
-      let sock: NodeJS.ReadableStream | undefined;
-      if (conn.jump) {
-        const j = await open(
-          conn.jump.host,
-          conn.jump.port,
-          conn.jump.user,
-          undefined,
-          conn.jump.privateKey,
-          conn.jump.hostKey,
-        );
-        clients.push(j);
-        sock = await new Promise((resolve, reject) =>
-          j.forwardOut("127.0.0.1", 0, conn.host, conn.port, (e, ch) =>
-            e
-              ? reject(
-                  new Unreached(`${step}: ssh ${where} through ${conn.jump!.host}: ${e.message}`),
-                )
-              : resolve(ch),
-          ),
-        );
-      }
+      const sock = await tunnel(conn.jump, where, conn.host, conn.port);
       const c = await open(conn.host, conn.port, conn.user, sock, undefined, conn.hostKey);
       clients.push(c);
       return await new Promise<ScriptRun>((resolve, reject) => {

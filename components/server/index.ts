@@ -226,16 +226,21 @@ export class PhysicalServer extends pulumi.ComponentResource {
       // A guest on a server made again is another guest.
       ...(srv?.instance ? { instance: srv.instance } : {}),
       ...(srv?.emulator ? { emulator: srv.emulator } : {}),
+      // Through the server, and the server through its own jump host (with
+      // the server's key where it has none of its own, as the server is reached).
       ...(srv
         ? {
             jump: pulumi
-              .all([srv.host, srv.port, srv.user, srv.privateKey, srv.hostKey])
-              .apply(([host, port, user, privateKey, hostKey]) => ({
+              .all([srv.host, srv.port, srv.user, srv.privateKey, srv.hostKey, srv.jump])
+              .apply(([host, port, user, privateKey, hostKey, bastion]) => ({
                 host,
                 port,
                 user,
                 privateKey,
                 ...(hostKey ? { hostKey } : {}),
+                ...(bastion
+                  ? { jump: { ...bastion, privateKey: bastion.privateKey ?? privateKey } }
+                  : {}),
               })),
           }
         : {}),

@@ -113,6 +113,7 @@ it("measures bare metal on the plain kernel before the reboot into Xen, and the 
     "iperf3",
     "openssl-speed",
   ]);
+  await new Promise((resolve) => pulumi.output(program.archive).apply(resolve));
   const testbed = await new Promise<Record<string, { platforms: Record<string, unknown> }>>(
     (resolve) => pulumi.output(program.testbed).apply((t) => resolve(t as never)),
   );

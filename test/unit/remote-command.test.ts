@@ -1,7 +1,7 @@
 import { execFileSync } from "child_process";
 import * as net from "net";
 import { exportLines, runRemoteScript, SshConnection } from "../../components/command";
-import { startSshd, TestSshd } from "../helpers/sshd";
+import { freePort, startSshd, TestSshd } from "../helpers/sshd";
 
 // A real sshd on 127.0.0.1: the SSH path of the command resource, without Pulumi.
 let sshd: TestSshd;
@@ -128,6 +128,23 @@ describe("runRemoteScript", () => {
     const viaJump = { ...conn, jump: { host: "127.0.0.1", port: sshd.port, user: sshd.user } };
     const run = await runRemoteScript(viaJump, "echo hop", {}, 20, "jump");
     expect(run.stdout).toBe("hop\n");
+  });
+
+  it("reaches the host through a chain of jump hosts: a guest through its server through a bastion", async () => {
+    const hop = { host: "127.0.0.1", port: sshd.port, user: sshd.user };
+    const chain = { ...conn, jump: { ...hop, jump: hop } };
+    expect((await runRemoteScript(chain, "echo hops", {}, 20, "chain")).stdout).toBe("hops\n");
+    // The first hop is the bastion: nothing answers at it, and the error names it.
+    const closed = await freePort();
+    const noBastion = { ...conn, jump: { ...hop, jump: { ...hop, port: closed } } };
+    await expect(runRemoteScript(noBastion, "true", {}, 20, "chain")).rejects.toThrow(
+      new RegExp(`^chain: ssh root@127\\.0\\.0\\.1:${closed}: .*ECONNREFUSED`),
+    );
+    // The server behind it does not answer: the bastion says so, naming the server.
+    const noServer = { ...conn, jump: { ...hop, port: closed, jump: hop } };
+    await expect(runRemoteScript(noServer, "true", {}, 20, "chain")).rejects.toThrow(
+      new RegExp(`^chain: ssh root@127\\.0\\.0\\.1:${closed} through 127\\.0\\.0\\.1: `),
+    );
   });
 
   it("uses ssh-agent's keys when it has no key, through a jump host too", async () => {

@@ -1,0 +1,92 @@
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+
+// A Xen guest on a server behind a bastion (`connection.jump`) is reached
+// through the server, and the server through the bastion, with the server's
+// key: the chain the provider follows hop by hop (test/unit/remote-command's
+// real sshd takes the same chain). Under Pulumi mocks.
+
+const fixture = (name: string) =>
+  fs.readFileSync(path.join(__dirname, "..", "fixtures", name), "utf8");
+// A throwaway key: the server's, and (with its public half) the guests' keygen step's output.
+const keygen = execFileSync("bash", [
+  "-c",
+  'd=$(mktemp -d); ssh-keygen -q -t ed25519 -N "" -f "$d/k"; cat "$d/k"; echo "@@@"; cut -d" " -f1,2 "$d/k.pub"; rm -rf "$d"',
+]).toString();
+const serverKey = keygen.split("@@@\n")[0];
+
+function stdoutFor(name: string): string {
+  if (name.endsWith("-facts")) return fixture("facts-go-firecracker.txt");
+  if (name.endsWith("-accel-probe")) return fixture("accel-probe-go-firecracker.txt");
+  if (name.endsWith("-keygen")) return keygen;
+  if (name.endsWith("-xl-info")) return "xen_version            : 4.17.7\n";
+  if (name.endsWith("-image-build") || name.endsWith("-image-build-here")) {
+    const d = "/var/cache/virt-testbed/images/0123456789abcdef";
+    return `image: ${d}\nrootfs: ${d}/rootfs\ndisk: ${d}/disk.qcow2\nkernel: ${d}/vmlinuz\ninitrd: ${d}/initrd.img\nbuilt: now\n`;
+  }
+  return "";
+}
+
+const created: { name: string; inputs: Record<string, unknown> }[] = [];
+
+beforeAll(async () => {
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        created.push({ name: args.name, inputs: args.inputs });
+        const stdout = stdoutFor(args.name);
+        return { id: `${args.name}-id`, state: { ...args.inputs, stdout, stderr: "" } };
+      },
+      call: (args) => args.inputs,
+    },
+    "virt-testbed",
+    "unit",
+    false,
+  );
+  pulumi.runtime.setAllConfig({
+    "testbed:servers": JSON.stringify([
+      {
+        name: "blade",
+        connection: {
+          type: "ssh",
+          host: "192.0.2.10",
+          jump: { host: "bastion.example.org", port: 2222, user: "ops" },
+        },
+        platforms: [{ type: "xen", guests: [{ name: "para", mode: "para", memoryMiB: 512 }] }],
+      },
+    ]),
+    "testbed:sshKeys": JSON.stringify({ blade: serverKey }),
+    "testbed:benchmarks": JSON.stringify([{ id: "openssl-speed", repeats: 1 }]),
+  });
+});
+
+// Pulumi's mark of a secret value in a resource's inputs.
+const secretSig = "4dabf18193072939515e22adb298388d";
+const plain = (v: unknown) => {
+  const o = v as Record<string, unknown>;
+  return (o[secretSig] ? o.value : o) as Record<string, unknown>;
+};
+
+it("reaches a guest through its server, and the server through its bastion with the server's key", async () => {
+  const program = await import("../../index");
+  // Dynamic resources register asynchronously: wait until the last outputs resolve.
+  await new Promise((resolve) => pulumi.output(program.testbed).apply(resolve));
+  await new Promise((resolve) => pulumi.output(program.results).apply(resolve));
+  await new Promise((resolve) => pulumi.output(program.archive).apply(resolve));
+  const server = plain(created.find((c) => c.name === "blade-facts")!.inputs.connection);
+  expect(server).toMatchObject({
+    host: "192.0.2.10",
+    jump: { host: "bastion.example.org", port: 2222, user: "ops" },
+  });
+  const guest = plain(created.find((c) => c.name === "blade-xen-para-ssh")!.inputs.connection);
+  expect(guest.host).toMatch(/^10\.198\.0\.\d+$/);
+  expect(guest.jump).toEqual({
+    host: "192.0.2.10",
+    port: 22,
+    user: "root",
+    privateKey: serverKey,
+    jump: { host: "bastion.example.org", port: 2222, user: "ops", privateKey: serverKey },
+  });
+}, 60_000);
