@@ -88,21 +88,6 @@ function standUp(
   const host = tools && hostTarget(srv, tools);
   const runs: StoodUpServer["runs"] = [];
 
-  // A server that a platform reboots into another kernel (Xen) has its bare
-  // metal measured first, on the plain kernel, as the papers compared: runs
-  // of its own, made now, which the reboot waits for (srv.made). Its guests'
-  // comparisons with it say they were not interleaved.
-  const beforeReboot = baseline && host && rebootsServer(server.platforms) ? host : undefined;
-  if (beforeReboot && tools) {
-    srv.made.push(
-      ...scheduleBeforeReboot(
-        { name: server.name, srv, targets: [beforeReboot], host, allReady: [tools], runs },
-        config.benchmarks,
-        stack,
-      ),
-    );
-  }
-
   // A server has platforms; a platform has guests. The image is built once per server.
   let image: GuestImage | undefined;
   const plan = planGuests(server);
@@ -135,6 +120,36 @@ function standUp(
       targets: guests.map((g) => g.target),
     };
   });
+
+  // A server that a platform reboots into another kernel (Xen) has its bare
+  // metal measured first, on the plain kernel, as the papers compared: runs
+  // of its own, once every step before the reboot is done (and the guest
+  // image is built, which on an emulated server is the same machine's CPU);
+  // the reboot waits for them. Its guests' comparisons with it say they were
+  // not interleaved.
+  const beforeReboot = baseline && host && rebootsServer(server.platforms) ? host : undefined;
+  srv.measuredBeforeReboot(
+    beforeReboot && tools
+      ? scheduleBeforeReboot(
+          {
+            name: server.name,
+            srv,
+            targets: [beforeReboot],
+            host,
+            allReady: [
+              ...new Set([
+                ...(srv.madeBeforeReboot ?? []),
+                tools,
+                ...(image?.builtHere ? [image.builtHere] : []),
+              ]),
+            ],
+            runs,
+          },
+          config.benchmarks,
+          stack,
+        )
+      : [],
+  );
 
   const targets: Target[] = [];
   if (baseline && host && !beforeReboot) targets.push(host);

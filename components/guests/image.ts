@@ -51,6 +51,8 @@ export class GuestImage extends pulumi.ComponentResource {
   public readonly files: pulumi.Output<ImageFiles>;
   public readonly key: string;
   public readonly build: Command;
+  /** For an emulated server: the build on this machine, the emulated server's host, before it is copied in. */
+  public readonly builtHere?: Command;
 
   constructor(name: string, args: GuestImageArgs, opts?: pulumi.ComponentResourceOptions) {
     super("testbed:guest:Image", name, {}, opts);
@@ -70,26 +72,30 @@ export class GuestImage extends pulumi.ComponentResource {
     // An emulated server gets the image built here, copied in: the same key,
     // built in minutes, not in the better part of an hour under TCG.
     const emulated = args.server.emulated;
-    const seeded = emulated
-      ? [
-          emulated.seedImage(
-            `${name}-seed`,
-            new Command(
-              `${name}-build-here`,
-              {
-                step: `server ${args.server.config.name}: build guest image ${this.key} on this machine`,
-                prelude: hostStateScript,
-                create: imageScript,
-                environment,
-                timeoutSeconds: 3600,
-              },
+    this.builtHere = emulated
+      ? new Command(
+          `${name}-build-here`,
+          {
+            step: `server ${args.server.config.name}: build guest image ${this.key} on this machine`,
+            prelude: hostStateScript,
+            create: imageScript,
+            environment,
+            timeoutSeconds: 3600,
+          },
+          { parent: this },
+        )
+      : undefined;
+    const seeded =
+      emulated && this.builtHere
+        ? [
+            emulated.seedImage(
+              `${name}-seed`,
+              this.builtHere,
+              args.server.rebooted ? [args.server.rebooted] : [],
               { parent: this },
             ),
-            args.server.rebooted ? [args.server.rebooted] : [],
-            { parent: this },
-          ),
-        ]
-      : [];
+          ]
+        : [];
     // The build's own tools, wherever it runs: a remote server has none of
     // them. A seeded server finds its image complete and needs none.
     const tools = emulated

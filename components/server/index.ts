@@ -256,6 +256,28 @@ export class PhysicalServer extends pulumi.ComponentResource {
   /** The steps made on the server so far, which a platform's reboot waits for. */
   public readonly made: pulumi.Resource[] = [];
 
+  /** The steps made before a platform's reboot (the platform's, from beforeReboot). */
+  public madeBeforeReboot?: pulumi.Resource[];
+  private measureFirst!: (runs: pulumi.Resource[]) => void;
+  private readonly measuredFirst = new Promise<pulumi.Resource[]>(
+    (resolve) => (this.measureFirst = resolve),
+  );
+
+  /**
+   * What a platform's reboot into itself waits for: the steps made before it
+   * (`steps`), then bare metal's runs on the plain kernel, which start once
+   * those are done (components/testbed.ts, measuredBeforeReboot).
+   */
+  beforeReboot(steps: pulumi.Resource[]): Promise<pulumi.Resource[]> {
+    this.madeBeforeReboot = steps;
+    return this.measuredFirst.then((runs) => [...steps, ...runs]);
+  }
+
+  /** Bare metal's runs before the reboot: none, or those made after madeBeforeReboot. Called once for every server. */
+  measuredBeforeReboot(runs: pulumi.Resource[]): void {
+    this.measureFirst(runs);
+  }
+
   /** A step that runs on this server (locally or over its SSH connection). */
   command(
     name: string,

@@ -62,8 +62,9 @@ export class Xen extends Platform {
         environment: { DOM0_MEM_MIB: String(cfg.dom0MemoryMiB) },
         timeoutSeconds: 600,
       },
-      // Every step made on the server so far is done before it reboots.
-      { parent: this, dependsOn: [...new Set([packages, ...srv.made])] },
+      // Every step made on the server so far is done before it reboots, and
+      // then bare metal measured on the plain kernel.
+      { parent: this, dependsOn: srv.beforeReboot([...new Set([packages, ...srv.made])]) },
     );
     // The server is rebooting: keep trying until it is back, running Xen.
     this.ready = srv.command(
