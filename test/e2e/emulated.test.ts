@@ -82,7 +82,7 @@ const onServer = (cmd: string) =>
 describe("Xen on an emulated server, for real", () => {
   jest.setTimeout(45 * 60 * 1000);
 
-  it("boots Xen, measures dom0 and a para guest, and goes back to the plain kernel on destroy", async () => {
+  it("measures bare metal, boots Xen, measures a para guest, and goes back to the plain kernel on destroy", async () => {
     stack.pulumi("stack", "init");
     const t0 = Date.now();
     upStarted = true;
