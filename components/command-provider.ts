@@ -312,6 +312,8 @@ export interface Hop {
   /** Its own key; without one, the step's host's. */
   privateKey?: string;
   hostKey?: string;
+  /** Its own handshake limit; without one, the step's host's. */
+  connectTimeoutSeconds?: number;
   /** The hop before it. */
   jump?: Hop;
 }
@@ -338,6 +340,7 @@ export function runRemoteScript(
     sock?: NodeJS.ReadableStream,
     key?: string,
     hostKey?: string,
+    connectTimeoutSeconds = conn.connectTimeoutSeconds,
   ): Promise<InstanceType<typeof Client>> =>
     new Promise((resolve, reject) => {
       const c = new Client();
@@ -361,7 +364,7 @@ export function runRemoteScript(
         port,
         username: user,
         ...(privateKey ? { privateKey } : { agent }),
-        readyTimeout: conn.connectTimeoutSeconds * 1000,
+        readyTimeout: connectTimeoutSeconds * 1000,
         // A server that stops answering (rebooted, hung) ends the step in a
         // minute, not at its timeout.
         keepaliveInterval: 15_000,
@@ -387,7 +390,15 @@ export function runRemoteScript(
         via.host,
         via.port,
       );
-      const j = await open(via.host, via.port, via.user, before, via.privateKey, via.hostKey);
+      const j = await open(
+        via.host,
+        via.port,
+        via.user,
+        before,
+        via.privateKey,
+        via.hostKey,
+        via.connectTimeoutSeconds,
+      );
       clients.push(j);
       return new Promise((resolve, reject) =>
         j.forwardOut("127.0.0.1", 0, host, port, (e, ch) =>

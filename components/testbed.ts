@@ -65,33 +65,16 @@ function standUp(
         : undefined,
     defaultProbeKernel: process.env.VTB_GUEST_KERNEL,
   });
-  // Bare metal is measured with the tools installed on the server itself (and
-  // removed on destroy); a pair benchmark's client (iperf, ab) runs there too.
-  const baseline = server.platforms.some((p) => p.type === "baseline");
-  const onServer = config.benchmarks.filter((b) =>
-    b.pairs
-      ? b.pairs.some((p) => [p.server, p.client].some((k) => k.startsWith(`${server.name}/`)))
-      : baseline || pairs[b.id],
-  );
-  const tools =
-    onServer.length === 0
-      ? undefined
-      : srv.installPackages(
-          `${server.name}-benchmark-tools`,
-          {
-            step: `server ${server.name}: install benchmark tools`,
-            packages: [...new Set(onServer.flatMap((b) => benchmarks[b.id].packages))],
-          },
-          { parent: srv },
-        );
-  // The server's own host: bare metal's target, and a pair's client or server.
-  const host = tools && hostTarget(srv, tools);
-  const runs: StoodUpServer["runs"] = [];
-
-  // A server has platforms; a platform has guests. The image is built once per server.
+  // A server has platforms; a platform has guests. The image is built once per
+  // server. A platform that reboots the server into another kernel (Xen) is
+  // made first: every other platform's steps then come after the reboot.
   let image: GuestImage | undefined;
   const plan = planGuests(server);
-  const platforms = server.platforms.map((p, j) => {
+  const byIndex = new Map<number, StoodUpServer["platforms"][number]>();
+  const inOrder = server.platforms
+    .map((p, j) => ({ p, j }))
+    .sort((a, b) => Number(rebootsServer(b.p)) - Number(rebootsServer(a.p)));
+  for (const { p, j } of inOrder) {
     const platform = createPlatform(
       `${server.name}-${p.type}`,
       { server: srv, config: p },
@@ -113,21 +96,46 @@ function standUp(
       kvmForwards: forwards,
       sshKeys: config.sshKeys,
     });
-    return {
+    byIndex.set(j, {
       type: p.type,
       info: platform.info,
       guests: guestInfos(guests),
       targets: guests.map((g) => g.target),
-    };
-  });
+    });
+  }
+  const platforms = server.platforms.map((_, j) => byIndex.get(j)!);
 
-  // A server that a platform reboots into another kernel (Xen) has its bare
+  // Bare metal is measured with the tools installed on the server itself (and
+  // removed on destroy); a pair benchmark's client (iperf, ab) runs there too.
+  // On a server that reboots, before the reboot (and removed before the way back).
+  const baseline = server.platforms.some((p) => p.type === "baseline");
+  const onServer = config.benchmarks.filter((b) =>
+    b.pairs
+      ? b.pairs.some((p) => [p.server, p.client].some((k) => k.startsWith(`${server.name}/`)))
+      : baseline || pairs[b.id],
+  );
+  const tools =
+    onServer.length === 0
+      ? undefined
+      : srv.installPackages(
+          `${server.name}-benchmark-tools`,
+          {
+            step: `server ${server.name}: install benchmark tools`,
+            packages: [...new Set(onServer.flatMap((b) => benchmarks[b.id].packages))],
+          },
+          { parent: srv, beforeReboot: true },
+        );
+  // The server's own host: bare metal's target, and a pair's client or server.
+  const host = tools && hostTarget(srv, tools);
+  const runs: StoodUpServer["runs"] = [];
+
+  // A server that a platform rebooted into another kernel (Xen) has its bare
   // metal measured first, on the plain kernel, as the papers compared: runs
   // of its own, once every step before the reboot is done (and the guest
   // image is built, which on an emulated server is the same machine's CPU);
   // the reboot waits for them. Its guests' comparisons with it say they were
   // not interleaved.
-  const beforeReboot = baseline && host && rebootsServer(server.platforms) ? host : undefined;
+  const beforeReboot = baseline && srv.rebooted ? host : undefined;
   srv.measuredBeforeReboot(
     beforeReboot && tools
       ? scheduleBeforeReboot(

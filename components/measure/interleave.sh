@@ -76,6 +76,11 @@ measure_lock() {
 }
 lockfile="$(vtb_host_dir)/measure.lock" || exit 2
 export VTB_TRIALS=1 VTB_TRIAL_FIRST="$VTB_ROUND"
+# Bare metal measured in dom0 would be archived as the plain kernel's.
+if [ "${VTB_PLAIN_KERNEL:-}" = 1 ] && grep -qs control_d /proc/xen/capabilities; then
+  echo "not measured: bare metal is measured on the plain kernel, before the reboot into Xen, and the server runs Xen now (this run was made again after the reboot). To measure it again, destroy the stack (or its xen platform, which reboots the server back) and run up" >&2
+  exit 2
+fi
 # How many CPUs' worth of time was not idle (iowait counts as idle, steal as
 # busy) over half a second, once the others are paused: someone else's work on
 # the machine shows here, where load1 still holds the previous trial's.

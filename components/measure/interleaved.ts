@@ -46,6 +46,12 @@ export interface InterleavedRunArgs {
   guests: Target[];
   /** The guests keep running (a measurement under load). */
   background: boolean;
+  /**
+   * Bare metal on its plain kernel, before a platform reboots the server into
+   * Xen: a round that finds the server in dom0 (the run made again after the
+   * reboot) measures nothing and fails, saying so.
+   */
+  plainKernel?: boolean;
   pair?: PairSpec;
   /** The runs before this one on the server. */
   after: pulumi.Resource[];
@@ -151,6 +157,7 @@ export class InterleavedRun {
     });
     Object.assign(env, pauseEnv(quiet), {
       [envNames.background]: args.background ? "1" : "0",
+      ...(args.plainKernel ? { [envNames.plainKernel]: "1" } : {}),
       [envNames.quietBelow]: String(BUSY_CPUS),
       [envNames.quietWait]: String(QUIET_WAIT_SECONDS),
       // Another stack's turn is one trial: waited out up to a trial's own time.

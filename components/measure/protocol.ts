@@ -172,6 +172,8 @@ export const envNames = {
   quietGuest: "VTB_Q",
   /** "1": the other guests keep running (a measurement under load). interleaved.ts writes; interleave.sh reads. */
   background: "VTB_BACKGROUND",
+  /** "1": bare metal on the plain kernel (before a reboot into Xen); a round in dom0 is refused. interleaved.ts writes; interleave.sh reads. */
+  plainKernel: "VTB_PLAIN_KERNEL",
   /** Other work on the host, in CPUs' worth, below which a turn starts at once (BUSY_CPUS). interleaved.ts writes; interleave.sh reads. */
   quietBelow: "VTB_QUIET_BELOW",
   /** Seconds a turn waits for the host to get under VTB_QUIET_BELOW before it starts anyway. interleaved.ts writes; interleave.sh reads. */
@@ -200,6 +202,7 @@ export const envReaders: Record<keyof typeof envNames, readonly string[]> = {
   quiet: ["interleave.sh"],
   quietGuest: ["interleave.sh"],
   background: ["interleave.sh"],
+  plainKernel: ["interleave.sh"],
   quietBelow: ["interleave.sh"],
   quietWait: ["interleave.sh"],
   measureWait: ["interleave.sh"],

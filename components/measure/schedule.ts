@@ -15,7 +15,9 @@ import { Target, targetKey } from "./target";
  * interleaved.ts), the other guests paused; a concurrent benchmark's guests of
  * a platform take their turn together; a pair across two servers holds both.
  * A target the server cannot enter (a VMware guest) runs its trials alone,
- * after the interleaved ones.
+ * after the interleaved ones. A server that Xen reboots has its bare metal
+ * measured before the reboot, in runs of its own (scheduleBeforeReboot), and
+ * its guests after it, without bare metal.
  *
  * A server's runs of a benchmark (one per target) are made once its runs of the
  * benchmark before are registered (at `up`: have run), not all at the start. A
@@ -29,7 +31,7 @@ import { Target, targetKey } from "./target";
 export interface ServerRuns {
   name: string;
   srv: PhysicalServer;
-  /** Where the server's benchmarks run: bare metal (if configured) and its guests. */
+  /** Where the server's benchmarks run: bare metal (if configured, and not measured before a reboot) and its guests. */
   targets: Target[];
   /** The server's own host: a pair's client or server, also when bare metal is not measured. */
   host?: Target;
@@ -58,8 +60,10 @@ export function scheduleRuns(
 /**
  * Bare metal's runs before a platform reboots the server into another kernel
  * (Xen): each configured benchmark but those between named targets (they run
- * with the guests), one after another, made now. Returns them: the reboot
- * waits for them (components/testbed.ts).
+ * with the guests), one after another. Returns them: the reboot waits for
+ * them (components/testbed.ts). Made at once, not each once the one before is
+ * registered as the runs after the reboot are: a handful of resources, and
+ * the reboot's dependencies must be known when it is made.
  */
 export function scheduleBeforeReboot(
   s: Pick<ServerRuns, "name" | "srv" | "targets" | "host" | "allReady" | "runs">,
@@ -74,7 +78,7 @@ export function scheduleBeforeReboot(
     made: Promise.resolve(),
     concurrent: [],
   };
-  for (const b of list) if (!b.pairs) serverRuns(plain, b, stack);
+  for (const b of list) if (!b.pairs) serverRuns(plain, b, stack, true);
   return [...new Set(plain.runs.map((r) => r.run.command))];
 }
 
@@ -94,7 +98,7 @@ function registered(r: pulumi.Resource): Promise<string> {
 }
 
 /** `b` on each of the server's targets, interleaved where the server can enter them. */
-function serverRuns(s: ServerRuns, b: BenchmarkConfig, stack: string) {
+function serverRuns(s: ServerRuns, b: BenchmarkConfig, stack: string, plainKernel = false) {
   const groups: Target[][] = [];
   for (const t of s.targets) {
     if (b.platforms && !b.platforms.includes(t.platform as (typeof b.platforms)[number])) continue;
@@ -133,6 +137,7 @@ function serverRuns(s: ServerRuns, b: BenchmarkConfig, stack: string) {
         trialTimeoutSeconds: b.trialTimeoutMinutes * 60,
         guests: s.targets.filter((t) => t.platform !== "baseline"),
         background: b.background,
+        plainKernel,
         pair: pairs[b.id],
         after: s.previous,
         serverConnection: s.srv.connection,

@@ -28,9 +28,9 @@ export const platformKinds: { [T in PlatformConfig["type"]]: PlatformKind<T> } =
   vmware,
 };
 
-/** Whether one of the server's platforms boots it into another kernel (kind.ts rebootsServer). */
-export const rebootsServer = (platforms: readonly PlatformConfig[]): boolean =>
-  platforms.some((p) => platformKinds[p.type].rebootsServer === true);
+/** Whether the platform boots its server into another kernel (kind.ts rebootsServer). */
+export const rebootsServer = (p: PlatformConfig): boolean =>
+  platformKinds[p.type].rebootsServer === true;
 
 /** The platform component for a platform config. */
 export function createPlatform(

@@ -87,7 +87,11 @@ export interface MeasuredServer {
   srv: pulumi.Resource;
   /** Every target of the server, with what the results record about it (facts or guest spec). */
   targets: (TargetName & { info: pulumi.Output<unknown> })[];
-  runs: { target: TargetName; benchmark: string; run: Measured }[];
+  runs: {
+    target: TargetName & { info?: pulumi.Output<unknown> };
+    benchmark: string;
+    run: Measured;
+  }[];
   /** Guests of one platform that ran a benchmark at the same time. */
   concurrent: ConcurrentGroup[];
 }
@@ -153,7 +157,12 @@ export function archiveRun(
   ctx: ArchiveContext,
 ): pulumi.Output<string> | undefined {
   if (s.runs.length === 0) return undefined;
-  const targetInfos = pulumi.all(Object.fromEntries(s.targets.map((t) => [targetKey(t), t.info])));
+  // The server's targets, and any measured apart from them (bare metal before a reboot into Xen).
+  const measuredOn = [
+    ...s.targets,
+    ...s.runs.flatMap(({ target: t }) => (t.info ? [{ ...t, info: t.info }] : [])),
+  ];
+  const targetInfos = pulumi.all(Object.fromEntries(measuredOn.map((t) => [targetKey(t), t.info])));
   const raw = m.trials.apply((all) =>
     rawFiles(
       all.map((trials, i) => {

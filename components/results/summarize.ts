@@ -305,6 +305,13 @@ export function aggregateConcurrent(results: Results, groups: ConcurrentGroup[])
     );
     const guestVersions = [...new Set(all.map((o) => o.toolVersion))].join(", ");
     const versions = bareOutcome ? versionsDiffer(guestVersions, bareOutcome.toolVersion) : {};
+    // Interleaved only if every guest took turns with bare metal.
+    const bareKey = `${g.server}/baseline/host`;
+    const interleaved =
+      bareOutcome !== undefined &&
+      all.every((o, i) =>
+        tookTurns(o, `${g.server}/${g.platform}/${g.guests[i]}`, bareOutcome, bareKey),
+      );
     for (const { k, per, agg, bare } of aggs) {
       const { unit, direction, labels } = per[0];
       ((out[g.server] ??= {})[g.platform] ??= {})[g.benchmark] ??= {};
@@ -315,7 +322,7 @@ export function aggregateConcurrent(results: Results, groups: ConcurrentGroup[])
         labels,
         guests: [...g.guests],
         ...(bare && bare.median !== 0 && agg.median !== 0
-          ? { vsBaseline: { ...compare(agg, bare, direction, family), ...versions } }
+          ? { vsBaseline: { ...compare(agg, bare, direction, family), ...versions, interleaved } }
           : {}),
       };
     }

@@ -159,7 +159,7 @@ export class PhysicalServer extends pulumi.ComponentResource {
   installPackages(
     name: string,
     args: { step: string; packages: readonly string[] },
-    opts: { parent: pulumi.Resource; dependsOn?: pulumi.Resource[] },
+    opts: { parent: pulumi.Resource; dependsOn?: pulumi.Resource[] } & StepTime,
   ): Command {
     const wait = this.config.packageLockTimeoutSeconds;
     const cmd = this.hostCommand(
@@ -194,7 +194,7 @@ export class PhysicalServer extends pulumi.ComponentResource {
       delete: string;
       environment?: Record<string, pulumi.Input<string>>;
     },
-    opts: pulumi.CustomResourceOptions,
+    opts: pulumi.CustomResourceOptions & StepTime,
   ): Command {
     return this.command(
       name,
@@ -231,15 +231,30 @@ export class PhysicalServer extends pulumi.ComponentResource {
       ...(srv
         ? {
             jump: pulumi
-              .all([srv.host, srv.port, srv.user, srv.privateKey, srv.hostKey, srv.jump])
-              .apply(([host, port, user, privateKey, hostKey, bastion]) => ({
+              .all([
+                srv.host,
+                srv.port,
+                srv.user,
+                srv.privateKey,
+                srv.hostKey,
+                srv.connectTimeoutSeconds,
+                srv.jump,
+              ])
+              .apply(([host, port, user, privateKey, hostKey, connectTimeoutSeconds, bastion]) => ({
                 host,
                 port,
                 user,
                 privateKey,
+                connectTimeoutSeconds,
                 ...(hostKey ? { hostKey } : {}),
                 ...(bastion
-                  ? { jump: { ...bastion, privateKey: bastion.privateKey ?? privateKey } }
+                  ? {
+                      jump: {
+                        connectTimeoutSeconds,
+                        ...bastion,
+                        privateKey: bastion.privateKey ?? privateKey,
+                      },
+                    }
                   : {}),
               })),
           }
@@ -250,14 +265,23 @@ export class PhysicalServer extends pulumi.ComponentResource {
   /**
    * Once a platform reboots the server into itself (xen), every step made on
    * the server afterwards comes after that: none is cut by the reboot. The
-   * steps made before it (`made`) go before it.
+   * steps made before it (`made`) go before it, and so do those made later
+   * with `beforeReboot` (bare metal's tools).
    */
   public rebooted?: pulumi.Resource;
+  /**
+   * That platform's step that reboots the server back to its plain kernel at
+   * destroy: a step made later with `beforeReboot` depends on it, so it is
+   * undone before that reboot, not during it.
+   */
+  public wayBack?: pulumi.Resource;
   /** The steps made on the server so far, which a platform's reboot waits for. */
   public readonly made: pulumi.Resource[] = [];
 
   /** The steps made before a platform's reboot (the platform's, from beforeReboot). */
   public madeBeforeReboot?: pulumi.Resource[];
+  /** Steps made after the platform with `beforeReboot`: the reboot waits for them too. */
+  private readonly alsoBefore: pulumi.Resource[] = [];
   private measureFirst!: (runs: pulumi.Resource[]) => void;
   private readonly measuredFirst = new Promise<pulumi.Resource[]>(
     (resolve) => (this.measureFirst = resolve),
@@ -265,41 +289,61 @@ export class PhysicalServer extends pulumi.ComponentResource {
 
   /**
    * What a platform's reboot into itself waits for: the steps made before it
-   * (`steps`), then bare metal's runs on the plain kernel, which start once
-   * those are done (components/testbed.ts, measuredBeforeReboot).
+   * (`steps`), those made later with `beforeReboot`, and bare metal's runs on
+   * the plain kernel, which start once those are done (components/testbed.ts,
+   * measuredBeforeReboot).
    */
   beforeReboot(steps: pulumi.Resource[]): Promise<pulumi.Resource[]> {
     this.madeBeforeReboot = steps;
-    return this.measuredFirst.then((runs) => [...steps, ...runs]);
+    return this.measuredFirst.then((runs) => [...steps, ...this.alsoBefore, ...runs]);
   }
 
-  /** Bare metal's runs before the reboot: none, or those made after madeBeforeReboot. Called once for every server. */
+  /** Bare metal's runs before the reboot, or none. Called once for every server, or its reboot never starts. */
   measuredBeforeReboot(runs: pulumi.Resource[]): void {
     this.measureFirst(runs);
   }
 
-  /** A step that runs on this server (locally or over its SSH connection). */
+  /**
+   * A step that runs on this server (locally or over its SSH connection):
+   * after the reboot into a platform if one was made, or with `beforeReboot`
+   * before it.
+   */
   command(
     name: string,
     args: Omit<CommandArgs, "connection">,
-    opts: pulumi.CustomResourceOptions,
+    opts: pulumi.CustomResourceOptions & StepTime,
   ): Command {
+    const { beforeReboot, ...rest } = opts;
     const step = new Command(
       name,
       { ...args, connection: this.connection },
-      this.afterReboot(opts),
+      beforeReboot ? withDependency(rest, this.wayBack) : this.afterReboot(rest),
     );
     this.made.push(step);
+    if (beforeReboot && this.rebooted) this.alsoBefore.push(step);
     return step;
   }
 
   /** `opts`, waiting for the server's reboot into a platform if one was made. */
   afterReboot<T extends pulumi.CustomResourceOptions>(opts: T): T {
-    if (!this.rebooted) return opts;
-    const before = opts.dependsOn;
-    const list = (
-      before === undefined ? [] : Array.isArray(before) ? before : [before]
-    ) as pulumi.Input<pulumi.Resource>[];
-    return { ...opts, dependsOn: [...list, this.rebooted] };
+    return withDependency(opts, this.rebooted);
   }
+}
+
+/** When a step made after a platform that reboots the server runs: after the reboot (default), or before it. */
+export interface StepTime {
+  beforeReboot?: boolean;
+}
+
+/** `opts` with one more resource to wait for, if there is one. */
+function withDependency<T extends pulumi.CustomResourceOptions>(
+  opts: T,
+  r: pulumi.Resource | undefined,
+): T {
+  if (!r) return opts;
+  const before = opts.dependsOn;
+  const list = (
+    before === undefined ? [] : Array.isArray(before) ? before : [before]
+  ) as pulumi.Input<pulumi.Resource>[];
+  return { ...opts, dependsOn: [...list, r] };
 }

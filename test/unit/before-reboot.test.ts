@@ -36,7 +36,9 @@ const inputs = new Map<string, Record<string, unknown>>();
 const held = new Map<string, () => void>();
 // Steps before the reboot that bare metal's runs must not overlap: Xen's
 // packages on the server, the guest image built on the emulated server's host.
-const heldSteps = ["blade-xen-packages", "blade-image-build-here"];
+// Xen's way back first: bare metal's tools depend on it, so destroy removes
+// them before it reboots the server.
+const heldSteps = ["blade-xen-return", "blade-xen-packages", "blade-image-build-here"];
 
 beforeAll(async () => {
   await pulumi.runtime.setMocks(
@@ -96,8 +98,10 @@ it("measures bare metal on the plain kernel before the reboot into Xen, and the 
     for (let i = 0; i < 100 && !held.has(step); i++) await settle(100);
     await settle();
     expect(runs()).toEqual([]);
+    if (step === "blade-xen-return") expect(registered).not.toContain("blade-benchmark-tools");
     await release(step);
   }
+  expect(registered).toContain("blade-benchmark-tools");
   // Bare metal's first run, alone: the reboot waits for it.
   for (let i = 0; i < 100 && runs().length === 0; i++) await settle(100);
   await settle();
@@ -131,6 +135,12 @@ it("measures bare metal on the plain kernel before the reboot into Xen, and the 
     info: { measuredIn: expect.stringMatching(/^the plain kernel, before the reboot into Xen/) },
   });
 }, 60_000);
+
+it("archives bare metal among the server's targets", () => {
+  const files = inputs.get("blade-results-archive")!.files as Record<string, string>;
+  const results = JSON.parse(files["results.json"]) as { targets: Record<string, unknown> };
+  expect(Object.keys(results.targets)).toContain("blade/baseline/host");
+});
 
 it("makes the runs after the reboot without bare metal", () => {
   expect(targetsOf("blade-plain-kernel-openssl-speed-trials")).toEqual(["blade/baseline/host"]);

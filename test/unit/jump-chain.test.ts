@@ -52,6 +52,7 @@ beforeAll(async () => {
         connection: {
           type: "ssh",
           host: "192.0.2.10",
+          connectTimeoutSeconds: 45,
           jump: { host: "bastion.example.org", port: 2222, user: "ops" },
         },
         platforms: [{ type: "xen", guests: [{ name: "para", mode: "para", memoryMiB: 512 }] }],
@@ -82,11 +83,19 @@ it("reaches a guest through its server, and the server through its bastion with 
   });
   const guest = plain(created.find((c) => c.name === "blade-xen-para-ssh")!.inputs.connection);
   expect(guest.host).toMatch(/^10\.198\.0\.\d+$/);
+  // Each hop with the server's own handshake limit, not the guest's 10 s.
   expect(guest.jump).toEqual({
     host: "192.0.2.10",
     port: 22,
     user: "root",
     privateKey: serverKey,
-    jump: { host: "bastion.example.org", port: 2222, user: "ops", privateKey: serverKey },
+    connectTimeoutSeconds: 45,
+    jump: {
+      host: "bastion.example.org",
+      port: 2222,
+      user: "ops",
+      privateKey: serverKey,
+      connectTimeoutSeconds: 45,
+    },
   });
 }, 60_000);

@@ -2,7 +2,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { reachedAtAddress } from "../../measure/reach";
 import { Target } from "../../measure/target";
 import { PhysicalServer } from "../../server";
-import { rebootsServer } from "..";
 import { Platform, PlatformArgs, PlatformInfo } from "../platform";
 
 /** Bare metal: nothing installed. The reference every comparison is made against. */
@@ -10,16 +9,15 @@ export class Baseline extends Platform {
   public readonly info: pulumi.Output<PlatformInfo>;
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("Baseline", name, opts);
-    // A server that a platform reboots (Xen) has its bare metal measured
-    // before, on the plain kernel, in runs of its own (components/testbed.ts).
-    const before = rebootsServer(args.server.config.platforms);
+    // A server that a platform reboots (Xen; made first, components/testbed.ts)
+    // has its bare metal measured before, on the plain kernel, in runs of its own.
     const info: PlatformInfo = {
       type: "baseline" as const,
       managed: true,
-      ...(before
+      ...(args.server.rebooted
         ? {
             measuredIn:
-              "the plain kernel, before the reboot into Xen: runs of their own, not interleaved with the guests'",
+              "the plain kernel, before the reboot into Xen: runs of their own, not interleaved with the guests' (benchmarks between named targets, pairs: in dom0, after it)",
           }
         : {}),
     };

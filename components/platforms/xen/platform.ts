@@ -43,6 +43,7 @@ export class Xen extends Platform {
       },
       { parent: this },
     );
+    srv.wayBack = back;
     // xl and its disk and network backends: qemu-system-xen serves qcow2 disks
     // (qdisk), qemu-utils makes them (xen-create.sh).
     const packages = srv.installPackages(

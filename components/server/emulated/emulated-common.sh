@@ -8,7 +8,7 @@ vtb_emu_is() {
   local pid="$2" stat
   [[ $pid =~ ^[0-9]+$ ]] && [ -d "/proc/$pid" ] || return 1
   # The state follows the command's last closing parenthesis.
-  stat="$(cat "/proc/$pid/stat" 2>/dev/null)" || return 1
+  read -r stat <"/proc/$pid/stat" 2>/dev/null || return 1
   read -r stat _ <<<"${stat##*)}"
   [[ $stat != [ZX] ]] || return 1
   [ "$(stat -c %u "/proc/$pid")" = 0 ] || return 1

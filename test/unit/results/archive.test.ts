@@ -193,7 +193,7 @@ describe("archiveRun", () => {
     for (const f of Object.keys(before.files)) expect(a.files[f]).toBe(before.files[f]);
     expect(a.runId).toBe(before.runId);
     // Pinned: a change to the layout, the order of keys or the digest shows here.
-    expect(a.runId).toBe("2026-11-21T22-45-10-000Z-6d9486d6");
+    expect(a.runId).toBe("2026-11-21T22-45-10-000Z-1f08c339");
     expect(a).toMatchObject({ root: "/project", stack: "unit" });
   });
 

@@ -300,5 +300,7 @@ describe("results", () => {
     expect(m.vsBaseline!.percentOfBaseline).toBeCloseTo(75, 0);
     expect(m.vsBaseline!.verdict).toBe("slower");
     expect(m.vsBaseline!.family).toBe(4);
+    // No schedule: the guests did not take turns with bare metal in one run.
+    expect(m.vsBaseline!.interleaved).toBe(false);
   });
 });
