@@ -172,6 +172,25 @@ describe("Xen on an emulated server, for real", () => {
     // A second look changes nothing.
     stack.pulumi("preview", "--expect-no-changes");
 
+    // Bare metal measured again once the server runs Xen: refused, not dom0's
+    // figures archived as the plain kernel's.
+    const plainRun = stack
+      .resources()
+      .find((r) => r.urn.endsWith("::emu-plain-kernel-openssl-speed-trials"));
+    expect(plainRun).toBeDefined();
+    const again = stack.run("up", "--yes", "--skip-preview", "--replace", plainRun!.urn);
+    expect(again.stdout + again.stderr).toMatch(
+      /not measured: bare metal is measured on the plain kernel, before the reboot into Xen, and the server runs Xen now/,
+    );
+    const refused = JSON.parse(stack.pulumi("stack", "output", "--json")).results.emu.baseline.host[
+      "openssl-speed"
+    ];
+    expect(refused.status).toBe("failed");
+    expect(refused.trials.length).toBeGreaterThan(0);
+    expect(
+      refused.trials.every((t: { error?: string }) => /not measured/.test(t.error ?? "")),
+    ).toBe(true);
+
     // Xen alone first (and what depends on it): the server stays, to be inspected.
     const xen = stack
       .resources()
