@@ -29,7 +29,8 @@ export interface StoodUpServer extends ServerRuns {
 /**
  * The stack's servers as resources: each PhysicalServer with its platforms,
  * their guests as the server's plan has them, and the targets benchmarks run
- * on (bare metal with the tools its benchmarks need, and every guest).
+ * on (bare metal with the tools its benchmarks need, and every guest; on a
+ * server that Xen reboots, bare metal's runs before the reboot are made here).
  */
 export function standUpServers(config: LoadedConfig, stack: string): StoodUpServer[] {
   // Guests carry the configured benchmarks' tools (containers have no uplink to install them).
