@@ -7,12 +7,17 @@
 #      NIC_MODEL MAC GUEST_IP SSH_KEY_B64 VTB_OWNER (after host-state.sh)
 set -euo pipefail
 dir=/var/lib/virt-testbed/xen
+# The server's guests are made at once: one at a time here, or two would both
+# find no bridge and both make it.
+vtb_host_lock 600
 mkdir -p "$dir"
 created=""
 if ! ip link show vtbxen0 >/dev/null 2>&1; then
   ip link add vtbxen0 type bridge
   ip addr add 10.198.0.1/24 dev vtbxen0
   ip link set vtbxen0 up
+  # The project's: the last guest removed takes it (xen-destroy.sh), whichever made it.
+  : >"$dir/bridge.ours"
   created="bridge:vtbxen0"
 fi
 # Ours from an interrupted run goes first; another's is refused (vtb_claim).
