@@ -46,7 +46,8 @@ disk = [ "format=$fmt,vdev=$vdev,access=rw,target=$target" ]
 vif = [ "$nic" ]
 on_crash = "destroy"
 CFG
-xl create "$dir/$NAME.cfg" >&2
+# xl leaves a process watching the domain: it must not inherit the host lock.
+xl create "$dir/$NAME.cfg" >&2 8>&-
 echo "domain: $NAME"
 echo "address: $GUEST_IP"
 echo "xen: $(xl info | sed -n 's/^xen_version *: *//p')"
