@@ -46,6 +46,9 @@ disk = [ "format=$fmt,vdev=$vdev,access=rw,target=$target" ]
 vif = [ "$nic" ]
 on_crash = "destroy"
 CFG
+# An HVM guest's device model serves its screen over VNC unless told not to:
+# no console for anyone else on the server, the guest is reached over SSH.
+[ "$MODE" = hvm ] && echo 'vnc = 0' >>"$dir/$NAME.cfg"
 # xl leaves a process watching the domain: it must not inherit the host lock.
 xl create "$dir/$NAME.cfg" >&2 8>&-
 echo "domain: $NAME"
