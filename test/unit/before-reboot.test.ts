@@ -1,35 +1,13 @@
-import { execFileSync } from "child_process";
-import * as fs from "fs";
-import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { keygenOutput, mockStdout } from "../helpers/mock-steps";
 
 // A server that Xen reboots has its bare metal measured first, on the plain
 // kernel, in runs of its own that the reboot waits for; its guests are
 // measured after, without it. Under Pulumi mocks whose runs stay unregistered
 // until the test lets them go. The real run is test/e2e/emulated.test.ts.
 
-const fixture = (name: string) =>
-  fs.readFileSync(path.join(__dirname, "..", "fixtures", name), "utf8");
-const keys = execFileSync("bash", [
-  "-c",
-  'd=$(mktemp -d); ssh-keygen -q -t ed25519 -N "" -f "$d/k"; ssh-keygen -q -t ed25519 -N "" -f "$d/h"; ' +
-    'cat "$d/k"; echo "@@@"; cut -d" " -f1,2 "$d/h.pub"; rm -rf "$d"',
-]).toString();
-
-function stdoutFor(name: string): string {
-  if (name.endsWith("-facts")) return fixture("facts-go-firecracker.txt");
-  if (name.endsWith("-accel-probe")) return fixture("accel-probe-go-firecracker.txt");
-  if (name.endsWith("-emu-keys") || name.endsWith("-keygen")) return keys;
-  if (name.endsWith("-image-build") || name.endsWith("-image-build-here")) {
-    const d = "/var/cache/virt-testbed/images/0123456789abcdef";
-    return `image: ${d}\nrootfs: ${d}/rootfs\ndisk: ${d}/disk.qcow2\nkernel: ${d}/vmlinuz\ninitrd: ${d}/initrd.img\nbuilt: now\n`;
-  }
-  if (name.endsWith("-xl-info")) return "xen_version            : 4.17.7\n";
-  if (name.endsWith("-emu-disk")) {
-    return "disk: /var/cache/virt-testbed/servers/bookworm-0123456789abcdef/disk.qcow2\nbuilt: now\n";
-  }
-  return "";
-}
+const keys = keygenOutput();
+const stdoutFor = (name: string) => mockStdout(name, keys);
 
 const registered: string[] = [];
 const inputs = new Map<string, Record<string, unknown>>();

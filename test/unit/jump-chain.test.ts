@@ -1,33 +1,15 @@
-import { execFileSync } from "child_process";
-import * as fs from "fs";
-import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { keygenOutput, mockStdout } from "../helpers/mock-steps";
 
 // A Xen guest on a server behind a bastion (`connection.jump`) is reached
 // through the server, and the server through the bastion, with the server's
 // key: the chain the provider follows hop by hop (test/unit/remote-command's
 // real sshd takes the same chain). Under Pulumi mocks.
 
-const fixture = (name: string) =>
-  fs.readFileSync(path.join(__dirname, "..", "fixtures", name), "utf8");
 // A throwaway key: the server's, and (with its public half) the guests' keygen step's output.
-const keygen = execFileSync("bash", [
-  "-c",
-  'd=$(mktemp -d); ssh-keygen -q -t ed25519 -N "" -f "$d/k"; cat "$d/k"; echo "@@@"; cut -d" " -f1,2 "$d/k.pub"; rm -rf "$d"',
-]).toString();
+const keygen = keygenOutput();
 const serverKey = keygen.split("@@@\n")[0];
-
-function stdoutFor(name: string): string {
-  if (name.endsWith("-facts")) return fixture("facts-go-firecracker.txt");
-  if (name.endsWith("-accel-probe")) return fixture("accel-probe-go-firecracker.txt");
-  if (name.endsWith("-keygen")) return keygen;
-  if (name.endsWith("-xl-info")) return "xen_version            : 4.17.7\n";
-  if (name.endsWith("-image-build") || name.endsWith("-image-build-here")) {
-    const d = "/var/cache/virt-testbed/images/0123456789abcdef";
-    return `image: ${d}\nrootfs: ${d}/rootfs\ndisk: ${d}/disk.qcow2\nkernel: ${d}/vmlinuz\ninitrd: ${d}/initrd.img\nbuilt: now\n`;
-  }
-  return "";
-}
+const stdoutFor = (name: string) => mockStdout(name, keygen);
 
 const created: { name: string; inputs: Record<string, unknown> }[] = [];
 
