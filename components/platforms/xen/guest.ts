@@ -61,8 +61,10 @@ export class XenGuest extends pulumi.ComponentResource {
           MAC: `00:16:3e:${id.slice(0, 2)}:${id.slice(2, 4)}:${id.slice(4, 6)}`,
           GUEST_IP: args.address,
           SSH_KEY_B64: args.key.publicKey.apply((k) => Buffer.from(k).toString("base64")),
+          // It waits for the host lock as long as a package install would.
+          VTB_PACKAGE_LOCK_TIMEOUT: String(args.server.config.packageLockTimeoutSeconds),
         },
-        timeoutSeconds: 600,
+        timeoutSeconds: args.server.config.packageLockTimeoutSeconds + 600,
       },
       { parent: this, dependsOn: [args.platform.ready, args.image.build] },
     );

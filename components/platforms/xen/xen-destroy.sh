@@ -5,7 +5,7 @@
 set -euo pipefail
 dir=/var/lib/virt-testbed/xen
 # Guests removed at once: one at a time, so the last one out sees it is the last.
-vtb_host_lock 600
+vtb_host_lock "${VTB_PACKAGE_LOCK_TIMEOUT:-600}"
 if ! vtb_mine xen "$NAME"; then
   echo "kept: $NAME (another stack's guest of the same name)"
   exit 0
@@ -16,10 +16,17 @@ rm -f "$dir/$NAME.cfg" "$dir/$NAME.qcow2"
 ours=""
 [ -e "$dir/bridge.ours" ] && ours=1
 printf '%s\n' "${CREATE_STDOUT:-}" | grep -q '^created: bridge:vtbxen0' && ours=1
-if [ -n "$ours" ] && [ -z "$(ls /sys/class/net/vtbxen0/brif 2>/dev/null)" ] &&
-  ! compgen -G "$dir/*.cfg" >/dev/null; then
-  ip link del vtbxen0 2>/dev/null || true
-  rm -f "$dir/bridge.ours"
+if [ -n "$ours" ] && ! compgen -G "$dir/*.cfg" >/dev/null; then
+  # The last guest's device model (HVM) may still be leaving the bridge: xl
+  # destroy does not wait for it.
+  for _ in $(seq 10); do
+    [ -z "$(ls /sys/class/net/vtbxen0/brif 2>/dev/null)" ] && break
+    sleep 1
+  done
+  if [ -z "$(ls /sys/class/net/vtbxen0/brif 2>/dev/null)" ]; then
+    ip link del vtbxen0 2>/dev/null || true
+    ip link show vtbxen0 >/dev/null 2>&1 || rm -f "$dir/bridge.ours"
+  fi
 fi
 rmdir "$dir" 2>/dev/null || true
 vtb_unclaim xen "$NAME"
