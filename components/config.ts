@@ -532,12 +532,6 @@ function guestIssues(s: ParsedServer, at: PropertyKey[], add: AddIssue): Footpri
       `xen and kvm cannot run on server '${s.name}' at once (Xen owns the CPU's virtualization); use two servers or two stacks`,
     );
   }
-  if (types.has("kvm") && s.connection.type === "emulated") {
-    add(
-      [...at, "platforms"],
-      `kvm on emulated server '${s.name}' is not wired yet (libvirt over qemu+ssh to it needs its own key and host key); measure baseline, lxc or xen there`,
-    );
-  }
   // libvirt's qemu+ssh has no jump host: it would reach the server's address
   // straight from here, maybe another machine than the steps reach.
   if (types.has("kvm") && s.connection.type === "ssh" && s.connection.jump) {

@@ -622,13 +622,6 @@ const cases: Case[] = [
     path: "servers[1].connection.sshPort",
     message: /server local's KVM guests' SSH ports are 22200 to 22201/,
   },
-  {
-    what: "kvm on an emulated server (not wired yet)",
-    kind: "conflict",
-    config: server({ connection: { type: "emulated" }, platforms: [{ type: "kvm" }] }),
-    path: "servers[0].platforms",
-    message: /kvm on emulated server 'local' is not wired yet/,
-  },
   // ------------------------------------------------------------ guests
   {
     what: "guests as an object",

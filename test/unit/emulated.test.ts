@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { emulatedShape } from "../../components/server/emulated";
 import { profiles } from "../../components/server/profiles";
 import { bootedScript } from "../../components/guests/booted";
+import { libvirtUri } from "../../components/platforms/kvm/platform";
 
 // An emulated server in the resource graph, under Pulumi mocks: what the
 // program asks of QEMU, how the server's steps reach it, and what stays secret.
@@ -221,5 +222,31 @@ describe("emulatedShape: the machine QEMU is asked for", () => {
         expect(m.sockets * m.cores).toBeGreaterThanOrEqual(1);
       }
     }
+  });
+});
+
+describe("libvirtUri: where a kvm platform's libvirt is reached", () => {
+  it("reaches an emulated server's libvirt with the key made for it and its host key pinned", () => {
+    const dir = "/var/lib/virt-testbed/emulated/blade";
+    const u = new URL(libvirtUri({ type: "emulated", sshPort: 22100 } as never, dir));
+    expect([u.protocol, u.username, u.hostname, u.port, u.pathname]).toEqual([
+      "qemu+ssh:",
+      "root",
+      "127.0.0.1",
+      "22100",
+      "/system",
+    ]);
+    // The names the provider's SSH client reads (libvirt/uri/ssh.go); no agent.
+    expect(Object.fromEntries(u.searchParams)).toEqual({
+      sshauth: "privkey",
+      keyfile: `${dir}/id_ed25519`,
+      knownhosts: `${dir}/known_hosts`,
+    });
+  });
+
+  it("keeps a local server on the system socket and a remote one on its ssh agent", () => {
+    expect(libvirtUri({ type: "local" } as never, undefined)).toBe("qemu:///system");
+    const ssh = { type: "ssh", host: "blade1", port: 2222, user: "ops" } as never;
+    expect(libvirtUri(ssh, undefined)).toBe("qemu+ssh://ops@blade1:2222/system");
   });
 });

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Command } from "../../command";
 import { script } from "../../bash";
 import { Platform, PlatformArgs, PlatformInfo } from "../platform";
+import type { ServerConfig } from "../../config";
 
 export const kvmPackages = [
   "qemu-system-x86",
@@ -55,13 +56,7 @@ export class Kvm extends Platform {
         throw new Error(`server ${srv.config.name}: kvm: neither KVM nor TCG boots a guest here`);
       return a === "kvm" ? "kvm" : "qemu";
     });
-    const c = srv.config.connection;
-    // Remote servers: libvirt over SSH, authenticated by the Pulumi host's ssh agent.
-    // Config refuses kvm on an emulated server until its qemu+ssh URI carries its keys.
-    if (c.type === "emulated")
-      throw new Error(`server ${srv.config.name}: kvm on an emulated server`);
-    const uri =
-      c.type === "local" ? "qemu:///system" : `qemu+ssh://${c.user}@${c.host}:${c.port}/system`;
+    const uri = libvirtUri(srv.config.connection, srv.emulated?.dir);
     // Known only once libvirtd answered (the step has an id): until then, as in a
     // first preview, the provider is not configured and so never connects.
     this.provider = new libvirt.Provider(
@@ -82,4 +77,22 @@ export class Kvm extends Platform {
     }));
     this.registerOutputs({ info: this.info });
   }
+}
+
+/**
+ * Where libvirt is reached. A remote server over SSH, authenticated by the
+ * Pulumi host's ssh agent; an emulated one with the key made for it and its
+ * host key pinned (the provider's own SSH client reads both files,
+ * terraform-provider-libvirt libvirt/uri/ssh.go: `keyfile`, `knownhosts`).
+ */
+export function libvirtUri(c: ServerConfig["connection"], emulatedDir: string | undefined): string {
+  if (c.type === "local") return "qemu:///system";
+  if (c.type === "ssh") return `qemu+ssh://${c.user}@${c.host}:${c.port}/system`;
+  if (!emulatedDir) throw new Error("an emulated server's libvirt needs its directory");
+  const q = new URLSearchParams({
+    sshauth: "privkey",
+    keyfile: `${emulatedDir}/id_ed25519`,
+    knownhosts: `${emulatedDir}/known_hosts`,
+  });
+  return `qemu+ssh://root@127.0.0.1:${c.sshPort}/system?${q.toString()}`;
 }
