@@ -454,6 +454,13 @@ export function runRemoteScript(
                     `${step}: timed out after ${timeoutSeconds}s on ${where}\n${tail(stderr)}`,
                   ),
                 );
+              } else if (code === null || code === undefined) {
+                // No exit status: sshd or the server went away under the step.
+                reject(
+                  new Error(
+                    `${step}: cut off on ${where} before it ended (the server rebooted, or its sshd or network went away); whether it finished is unknown\n${tail(stderr) || tail(stdout)}`,
+                  ),
+                );
               } else if (code !== 0) {
                 reject(
                   new Error(

@@ -51,6 +51,15 @@ describe("runRemoteScript", () => {
     );
   });
 
+  it("says a step was cut off, not an exit code, when its session goes away under it", async () => {
+    // The session's sshd dies as a reboot would take it: no exit status comes back.
+    const killOwnSshd =
+      'p=$$; while [ "$(ps -o comm= -p "$p")" != sshd ]; do p=$(ps -o ppid= -p "$p" | tr -d " "); done; kill -9 "$p"; sleep 5';
+    await expect(runRemoteScript(conn, killOwnSshd, {}, 20, "cut step")).rejects.toThrow(
+      /^cut step: cut off on .* before it ended \(the server rebooted/,
+    );
+  }, 30_000);
+
   it("fails a step whose stdout is over the limit, as a local step does", async () => {
     const big = "head -c 3000 /dev/zero | tr '\\0' x";
     await expect(runRemoteScript(conn, big, {}, 20, "remote big", 2999)).rejects.toThrow(
