@@ -1095,6 +1095,22 @@ function stackSecrets(file: string, text: string | undefined): string[] {
   return found.values;
 }
 
+/**
+ * Servers measured on this one machine: the local one and every emulated one
+ * (a QEMU process here). Each server's runs take turns, but two servers
+ * measure at once, on one CPU: said at preview. Not chained by dependencies:
+ * one server's failure would then skip the other's runs and archive.
+ */
+export function oneCpuWarning(servers: readonly Server[]): string | undefined {
+  const here = servers.filter((s) => s.connection.type !== "ssh" && s.platforms.length > 0);
+  if (here.length < 2) return undefined;
+  return (
+    `servers ${here.map((s) => s.name).join(", ")} are all this machine (the local server, and ` +
+    "emulated servers running in QEMU here): their benchmarks run at the same time on one CPU " +
+    "and disturb each other's figures; measure one of them per stack, one stack after another"
+  );
+}
+
 /** Reads and validates the stack's config before any resource is created. */
 export function loadTestbedConfig(): LoadedConfig {
   const cfg = new pulumi.Config(namespace);
@@ -1121,6 +1137,8 @@ export function loadTestbedConfig(): LoadedConfig {
     ),
   ]);
   checkSecretsAtRest(file, text ?? "", [...new Set(keyFiles)]);
+  const shared = oneCpuWarning(parsed.servers);
+  if (shared) pulumi.log.warn(shared);
   // Only to see which keys exist; the values are used through the secret below.
   checkSshKeys(parsed, cfg.getObject<Record<string, unknown>>("sshKeys"));
   // Keys named by file join those set as secrets, under the same names.

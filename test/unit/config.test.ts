@@ -6,6 +6,7 @@ import {
   checkSshKeys,
   kvmForwards,
   loadTestbedConfig,
+  oneCpuWarning,
   parseTestbedConfig,
   readKeyFile,
   secretsAtRest,
@@ -2035,5 +2036,26 @@ describe("secrets at rest in the stack file", () => {
       /^the key in \/root\/\.ssh\/id_ed25519 \(kept in the state\): secret, but the stack's passphrase is empty/,
     );
     expect(fromFile.warning).toMatch(/agent: true/);
+  });
+});
+
+describe("servers that are all this machine (oneCpuWarning)", () => {
+  const emulated = (name: string, sshPort: number, platforms?: unknown[]) => ({
+    name,
+    connection: { type: "emulated", sshPort },
+    ...(platforms ? { platforms } : {}),
+  });
+  const warn = (servers: unknown[]) => oneCpuWarning(parseTestbedConfig({ servers }).servers);
+
+  it("warns when the local server and an emulated one both measure", () => {
+    expect(
+      warn([{ name: "local", connection: { type: "local" } }, emulated("blade", 22100)]),
+    ).toMatch(/^servers local, blade are all this machine .*run at the same time on one CPU/);
+  });
+
+  it("warns for two emulated servers, not for one, nor for SSH servers beside it", () => {
+    expect(warn([emulated("a", 22100), emulated("b", 22101)])).toMatch(/^servers a, b /);
+    const ssh = { name: "far", connection: { type: "ssh", host: "blade1" } };
+    expect(warn([emulated("a", 22100), ssh])).toBeUndefined();
   });
 });
