@@ -382,6 +382,7 @@ export function runRemoteScript(
       to: string,
       host: string,
       port: number,
+      limitSeconds: number,
     ): Promise<NodeJS.ReadableStream | undefined> => {
       if (!via) return undefined;
       const before = await tunnel(
@@ -389,6 +390,7 @@ export function runRemoteScript(
         `${via.user}@${via.host}:${via.port}`,
         via.host,
         via.port,
+        via.connectTimeoutSeconds ?? conn.connectTimeoutSeconds,
       );
       const j = await open(
         via.host,
@@ -400,16 +402,27 @@ export function runRemoteScript(
         via.connectTimeoutSeconds,
       );
       clients.push(j);
-      return new Promise((resolve, reject) =>
-        j.forwardOut("127.0.0.1", 0, host, port, (e, ch) =>
-          e
-            ? reject(new Unreached(`${step}: ssh ${to} through ${via.host}: ${e.message}`))
-            : resolve(ch),
-        ),
-      );
+      return new Promise((resolve, reject) => {
+        // The jump host's own connect to a host that is down waits out its
+        // kernel's SYN retries (about 2 min): this hop's limit is the handshake's.
+        const late = setTimeout(
+          () =>
+            reject(
+              new Unreached(
+                `${step}: ssh ${to} through ${via.host}: no connection within ${limitSeconds}s`,
+              ),
+            ),
+          limitSeconds * 1000,
+        );
+        j.forwardOut("127.0.0.1", 0, host, port, (e, ch) => {
+          clearTimeout(late);
+          if (e) reject(new Unreached(`${step}: ssh ${to} through ${via.host}: ${e.message}`));
+          else resolve(ch);
+        });
+      });
     };
     try {
-      const sock = await tunnel(conn.jump, where, conn.host, conn.port);
+      const sock = await tunnel(conn.jump, where, conn.host, conn.port, conn.connectTimeoutSeconds);
       const c = await open(conn.host, conn.port, conn.user, sock, undefined, conn.hostKey);
       clients.push(c);
       return await new Promise<ScriptRun>((resolve, reject) => {

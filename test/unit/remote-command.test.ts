@@ -1,4 +1,4 @@
-import { execFileSync } from "child_process";
+import { execFileSync, spawn } from "child_process";
 import * as net from "net";
 import { exportLines, runRemoteScript, SshConnection } from "../../components/command";
 import { freePort, startSshd, TestSshd } from "../helpers/sshd";
@@ -155,6 +155,37 @@ describe("runRemoteScript", () => {
       new RegExp(`^chain: ssh root@127\\.0\\.0\\.1:${closed} through 127\\.0\\.0\\.1: `),
     );
   });
+
+  it("gives up on a host behind a jump host that never answers its connect, at the handshake limit", async () => {
+    // A listener whose queue is full drops further SYNs, as a host that is down
+    // leaves them unanswered: the jump host's own connect would retry for minutes.
+    const full = spawn("python3", [
+      "-c",
+      "import socket,sys,time\ns=socket.socket(); s.bind(('127.0.0.1',0)); s.listen(0)\n" +
+        "print(s.getsockname()[1], flush=True)\ntime.sleep(120)",
+    ]);
+    const held: net.Socket[] = [];
+    try {
+      const port = Number(
+        await new Promise<string>((r) => full.stdout.once("data", (d: Buffer) => r(d.toString()))),
+      );
+      // Fill the accept queue, never accepted.
+      for (let i = 0; i < 4; i++) held.push(net.connect(port, "127.0.0.1").on("error", () => {}));
+      await new Promise((r) => setTimeout(r, 300));
+      const hop = { host: "127.0.0.1", port: sshd.port, user: sshd.user };
+      const behind = { ...conn, port, connectTimeoutSeconds: 3, jump: hop };
+      const t0 = Date.now();
+      await expect(runRemoteScript(behind, "true", {}, 20, "down")).rejects.toThrow(
+        new RegExp(
+          `^down: ssh root@127\\.0\\.0\\.1:${port} through 127\\.0\\.0\\.1: no connection within 3s`,
+        ),
+      );
+      expect(Date.now() - t0).toBeLessThan(10_000);
+    } finally {
+      held.forEach((h) => h.destroy());
+      full.kill();
+    }
+  }, 30_000);
 
   it("uses ssh-agent's keys when it has no key, through a jump host too", async () => {
     // A real agent holding the server's key, on a socket in a directory of our own.
