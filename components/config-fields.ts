@@ -82,6 +82,13 @@ export const emulatedConnection = z
     maxVcpus: z.number().int().min(1).max(64).default(2),
     diskGiB: z.number().int().min(8).max(1024).default(20),
     bootTimeoutSeconds: z.number().int().min(30).max(3600).default(900),
+    /**
+     * Another emulated server of the stack, the only way to this one, as a
+     * bastion in front of a lab: the two QEMUs share a private link (a socket in
+     * root's directory here) and this one has no port on this machine (sshPort
+     * is not used). One server behind each.
+     */
+    jump: name.optional(),
   })
   .strict();
 

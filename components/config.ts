@@ -78,7 +78,10 @@ function loopbackRanges(base: number, guests: number) {
 /** Which machine a server is, as far as config tells: this one, or an SSH address (behind its bastion). */
 function hostKey(c: Connection, n: number): string {
   if (c.type === "local") return "the local machine";
-  if (c.type === "emulated") return `the emulated server on 127.0.0.1:${c.sshPort}`;
+  if (c.type === "emulated")
+    return c.jump
+      ? `the emulated server behind ${c.jump}`
+      : `the emulated server on 127.0.0.1:${c.sshPort}`;
   const at = (h: string, port: number) => `${h.replace(/\{n\}/g, String(n)).toLowerCase()}:${port}`;
   return at(c.host, c.port) + (c.jump ? ` via ${at(c.jump.host, c.jump.port)}` : "");
 }
@@ -296,10 +299,12 @@ export const testbedSchema = z
         }
       }
 
+      jumpIssues(servers, add);
+
       // An emulated server's SSH port is on this machine's loopback, as the local
-      // servers' KVM guests' ports are: each port one owner's.
+      // servers' KVM guests' ports are: each port one owner's (not one behind a jump).
       const here = servers.flatMap(([s, i]) =>
-        s.connection.type === "emulated"
+        s.connection.type === "emulated" && !s.connection.jump
           ? [
               {
                 i,
@@ -319,7 +324,7 @@ export const testbedSchema = z
       );
       for (const [s, i] of servers) {
         const c = s.connection;
-        if (c.type !== "emulated") continue;
+        if (c.type !== "emulated" || c.jump) continue;
         // Two emulated servers on one port: the second is named.
         const r = here.find(
           (r) =>
@@ -345,8 +350,15 @@ export const testbedSchema = z
             (b.pairs ?? []).flatMap((p) => [p.server, p.client].map((k) => k.split("/")[0])),
           ),
         );
+        const jumps = new Set(
+          servers.flatMap(([s]) => (s.connection.type === "emulated" ? [s.connection.jump] : [])),
+        );
         for (const [s, i] of servers) {
-          if (s.platforms.length === 0 && !serverNames(s).some((n) => paired.has(n))) {
+          if (
+            s.platforms.length === 0 &&
+            !jumps.has(s.name) &&
+            !serverNames(s).some((n) => paired.has(n))
+          ) {
             add(
               ["servers", i, "platforms"],
               `an empty list: server '${s.name}' would measure nothing; list baseline (the server itself) and its hypervisors, or leave platforms out for baseline alone`,
@@ -371,6 +383,44 @@ export const testbedSchema = z
 
 type ParsedServer = z.infer<typeof serverSchema>;
 type AddIssue = (path: PropertyKey[], message: string) => void;
+
+/** An emulated server behind another (`connection.jump`): one emulated server in front, one behind it. */
+function jumpIssues(servers: [ParsedServer, number][], add: AddIssue): void {
+  const byName = new Map(servers.map(([s]) => [s.name, s]));
+  const behind = new Map<string, string>();
+  for (const [s, i] of servers) {
+    const c = s.connection;
+    if (c.type !== "emulated" || c.jump === undefined) continue;
+    const at = ["servers", i, "connection", "jump"];
+    const j = byName.get(c.jump);
+    const other = behind.get(c.jump);
+    if (c.jump === s.name) add(at, `server '${s.name}' cannot be its own jump host`);
+    else if (!j) add(at, `no server named '${c.jump}' in this stack`);
+    else if (j.connection.type !== "emulated")
+      add(
+        at,
+        `server '${c.jump}' is not emulated: an emulated server's jump host is another emulated server`,
+      );
+    else if (j.connection.jump !== undefined)
+      add(
+        at,
+        `server '${c.jump}' is itself behind a jump host: one emulated server in front, one behind`,
+      );
+    else if (other !== undefined)
+      add(
+        at,
+        `server '${other}' is already behind '${c.jump}': one server behind each emulated jump host`,
+      );
+    else behind.set(c.jump, s.name);
+    // libvirt's qemu+ssh cannot go through it.
+    if (s.platforms.some((p) => p.type === "kvm")) {
+      add(
+        ["servers", i, "platforms"],
+        `kvm on server '${s.name}' is managed by libvirt over qemu+ssh, which cannot go through a jump host; leave out jump, or measure containers (lxc) or xen there`,
+      );
+    }
+  }
+}
 
 /** `{n}` and `count` go together: each member of a group at a host of its own, the last one's valid too. */
 function groupIssues(s: ParsedServer, at: PropertyKey[], add: AddIssue): void {

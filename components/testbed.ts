@@ -14,7 +14,7 @@ import {
   PlatformInfo,
   rebootsServer,
 } from "./platforms";
-import { PhysicalServer } from "./server";
+import { PhysicalServer, PhysicalServerArgs } from "./server";
 
 /** A server stood up: its platforms (for the outputs), and what the scheduler needs. */
 export interface StoodUpServer extends ServerRuns {
@@ -42,9 +42,26 @@ export function standUpServers(config: LoadedConfig, stack: string): StoodUpServ
   // One SSH key pair for the stack's VM guests, made on first use.
   let guestKey: GuestKey | undefined;
   const key = () => (guestKey ??= new GuestKey("guest-key"));
-  return config.servers.map((server) =>
-    standUp(server, { config, stack, benchmarkPackages, forwards, key }),
+  // An emulated server in front of another (connection.jump) is made first.
+  const made = new Map<string, PhysicalServer>();
+  const behindJump = (s: ServerConfig) => s.connection.type === "emulated" && !!s.connection.jump;
+  const fronts = new Set(
+    config.servers.flatMap((s) => (s.connection.type === "emulated" ? [s.connection.jump] : [])),
   );
+  const stood = new Map<string, StoodUpServer>();
+  for (const server of [...config.servers].sort((a, b) => +behindJump(a) - +behindJump(b))) {
+    const c = server.connection;
+    const link =
+      c.type === "emulated" && c.jump
+        ? { role: "behind" as const, front: made.get(c.jump)!.emulated! }
+        : fronts.has(server.name)
+          ? { role: "front" as const }
+          : undefined;
+    const s = standUp(server, { config, stack, benchmarkPackages, forwards, key, link });
+    made.set(server.name, s.srv);
+    stood.set(server.name, s);
+  }
+  return config.servers.map((s) => stood.get(s.name)!);
 }
 
 function standUp(
@@ -55,10 +72,12 @@ function standUp(
     benchmarkPackages: string[];
     forwards: Record<number, number>;
     key: () => GuestKey;
+    link: PhysicalServerArgs["link"];
   },
 ): StoodUpServer {
-  const { config, stack, benchmarkPackages, forwards, key } = shared;
+  const { config, stack, benchmarkPackages, forwards, key, link } = shared;
   const srv = new PhysicalServer(server.name, {
+    link,
     server,
     sshPrivateKey:
       server.connection.type === "ssh"

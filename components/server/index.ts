@@ -15,6 +15,11 @@ export interface PhysicalServerArgs {
   sshPrivateKey?: pulumi.Input<string>;
   /** Kernel booted by the accelerator probe when the config names none. */
   defaultProbeKernel?: string;
+  /**
+   * Emulated servers on a private link (connection.jump): the one this server
+   * is behind, or whether one is behind this server.
+   */
+  link?: { role: "front" } | { role: "behind"; front: EmulatedServer };
 }
 
 const digest = (s: string) => crypto.createHash("sha256").update(s).digest("hex").slice(0, 16);
@@ -63,6 +68,7 @@ export class PhysicalServer extends pulumi.ComponentResource {
           sshPort: c.sshPort,
           bootTimeoutSeconds: c.bootTimeoutSeconds,
           suite: "bookworm",
+          link: args.link,
         },
         { parent: this },
       );

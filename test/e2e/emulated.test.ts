@@ -15,11 +15,14 @@ import { root, TestStack } from "../helpers/stack";
 // stopping the server's QEMU (SIGSTOP: it neither answers nor refuses): the
 // reboot into Xen not back within rebootTimeoutMinutes; a server that no
 // longer answers when the stack is destroyed; then the same server gone
-// (its QEMU killed).
+// (its QEMU killed). The server sits behind a second emulated server, its
+// jump host (connection.jump): a private link between the two QEMUs, no port
+// of its own here, so every step on it and on its guest goes through that one.
 const name = "e2eemu";
 const sh = (cmd: string) => execFileSync("bash", ["-c", cmd], { encoding: "utf8" });
 const dir = "/var/lib/virt-testbed/emulated/emu";
-const qemuRunning = () => sh("pgrep -f -- '-name vtb-emu-emu( |$)' || true").trim();
+const gwDir = "/var/lib/virt-testbed/emulated/gw";
+const qemuRunning = (n = "emu") => sh(`pgrep -f -- '-name vtb-emu-${n}( |$)' || true`).trim();
 const qemu = (signal: "STOP" | "CONT") => {
   const pid = qemuRunning();
   expect(pid).toMatch(/^\d+$/);
@@ -40,10 +43,17 @@ beforeAll(async () => {
       profile: quick
       repeats: 2
   testbed:servers:
-    - name: emu
+    - name: gw
       connection:
         type: emulated
         sshPort: ${port}
+        memoryMiB: 512
+        maxVcpus: 1
+      platforms: []
+    - name: emu
+      connection:
+        type: emulated
+        jump: gw
         memoryMiB: 3072
         maxVcpus: 2
       profile: dual-e5420-blade
@@ -66,18 +76,21 @@ afterAll(() => {
   fs.rmSync(path.join(root, "results", name), { recursive: true, force: true });
 });
 
-/** A command on the emulated server, with its own key and pinned host key. */
-const onServer = (cmd: string) =>
-  execFileSync(
+/** A command on the emulated server through its jump host, each with its own key and pinned host key. */
+const onServer = (cmd: string) => {
+  const strict = "-o StrictHostKeyChecking=yes -o BatchMode=yes";
+  const via = `ssh -i ${gwDir}/id_ed25519 -o UserKnownHostsFile=${gwDir}/known_hosts ${strict} -p ${port} -W %h:%p root@127.0.0.1`;
+  return execFileSync(
     "ssh",
     [
       ...["-i", `${dir}/id_ed25519`, "-o", `UserKnownHostsFile=${dir}/known_hosts`],
-      ...["-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", "-p", String(port)],
-      "root@127.0.0.1",
+      ...["-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", "-o", `ProxyCommand=${via}`],
+      "root@10.223.0.2",
       cmd,
     ],
     { encoding: "utf8" },
   );
+};
 
 describe("Xen on an emulated server, for real", () => {
   jest.setTimeout(45 * 60 * 1000);
@@ -96,7 +109,7 @@ describe("Xen on an emulated server, for real", () => {
     const said = r.stdout + r.stderr;
     expect(r.status).not.toBe(0);
     expect(said).toMatch(
-      /server emu: xen: wait up to 1 min \(rebootTimeoutMinutes\) for the reboot into Xen, then xl info \(its console: \/var\/lib\/virt-testbed\/emulated\/emu\/console\.log\): ssh root@127\.0\.0\.1:\d+: (Timed out while waiting for handshake|No response from server)/,
+      /server emu: xen: wait up to 1 min \(rebootTimeoutMinutes\) for the reboot into Xen, then xl info \(its console: \/var\/lib\/virt-testbed\/emulated\/emu\/console\.log\): ssh root@10\.223\.0\.2:22 through 127\.0\.0\.1: /,
     );
     expect(said).toMatch(/\(gave up after \d+ tries in [67]\d s; the limit was 60 s\)/);
     console.log(`reboot not back: up ended ${((Date.now() - stopped) / 1000).toFixed(1)}s after`);
@@ -157,17 +170,26 @@ describe("Xen on an emulated server, for real", () => {
       "600",
       "600",
     ]);
+    // The jump host's SSH on loopback only; the server behind it has no port here.
     expect(sh(`ss -Hltn 'sport = :${port}' | awk '{print $4}'`).trim()).toBe(`127.0.0.1:${port}`);
-    // Its private key is a secret: in no plain output, state or archive.
+    expect(sh(`tr '\\0' ' ' </proc/${qemuRunning()}/cmdline`)).not.toContain("hostfwd");
+    expect(outputs.testbed.gw.facts.hostname).toBe("vtb-server");
+    // Their private keys are secrets: in no plain output, state or archive.
     // The key's last base64 line: its first lines are the same for every ed25519 key.
-    const lines = fs.readFileSync(`${dir}/id_ed25519`, "utf8").trim().split("\n");
-    const body = lines[lines.length - 2];
-    expect(body.length).toBeGreaterThan(20);
-    expect(stack.pulumi("stack", "output", "--json")).not.toContain(body);
-    expect(stack.pulumi("stack", "export")).not.toContain(body);
-    expect(sh(`grep -rlF -- ${JSON.stringify(body)} ${root}/results/${name} || true`).trim()).toBe(
-      "",
-    );
+    const [shown, state] = [
+      stack.pulumi("stack", "output", "--json"),
+      stack.pulumi("stack", "export"),
+    ];
+    for (const d of [dir, gwDir]) {
+      const lines = fs.readFileSync(`${d}/id_ed25519`, "utf8").trim().split("\n");
+      const body = lines[lines.length - 2];
+      expect(body.length).toBeGreaterThan(20);
+      expect(shown).not.toContain(body);
+      expect(state).not.toContain(body);
+      expect(
+        sh(`grep -rlF -- ${JSON.stringify(body)} ${root}/results/${name} || true`).trim(),
+      ).toBe("");
+    }
 
     // A second look changes nothing.
     stack.pulumi("preview", "--expect-no-changes");
@@ -243,7 +265,9 @@ describe("Xen on an emulated server, for real", () => {
       /warning: server emu: [^\n]*: not undone: its emulated server's QEMU no longer runs, and what was on the server went with its disk/,
     );
     expect(qemuRunning()).toBe("");
+    expect(qemuRunning("gw")).toBe("");
     expect(fs.existsSync(dir)).toBe(false);
+    expect(fs.existsSync(gwDir)).toBe(false);
     expect(sh(`ss -Hltn 'sport = :${port}'`).trim()).toBe("");
     expect(
       sh("ls /var/lib/virt-testbed/host/objects 2>/dev/null | grep '^emulated-' || true"),

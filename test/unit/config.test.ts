@@ -612,6 +612,66 @@ const cases: Case[] = [
       /127\.0\.0\.1:22022 is taken: server a's SSH port; give this emulated server another sshPort/,
   },
   {
+    what: "an emulated server behind a server that is not in the stack",
+    kind: "unknown value",
+    config: { servers: [{ name: "b", connection: { type: "emulated", jump: "gw" } }] },
+    path: "servers[0].connection.jump",
+    message: /no server named 'gw' in this stack/,
+  },
+  {
+    what: "an emulated server behind itself",
+    kind: "conflict",
+    config: { servers: [{ name: "b", connection: { type: "emulated", jump: "b" } }] },
+    path: "servers[0].connection.jump",
+    message: /server 'b' cannot be its own jump host/,
+  },
+  {
+    what: "an emulated server behind a server that is not emulated",
+    kind: "unknown value",
+    config: { servers: [local, { name: "b", connection: { type: "emulated", jump: "local" } }] },
+    path: "servers[1].connection.jump",
+    message: /server 'local' is not emulated/,
+  },
+  {
+    what: "an emulated server behind one that is behind another",
+    kind: "conflict",
+    config: {
+      servers: [
+        { name: "a", connection: { type: "emulated", sshPort: 22100 } },
+        { name: "b", connection: { type: "emulated", jump: "a" } },
+        { name: "c", connection: { type: "emulated", jump: "b" } },
+      ],
+    },
+    path: "servers[2].connection.jump",
+    message: /server 'b' is itself behind a jump host: one emulated server in front, one behind/,
+  },
+  {
+    what: "two emulated servers behind one",
+    kind: "conflict",
+    config: {
+      servers: [
+        { name: "a", connection: { type: "emulated", sshPort: 22100 } },
+        { name: "b", connection: { type: "emulated", jump: "a" } },
+        { name: "c", connection: { type: "emulated", jump: "a" } },
+      ],
+    },
+    path: "servers[2].connection.jump",
+    message: /server 'b' is already behind 'a': one server behind each emulated jump host/,
+  },
+  {
+    what: "kvm on an emulated server behind a jump host",
+    kind: "conflict",
+    config: {
+      servers: [
+        { name: "a", connection: { type: "emulated" } },
+        { name: "b", connection: { type: "emulated", jump: "a" }, platforms: [{ type: "kvm" }] },
+      ],
+    },
+    path: "servers[1].platforms",
+    message:
+      /kvm on server 'b' is managed by libvirt over qemu\+ssh, which cannot go through a jump host/,
+  },
+  {
     what: "an emulated server's sshPort among a local server's KVM guests' ports",
     kind: "conflict",
     config: {
@@ -2057,5 +2117,21 @@ describe("servers that are all this machine (oneCpuWarning)", () => {
     expect(warn([emulated("a", 22100), emulated("b", 22101)])).toMatch(/^servers a, b /);
     const ssh = { name: "far", connection: { type: "ssh", host: "blade1" } };
     expect(warn([emulated("a", 22100), ssh])).toBeUndefined();
+  });
+});
+
+describe("an emulated server behind another (connection.jump)", () => {
+  it("takes a jump host that measures nothing, and no port of its own for the one behind", () => {
+    const cfg = parseTestbedConfig({
+      servers: [
+        { name: "b", connection: { type: "emulated", jump: "gw" } },
+        { name: "gw", connection: { type: "emulated", memoryMiB: 512 }, platforms: [] },
+      ],
+    });
+    expect(cfg.servers.map((s) => s.name)).toEqual(["b", "gw"]);
+    // Both have the default sshPort: only the one in front uses it.
+    expect(
+      cfg.servers.map((s) => s.connection.type === "emulated" && s.connection.sshPort),
+    ).toEqual([22022, 22022]);
   });
 });

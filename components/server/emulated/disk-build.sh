@@ -38,9 +38,9 @@ printf '[Match]\nName=eth*\n\n[Network]\nDHCP=yes\n' >"$r/etc/systemd/network/10
 rm -f "$r"/etc/ssh/ssh_host_*
 cat >"$r/usr/local/sbin/vtb-seed" <<'SEED'
 #!/bin/sh
-# Every boot, before sshd: this server's root key and host keys from the seed
-# disk (ISO 9660 label VTBSEED) the project attaches; host keys of its own
-# when there is none.
+# Every boot, before sshd and the network: this server's root key and host
+# keys from the seed disk (ISO 9660 label VTBSEED) the project attaches, host
+# keys of its own when there is none; and its address on a private link.
 set -e
 dev="$(blkid -L VTBSEED || true)"
 if [ -n "$dev" ]; then
@@ -53,14 +53,17 @@ if [ -n "$dev" ]; then
   fi
   for k in "$m"/ssh_host_*_key; do [ -f "$k" ] && install -m 600 "$k" /etc/ssh/; done
   for k in "$m"/ssh_host_*_key.pub; do [ -f "$k" ] && install -m 644 "$k" /etc/ssh/; done
+  # Its end of a private link to another emulated server, if it has one.
+  rm -f /etc/systemd/network/05-lab.network
+  if [ -f "$m/lab.network" ]; then install -m 644 "$m/lab.network" /etc/systemd/network/05-lab.network; fi
   umount "$m"
 fi
 ssh-keygen -A
 SEED
 cat >"$r/etc/systemd/system/vtb-seed.service" <<'UNIT'
 [Unit]
-Description=root and host SSH keys from the seed disk
-Before=ssh.service
+Description=root and host SSH keys, and a link's address, from the seed disk
+Before=ssh.service systemd-networkd.service
 After=local-fs.target
 
 [Service]

@@ -4,15 +4,24 @@
 # the same key is the same suite, packages and build script. Building it
 # inside the server would take mmdebstrap 10 minutes and more under TCG.
 # Env: DIR (the emulated server's directory: its key, known_hosts), SSH_PORT,
+#      SSH_HOST JUMP_DIR JUMP_PORT (behind another emulated server: through it),
 #      IMAGE_DIR (/var/cache/virt-testbed/images/<key>, complete here)
 set -euo pipefail
 [[ $DIR =~ ^/var/lib/virt-testbed/emulated/[a-z0-9-]+$ ]] || vtb_die "bad emulated server directory: $DIR"
 [[ $IMAGE_DIR =~ ^/var/cache/virt-testbed/images/([0-9a-f]{16})$ ]] || vtb_die "bad image directory: $IMAGE_DIR"
 key="${BASH_REMATCH[1]}"
 [ -f "$IMAGE_DIR/complete" ] || vtb_die "$IMAGE_DIR is not complete: the image was not built here"
+opts=(-o StrictHostKeyChecking=yes -o BatchMode=yes -o ConnectTimeout=10 -o ServerAliveInterval=15)
+# A server behind another (connection.jump) is reached through it, each with its own key and pin.
+via=()
+if [ -n "${JUMP_DIR:-}" ]; then
+  [[ $JUMP_DIR =~ ^/var/lib/virt-testbed/emulated/[a-z0-9-]+$ && $JUMP_PORT =~ ^[0-9]+$ && $SSH_HOST =~ ^10\.223\.0\.2$ ]] ||
+    vtb_die "bad jump: $JUMP_DIR $JUMP_PORT $SSH_HOST"
+  via=(-o "ProxyCommand=ssh -i $JUMP_DIR/id_ed25519 -o UserKnownHostsFile=$JUMP_DIR/known_hosts ${opts[*]} -p $JUMP_PORT -W %h:%p root@127.0.0.1")
+fi
 on() {
-  ssh -i "$DIR/id_ed25519" -o UserKnownHostsFile="$DIR/known_hosts" -o StrictHostKeyChecking=yes \
-    -o BatchMode=yes -o ConnectTimeout=10 -o ServerAliveInterval=15 -p "$SSH_PORT" root@127.0.0.1 "$@"
+  ssh -i "$DIR/id_ed25519" -o UserKnownHostsFile="$DIR/known_hosts" "${opts[@]}" "${via[@]}" \
+    -p "$([ -n "${JUMP_DIR:-}" ] && echo 22 || echo "$SSH_PORT")" "root@${SSH_HOST:-127.0.0.1}" "$@"
 }
 t0=$(date +%s)
 # The server's side: its cache directories root's, the copy unpacked aside

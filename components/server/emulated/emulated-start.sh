@@ -2,7 +2,8 @@
 # (after host-state.sh, emulated-common.sh) Starts one emulated server: a copy-on-write overlay of
 # its disk (disk-build.sh) and QEMU TCG shaped as asked, with SSH forwarded
 # from 127.0.0.1:$SSH_PORT only. QEMU runs detached and outlives this step; emulated-stop.sh ends it.
-# Env: DIR NAME SSH_PORT SOCKETS CORES MEM_MIB DISK_GIB BASE (the disk, emulated-disk) VTB_OWNER
+# Env: DIR NAME SSH_PORT SOCKETS CORES MEM_MIB DISK_GIB BASE (the disk, emulated-disk) VTB_OWNER,
+#      LAB (front, behind or empty) LAB_SOCKET LAB_MAC LAB_ADDRESS: a link to another emulated server
 set -euo pipefail
 [[ $DIR =~ ^/var/lib/virt-testbed/emulated/[a-z0-9-]+$ ]] || vtb_die "bad emulated server directory: $DIR"
 vtb_mine emulated "$(basename "$DIR")" || vtb_die "$DIR is another stack's"
@@ -11,11 +12,37 @@ vtb_mine emulated "$(basename "$DIR")" || vtb_die "$DIR is another stack's"
 [ -f "$BASE" ] || vtb_die "$BASE is missing: the disk step did not run"
 # One from an interrupted run of this stack goes first.
 vtb_emu_stop "$NAME" "$DIR"
-if ss -Hltn "sport = :$SSH_PORT" | grep -q .; then
+# A private link to another emulated server (connection.jump): the one in
+# front listens on a socket in its directory (root's only), the one behind
+# joins it and has no port here; its user network only reaches out.
+net="user,id=n0,hostfwd=tcp:127.0.0.1:$SSH_PORT-:22"
+lab=()
+case "${LAB:-}" in
+  '') ;;
+  front | behind)
+    [[ $LAB_SOCKET =~ ^/var/lib/virt-testbed/emulated/[a-z0-9-]+/lab\.sock$ && $LAB_MAC =~ ^52:54:00:df:00:0[12]$ ]] ||
+      vtb_die "bad link socket or MAC: $LAB_SOCKET $LAB_MAC"
+    if [ "$LAB" = front ]; then
+      rm -f "$LAB_SOCKET"
+      lab=(-netdev "stream,id=lab,server=on,addr.type=unix,addr.path=$LAB_SOCKET")
+    else
+      [ -S "$LAB_SOCKET" ] || vtb_die "$LAB_SOCKET is missing: the server in front of this one does not run"
+      net="user,id=n0"
+      lab=(-netdev "stream,id=lab,server=off,addr.type=unix,addr.path=$LAB_SOCKET")
+    fi
+    lab+=(-device "virtio-net-pci,netdev=lab,mac=$LAB_MAC")
+    ;;
+  *) vtb_die "bad link role: $LAB" ;;
+esac
+if [ "${LAB:-}" != behind ] && ss -Hltn "sport = :$SSH_PORT" | grep -q .; then
   vtb_die "127.0.0.1:$SSH_PORT is already in use: choose another sshPort for this emulated server"
 fi
 # For this machine's own ssh into the server (emulated-seed.sh): its host key pinned.
-echo "[127.0.0.1]:$SSH_PORT $(cat "$DIR/host_key.pub")" >"$DIR/known_hosts"
+if [ "${LAB:-}" = behind ]; then
+  echo "$LAB_ADDRESS $(cat "$DIR/host_key.pub")" >"$DIR/known_hosts"
+else
+  echo "[127.0.0.1]:$SSH_PORT $(cat "$DIR/host_key.pub")" >"$DIR/known_hosts"
+fi
 qemu-img create -q -f qcow2 -F qcow2 -b "$BASE" "$DIR/disk.qcow2" "${DISK_GIB}G"
 # qemu64 with SVM and nested paging: what Xen needs and TCG runs stably
 # (-cpu max crashes dom0, ENVIRONMENT.md). The overlay is thrown away with the
@@ -25,7 +52,7 @@ qemu-system-x86_64 -name "vtb-emu-$NAME" -machine pc,accel=tcg -cpu qemu64,+svm,
   -smp "$((SOCKETS * CORES)),sockets=$SOCKETS,cores=$CORES,threads=1" -m "$MEM_MIB" \
   -drive "file=$DIR/disk.qcow2,if=virtio,format=qcow2,cache=unsafe" \
   -drive "file=$DIR/seed.iso,if=virtio,format=raw,readonly=on" \
-  -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$SSH_PORT-:22" -device virtio-net-pci,netdev=n0 \
+  -netdev "$net" -device virtio-net-pci,netdev=n0 "${lab[@]}" \
   -serial "file:$DIR/console.log" -display none -monitor none \
   -daemonize -pidfile "$DIR/qemu.pid" 8>&- 9>&-
 echo "pid: $(cat "$DIR/qemu.pid")"

@@ -13,7 +13,17 @@ export interface EmulatedServerArgs {
   sshPort: number;
   bootTimeoutSeconds: number;
   suite: string;
+  /**
+   * A private link between two emulated servers (`connection.jump`): the one in
+   * front listens on a socket in its directory, the one behind joins it and is
+   * reached only through the one in front. Addresses in `labAddress`.
+   */
+  link?: { role: "front" } | { role: "behind"; front: EmulatedServer };
 }
+
+/** The two ends of a private link: each link is its own segment, so every pair has these. */
+export const labAddress = { front: "10.223.0.1", behind: "10.223.0.2" } as const;
+const labMac = { front: "52:54:00:df:00:01", behind: "52:54:00:df:00:02" } as const;
 
 /** What an emulated server's QEMU was asked for and which QEMU ran it. */
 export interface Emulation {
@@ -45,11 +55,14 @@ export class EmulatedServer extends pulumi.ComponentResource {
 
   /** Its directory on the Pulumi host: keys, overlay disk, console log. */
   public readonly dir: string;
+  /** Its QEMU, started: a server behind it joins its link after. */
+  public readonly machine: Command;
   private readonly args: EmulatedServerArgs;
 
   constructor(name: string, args: EmulatedServerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("testbed:index:EmulatedServer", name, {}, opts);
     this.args = args;
+    const link = args.link;
     const dir = `/var/lib/virt-testbed/emulated/${args.server}`;
     this.dir = dir;
     const local = (step: string, file: string) => ({
@@ -62,7 +75,11 @@ export class EmulatedServer extends pulumi.ComponentResource {
       {
         ...local("keys and seed", "emulated-keys.sh"),
         delete: script(__dirname, "emulated-keys-remove.sh"),
-        environment: { DIR: dir, VTB_OWNER: hostStateOwner(`${name}-emu-keys`) },
+        environment: {
+          DIR: dir,
+          VTB_OWNER: hostStateOwner(`${name}-emu-keys`),
+          ...(link ? { LAB_ADDRESS: labAddress[link.role], LAB_MAC: labMac[link.role] } : {}),
+        },
         timeoutSeconds: 60,
       },
       { parent: this, additionalSecretOutputs: ["stdout"] },
@@ -97,6 +114,7 @@ export class EmulatedServer extends pulumi.ComponentResource {
       return m[1];
     });
     const m = args.machine;
+    const front = link?.role === "behind" ? link.front : undefined;
     const machine = new Command(
       `${name}-emu-machine`,
       {
@@ -114,21 +132,45 @@ export class EmulatedServer extends pulumi.ComponentResource {
           // New keys are a new server: its seed ISO is read at boot.
           HOST_KEY: parts.apply((p) => p.hostKey),
           VTB_OWNER: hostStateOwner(`${name}-emu-keys`),
+          ...(link
+            ? {
+                LAB: link.role,
+                LAB_MAC: labMac[link.role],
+                LAB_SOCKET: `${front?.dir ?? dir}/lab.sock`,
+                LAB_ADDRESS: labAddress[link.role],
+              }
+            : {}),
         },
         timeoutSeconds: 120,
       },
-      { parent: this, dependsOn: [keys, disk] },
+      // Behind: the link's socket is there once the server in front's QEMU runs.
+      { parent: this, dependsOn: [keys, disk, ...(front ? [front.machine] : [])] },
     );
+    this.machine = machine;
     const privateKey = pulumi.secret(parts.apply((p) => p.priv));
     const hostKey = parts.apply((p) => p.hostKey);
+    // Behind a jump: its address on the link, through the server in front (its own key and host key).
+    const at = front
+      ? {
+          host: labAddress.behind,
+          port: 22,
+          jump: pulumi.output(front.connection).apply((c) => ({
+            host: c.host,
+            port: c.port,
+            user: c.user,
+            privateKey: c.privateKey,
+            hostKey: c.hostKey,
+            connectTimeoutSeconds: c.connectTimeoutSeconds,
+          })),
+        }
+      : { host: "127.0.0.1", port: args.sshPort };
     this.ready = new Command(
       `${name}-emu-ssh`,
       {
         step: `server ${args.server}: emulated: boot until SSH answers`,
         create: 'echo "kernel: $(uname -r)"',
         connection: {
-          host: "127.0.0.1",
-          port: args.sshPort,
+          ...at,
           user: "root",
           privateKey,
           hostKey,
@@ -144,8 +186,8 @@ export class EmulatedServer extends pulumi.ComponentResource {
     );
     // Through `ready`: a step on the server waits for it, and goes before it on delete.
     this.connection = {
-      host: this.ready.id.apply(() => "127.0.0.1"),
-      port: args.sshPort,
+      ...at,
+      host: this.ready.id.apply(() => at.host),
       user: "root",
       privateKey,
       hostKey,
@@ -181,6 +223,13 @@ export class EmulatedServer extends pulumi.ComponentResource {
         environment: {
           DIR: this.dir,
           SSH_PORT: String(this.args.sshPort),
+          ...(this.args.link?.role === "behind"
+            ? {
+                SSH_HOST: labAddress.behind,
+                JUMP_DIR: this.args.link.front.dir,
+                JUMP_PORT: String(this.args.link.front.args.sshPort),
+              }
+            : {}),
           IMAGE_DIR: built.stdout.apply((o) => /^image: (.*)$/m.exec(o)?.[1] ?? ""),
         },
         timeoutSeconds: 1800,
