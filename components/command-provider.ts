@@ -455,7 +455,7 @@ export function runRemoteScript(
               if (pid) c.exec(killTree(Number(pid)), (_e, k) => k?.resume());
               setTimeout(() => ch.close(), 15_000).unref();
             });
-            ch.on("close", (code: number | null) => {
+            ch.on("close", (code: number | null | undefined, signal?: string) => {
               unwatch();
               if (engineGone) return reject(engineGoneError(step));
               if (head) err.add(Buffer.from(head));
@@ -467,6 +467,8 @@ export function runRemoteScript(
                     `${step}: timed out after ${timeoutSeconds}s on ${where}\n${tail(stderr)}`,
                   ),
                 );
+              } else if (code === null && signal) {
+                reject(new Error(`${step}: killed by ${signal} on ${where}\n${tail(stderr)}`));
               } else if (code === null || code === undefined) {
                 // No exit status: sshd or the server went away under the step.
                 reject(

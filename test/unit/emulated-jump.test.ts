@@ -79,6 +79,10 @@ it("links the two QEMUs, reaches the one behind only through the one in front, a
     LAB: "behind",
     LAB_SOCKET: "/var/lib/virt-testbed/emulated/gw/lab.sock",
     LAB_ADDRESS: "10.223.0.2",
+    // A front made again makes it again (QEMU 7.2's stream netdev never reconnects).
+    FRONT_NAME: "gw",
+    FRONT_DIR: "/var/lib/virt-testbed/emulated/gw",
+    FRONT_INSTANCE: "gw-emulated-emu-machine-id",
   });
   // Each seed gets its own end's address.
   expect(env("gw-emulated-emu-keys")).toMatchObject({ LAB_ADDRESS: "10.223.0.1" });

@@ -60,6 +60,13 @@ describe("runRemoteScript", () => {
     );
   }, 30_000);
 
+  it("says a step was killed by a signal, not timed out, when one ends it before its timeout", async () => {
+    // SIGKILL of the step's shell, as the OOM killer would: timeout(1) passes the signal on.
+    await expect(runRemoteScript(conn, "kill -9 $$", {}, 20, "oom")).rejects.toThrow(
+      /^oom: killed by SIGKILL on /,
+    );
+  }, 30_000);
+
   it("fails a step whose stdout is over the limit, as a local step does", async () => {
     const big = "head -c 3000 /dev/zero | tr '\\0' x";
     await expect(runRemoteScript(conn, big, {}, 20, "remote big", 2999)).rejects.toThrow(

@@ -89,6 +89,8 @@ export function libvirtUri(c: ServerConfig["connection"], emulatedDir: string | 
   if (c.type === "local") return "qemu:///system";
   if (c.type === "ssh") return `qemu+ssh://${c.user}@${c.host}:${c.port}/system`;
   if (!emulatedDir) throw new Error("an emulated server's libvirt needs its directory");
+  // Config refuses it: its sshPort would be another server's (the one in front).
+  if (c.jump) throw new Error("libvirt's qemu+ssh cannot go through a jump host");
   const q = new URLSearchParams({
     sshauth: "privkey",
     keyfile: `${emulatedDir}/id_ed25519`,

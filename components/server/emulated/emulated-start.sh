@@ -3,7 +3,8 @@
 # its disk (disk-build.sh) and QEMU TCG shaped as asked, with SSH forwarded
 # from 127.0.0.1:$SSH_PORT only. QEMU runs detached and outlives this step; emulated-stop.sh ends it.
 # Env: DIR NAME SSH_PORT SOCKETS CORES MEM_MIB DISK_GIB BASE (the disk, emulated-disk) VTB_OWNER,
-#      LAB (front, behind or empty) LAB_SOCKET LAB_MAC LAB_ADDRESS: a link to another emulated server
+#      LAB (front, behind or empty) LAB_SOCKET LAB_MAC LAB_ADDRESS: a link to another emulated server;
+#      FRONT_NAME FRONT_DIR (behind: the server in front)
 set -euo pipefail
 [[ $DIR =~ ^/var/lib/virt-testbed/emulated/[a-z0-9-]+$ ]] || vtb_die "bad emulated server directory: $DIR"
 vtb_mine emulated "$(basename "$DIR")" || vtb_die "$DIR is another stack's"
@@ -26,7 +27,11 @@ case "${LAB:-}" in
       rm -f "$LAB_SOCKET"
       lab=(-netdev "stream,id=lab,server=on,addr.type=unix,addr.path=$LAB_SOCKET")
     else
-      [ -S "$LAB_SOCKET" ] || vtb_die "$LAB_SOCKET is missing: the server in front of this one does not run"
+      [[ ${FRONT_NAME:-} =~ ^[a-z0-9-]+$ && ${FRONT_DIR:-} =~ ^/var/lib/virt-testbed/emulated/[a-z0-9-]+$ ]] ||
+        vtb_die "bad server in front: ${FRONT_NAME:-} ${FRONT_DIR:-}"
+      # A socket left by a front that died would take the connect and never carry a frame.
+      [ "$LAB_SOCKET" = "$FRONT_DIR/lab.sock" ] && [ -n "$(vtb_emu_pid "$FRONT_NAME" "$FRONT_DIR")" ] && [ -S "$LAB_SOCKET" ] ||
+        vtb_die "the server in front of this one ($FRONT_NAME) does not run, or has no link at $LAB_SOCKET"
       net="user,id=n0"
       lab=(-netdev "stream,id=lab,server=off,addr.type=unix,addr.path=$LAB_SOCKET")
     fi

@@ -140,6 +140,15 @@ export class EmulatedServer extends pulumi.ComponentResource {
                 LAB_ADDRESS: labAddress[link.role],
               }
             : {}),
+          // QEMU 7.2's stream netdev never reconnects: a front made again
+          // (another id) makes this one again, to join the new link.
+          ...(front
+            ? {
+                FRONT_NAME: front.args.server,
+                FRONT_DIR: front.dir,
+                FRONT_INSTANCE: front.machine.id,
+              }
+            : {}),
         },
         timeoutSeconds: 120,
       },
