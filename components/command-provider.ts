@@ -316,7 +316,13 @@ export interface Hop {
   connectTimeoutSeconds?: number;
   /** The hop before it. */
   jump?: Hop;
+  /** An emulated jump host's directory on this machine (see SshConnection.emulator). */
+  emulator?: string;
 }
+
+/** The emulated jump hosts' directories along a chain, nearest first. */
+const hops = (h: Hop | undefined): (string | undefined)[] =>
+  h ? [h.emulator, ...hops(h.jump)] : [];
 
 /** The step never reached its host: SSH did not connect (refused, silent, a jump that could not reach it). */
 export class Unreached extends Error {}
@@ -805,7 +811,11 @@ export const provider: ResourceProvider = {
         const plan = retryPlan(t0, i, retryFor, delay);
         if ("gaveUp" in plan || (code !== undefined && code !== "75")) {
           let more = "gaveUp" in plan ? plan.gaveUp : "";
-          if (e instanceof Unreached && emulator) {
+          // An emulated jump host gone: the server behind it is out of reach for good.
+          const front = hops(props.connection?.jump).find((h) => h && !emulatorRunning(h));
+          if (e instanceof Unreached && emulator && front) {
+            more += `\nIts jump host's QEMU (${front}) no longer runs, so this server cannot be reached. Stop this server's QEMU too (kill the pid in ${emulator}/qemu.pid) and destroy again: what was on it goes with its disk.`;
+          } else if (e instanceof Unreached && emulator) {
             more += `\nIts emulated server's QEMU still runs. If the server is hung, stop it (kill the pid in ${emulator}/qemu.pid) and destroy again: what was on it goes with its disk.`;
           }
           throw new Error(redactor(props.redact ?? []).text((e as Error).message + more));

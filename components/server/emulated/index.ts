@@ -170,6 +170,7 @@ export class EmulatedServer extends pulumi.ComponentResource {
             privateKey: c.privateKey,
             hostKey: c.hostKey,
             connectTimeoutSeconds: c.connectTimeoutSeconds,
+            emulator: c.emulator,
           })),
         }
       : { host: "127.0.0.1", port: args.sshPort };
