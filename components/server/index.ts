@@ -31,7 +31,9 @@ const digest = (s: string) => crypto.createHash("sha256").update(s).digest("hex"
  */
 export class PhysicalServer extends pulumi.ComponentResource {
   public readonly facts: pulumi.Output<Facts>;
-  public readonly accel: pulumi.Output<AccelProbe>;
+  private accelProbe?: pulumi.Output<AccelProbe>;
+  private readonly factsStep: Command;
+  private readonly defaultProbeKernel?: string;
   public readonly profileCheck: pulumi.Output<ProfileCheck>;
   /** An emulated server's machine: what QEMU was asked for (index.ts's testbed output). */
   public readonly emulation?: pulumi.Output<Emulation>;
@@ -46,6 +48,7 @@ export class PhysicalServer extends pulumi.ComponentResource {
     super("testbed:index:PhysicalServer", name, {}, opts);
     const s = args.server;
     this.config = s;
+    this.defaultProbeKernel = args.defaultProbeKernel;
     const c = s.connection;
     if (c.type === "ssh") {
       if (args.sshPrivateKey === undefined) throw new Error(`server ${s.name}: no SSH private key`);
@@ -114,31 +117,11 @@ export class PhysicalServer extends pulumi.ComponentResource {
       }
     });
 
-    const probe = new Command(
-      `${name}-accel-probe`,
-      {
-        step: `server ${s.name}: KVM/TCG boot probe`,
-        create: accelProbeScript,
-        environment: {
-          PROBE_KERNEL: s.probe.kernel ?? args.defaultProbeKernel ?? "",
-          PROBE_KVM_TIMEOUT: String(s.probe.kvmTimeoutSeconds),
-          PROBE_TCG_TIMEOUT: String(s.probe.tcgTimeoutSeconds),
-        },
-        triggers: [digest(accelProbeScript)],
-        timeoutSeconds: s.probe.kvmTimeoutSeconds + s.probe.tcgTimeoutSeconds + 30,
-        connection: this.connection,
-      },
-      // Two boots at once would skew each other's timing: probe after the facts.
-      { parent: this, dependsOn: [facts] },
-    );
-    this.made.push(this.workspace, facts, probe);
-    this.accel = probe.stdout.apply((out) => {
-      try {
-        return parseAccelProbe(out);
-      } catch (e) {
-        throw new Error(`server ${s.name}: KVM/TCG boot probe: ${(e as Error).message}`);
-      }
-    });
+    this.made.push(this.workspace, facts);
+    this.factsStep = facts;
+    // A kvm platform that probes (accel: auto) probes once QEMU is installed
+    // there (probeAccel): on a fresh server there is none before.
+    if (!s.platforms.some((p) => p.type === "kvm" && p.accel === "auto")) this.probeAccel([]);
 
     this.profileCheck = this.facts.apply((f) => {
       const check = checkProfile(s.profile, f);
@@ -153,7 +136,49 @@ export class PhysicalServer extends pulumi.ComponentResource {
       return check;
     });
 
-    this.registerOutputs({ facts: this.facts, accel: this.accel, profileCheck: this.profileCheck });
+    this.registerOutputs({ facts: this.facts, profileCheck: this.profileCheck });
+  }
+
+  /**
+   * The KVM/TCG boot probe, made once, after the facts and `after` (a kvm
+   * platform's QEMU install): which accelerator full-virtualization guests get.
+   */
+  probeAccel(after: Command[]): pulumi.Output<AccelProbe> {
+    if (this.accelProbe) return this.accelProbe;
+    const s = this.config;
+    const probe = new Command(
+      `${s.name}-accel-probe`,
+      {
+        step: `server ${s.name}: KVM/TCG boot probe`,
+        create: accelProbeScript,
+        environment: {
+          PROBE_KERNEL: s.probe.kernel ?? this.defaultProbeKernel ?? "",
+          PROBE_KVM_TIMEOUT: String(s.probe.kvmTimeoutSeconds),
+          PROBE_TCG_TIMEOUT: String(s.probe.tcgTimeoutSeconds),
+        },
+        // QEMU installed again (another install step) is probed again.
+        triggers: [digest(accelProbeScript), ...after.map((r) => r.id)],
+        timeoutSeconds: s.probe.kvmTimeoutSeconds + s.probe.tcgTimeoutSeconds + 30,
+        connection: this.connection,
+      },
+      // Two boots at once would skew each other's timing: probe after the facts.
+      { parent: this, dependsOn: [this.factsStep, ...after] },
+    );
+    if (after.length === 0) this.made.push(probe);
+    this.accelProbe = probe.stdout.apply((out) => {
+      try {
+        return parseAccelProbe(out);
+      } catch (e) {
+        throw new Error(`server ${s.name}: KVM/TCG boot probe: ${(e as Error).message}`);
+      }
+    });
+    return this.accelProbe;
+  }
+
+  /** The boot probe's answer (probeAccel), once it is made. */
+  get accel(): pulumi.Output<AccelProbe> {
+    if (!this.accelProbe) throw new Error(`server ${this.config.name}: no boot probe made yet`);
+    return this.accelProbe;
   }
 
   /**

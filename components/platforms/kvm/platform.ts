@@ -50,7 +50,8 @@ export class Kvm extends Platform {
       { parent: this, dependsOn: [packages] },
     );
     const forced = args.config.accel;
-    const accel = forced === "auto" ? srv.accel.apply((p) => p.accel) : pulumi.output(forced);
+    const accel =
+      forced === "auto" ? srv.probeAccel([packages]).apply((p) => p.accel) : pulumi.output(forced);
     this.domainType = accel.apply((a) => {
       if (a === "none")
         throw new Error(`server ${srv.config.name}: kvm: neither KVM nor TCG boots a guest here`);
