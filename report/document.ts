@@ -31,6 +31,7 @@ import {
 } from "./tables";
 import { bounded, own } from "./input";
 import { describeTestbed } from "./testbed";
+import { papers, paperRows } from "./papers";
 import { Judgement, levelText, toolVersionFlag, Tone } from "./verdict";
 
 export type { Tone };
@@ -253,6 +254,8 @@ export function reportBlocks(run: Run, charts: Chart[]): Block[] {
       ),
     });
   }
+
+  b.push(...paperBlocks(run, losses));
 
   b.push({
     kind: "heading",
@@ -485,4 +488,54 @@ function acrossVersions(rows: MetricRow[]): string[] {
 /** A method in words without its case's note ("…; no variance on either side, …"): each kind of method once. */
 function methodText(method: string): string {
   return bounded(method.split(";")[0].trim(), 160);
+}
+
+/** The papers' published figures beside the run's comparisons of the same benchmark and platform kind. */
+function paperBlocks(run: Run, losses: ReturnType<typeof lossTables>): Block[] {
+  const rows = paperRows(run, losses);
+  if (rows.length === 0) return [];
+  const multi = Object.keys(run.results).length > 1;
+  return [
+    { kind: "heading", level: 2, text: "The papers' figures beside this run", id: "papers" },
+    {
+      kind: "paragraph",
+      text:
+        "What the two papers state in numbers (report/papers.ts, with where each is printed), beside this run's comparison of the same benchmark's headline metric on the same kind of platform. " +
+        "The papers measured other hardware, kernels and tool versions, once and without an interval: a gap between the two columns is a finding to explain, not an error. " +
+        `Papers: ${Object.entries(papers)
+          .map(([id, p]) => `${id}, ${p.title}`)
+          .join("; ")}.`,
+    },
+    {
+      kind: "table",
+      id: "papers",
+      head: ["paper", "measured", "the paper", "this run"],
+      rows: rows.flatMap(({ figure: f, beside }) => {
+        const lead = [
+          f.paper,
+          `${f.benchmark} on ${f.platform}${f.mode ? ` ${f.mode}` : ""}, ${f.setting} (${f.where})`,
+          `${f.approximate ? "about " : ""}${formatPercent(f.percentOfBareMetal)} of bare metal: “${f.quote}”`,
+        ];
+        if (beside.length === 0) {
+          return [
+            [
+              ...lead,
+              {
+                text: `not measured here: no ${[f.platform, f.mode].filter(Boolean).join(" ")} guest compared with bare metal`,
+                tone: "muted" as const,
+              },
+            ],
+          ];
+        }
+        return beside.map((x): Cell[] => [
+          ...lead,
+          {
+            text: `${multi ? `${x.server}: ` : ""}${x.label}: ${formatPercent(x.percent)}${x.judgement ? `: ${x.judgement.text}` : ""}`,
+            ...(x.judgement ? { tone: x.judgement.tone } : {}),
+            ...(x.judgement?.flag ? { warn: true } : {}),
+          },
+        ]);
+      }),
+    },
+  ];
 }

@@ -273,6 +273,9 @@ export interface LossRow {
   /** "bare metal", "kvm/vtb-testbed-vm", or "kvm: 8 guests, aggregate". */
   label: string;
   guests: number;
+  platform: string;
+  /** The guest, or the aggregate's guests ("host" for bare metal). */
+  members: string[];
   summary: Summary;
   comparison?: Judged;
   /** The comparison in words (absent for bare metal and what was not compared). */
@@ -319,6 +322,8 @@ export function lossTables(run: RunTables, rows = metricRows(run)): LossTable[] 
       const lines: LossRow[] = own.map((r) => ({
         label: targetLabel(r),
         guests: 1,
+        platform: r.platform,
+        members: [r.guest],
         summary: r.result,
         comparison: r.comparison,
         judgement: judgeRow(r),
@@ -329,6 +334,8 @@ export function lossTables(run: RunTables, rows = metricRows(run)): LossTable[] 
         lines.push({
           label: aggregateLabel(a),
           guests: a.guests.length,
+          platform: a.platform,
+          members: a.guests,
           summary: a.summary,
           comparison: a.comparison,
           judgement: judgeAggregate(a),
