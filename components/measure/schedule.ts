@@ -104,7 +104,7 @@ function serverRuns(s: ServerRuns, b: BenchmarkConfig, stack: string, plainKerne
     if (b.platforms && !b.platforms.includes(t.platform as (typeof b.platforms)[number])) continue;
     if (pairs[b.id] && !t.peer) {
       pulumi.log.warn(
-        `${targetKey(t)}: ${b.id} needs a server inside the target, which this kind of target cannot have yet; skipped`,
+        `${targetKey(t)}: ${b.id} needs a server inside the target, ${t.noPeer ?? "which this kind of target cannot have yet"}; skipped`,
       );
       continue;
     }

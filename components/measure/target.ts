@@ -21,6 +21,8 @@ export interface Target extends TargetName {
   info: pulumi.Output<unknown>;
   /** How a benchmark between this target and its server's host pairs up (iperf); absent: not possible. */
   peer?: Peer;
+  /** Why it has no peer, when config could give it one (said at preview). */
+  noPeer?: string;
   /**
    * A guest that can run a pair's client: the address at which it reaches its
    * server's loopback (QEMU user networking: 10.0.2.2), so a server bound there

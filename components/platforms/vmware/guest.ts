@@ -60,6 +60,10 @@ export class VmwareGuest extends pulumi.ComponentResource {
       ready: [facts],
       info: this.info,
     };
+    if (!args.pairServer) {
+      this.target.noPeer =
+        "which its server reaches only at an IPv4 address without a jump host: set the guest's connection.host to one";
+    }
     if (args.pairServer) {
       const way: Way = { via: "ssh", ...args.pairServer, privateKey: args.connection.privateKey };
       this.target.peer = {
