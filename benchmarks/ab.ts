@@ -155,7 +155,18 @@ function checkRunTime(figures: Figure[], context: string): void {
   );
 }
 
-/** Parses ab.sh output: `ab -V`, then ab's report of one run. */
+/** The run an ab report describes, as ab printed it. */
+export interface AbRun {
+  host: string;
+  port: number;
+  path: string;
+  documentBytes: number;
+  concurrency: number;
+  requests: number;
+  keepalive: boolean;
+}
+
+/** Parses ab.sh output: `ab -V`, then ab's report of one run, which must be the one configured. */
 export function parseAb(raw: string, params: AbParameters): BenchmarkResult {
   const got = sections(raw);
   const expected = ["version", "ab", "end"];
@@ -175,28 +186,58 @@ export function parseAb(raw: string, params: AbParameters): BenchmarkResult {
   if (!version) {
     throw new ParseError(ID, 'version: no "This is ApacheBench, Version x.y" line');
   }
-  const body = got[1].body;
+  return readAb(version[1], got[1].body, params).result;
+}
 
+/**
+ * Parses ab's own report, as ab prints it (a run by hand, any server and
+ * document): the version from its banner, and the run it describes, which
+ * stands for the parameters (`ran`).
+ */
+export function parseAbPlain(raw: string): { result: BenchmarkResult; ran: AbRun } {
+  const body = raw.split("\n");
+  const banner = body.filter((l) => /^This is ApacheBench, Version/.test(l));
+  if (banner.length !== 1) {
+    throw new ParseError(
+      ID,
+      banner.length === 0
+        ? 'no "This is ApacheBench, Version x.y" banner: not ab\'s report as ab prints it (keep its whole output, banner included)'
+        : `${banner.length} ApacheBench banners: one report per file`,
+    );
+  }
+  const version = /^This is ApacheBench, Version (\d+\.\d+\S*)/.exec(banner[0]);
+  if (!version) throw new ParseError(ID, `version: cannot read ${JSON.stringify(banner[0])}`);
+  return readAb(version[1], body, undefined);
+}
+
+/** ab's report of one run; checked against `params` when they are known (ab.sh's runs). */
+function readAb(
+  toolVersion: string,
+  body: string[],
+  params: AbParameters | undefined,
+): { result: BenchmarkResult; ran: AbRun } {
   // The run must be the one configured: server, path, file, concurrency, request count.
   const host = required(body, /^Server Hostname:\s+(\S+)\s*$/, "Server Hostname");
   const port = required(body, /^Server Port:\s+(\d+)\s*$/, "Server Port");
-  if (host !== params.server || Number(port) !== params.port) {
+  if (params && (host !== params.server || Number(port) !== params.port)) {
     throw new ParseError(
       ID,
       `ran against ${host} port ${port}, expected ${params.server} port ${params.port}`,
     );
   }
   const path = required(body, /^Document Path:\s+(\S+)\s*$/, "Document Path");
-  if (path !== AB_PATH) throw new ParseError(ID, `Document Path is ${path}, expected ${AB_PATH}`);
+  if (params && path !== AB_PATH)
+    throw new ParseError(ID, `Document Path is ${path}, expected ${AB_PATH}`);
   const length = required(body, /^Document Length:\s+(\d+) bytes\s*$/, "Document Length");
-  if (Number(length) !== params.fileKiB * 1024) {
+  if (params && Number(length) !== params.fileKiB * 1024) {
     throw new ParseError(
       ID,
       `Document Length is ${length} bytes, expected ${params.fileKiB * 1024} (${params.fileKiB} KiB)`,
     );
   }
   const level = required(body, /^Concurrency Level:\s+(\d+)\s*$/, "Concurrency Level");
-  if (Number(level) !== params.concurrency) {
+  if (Number(level) === 0) throw new ParseError(ID, "Concurrency Level: 0");
+  if (params && Number(level) !== params.concurrency) {
     throw new ParseError(ID, `Concurrency Level is ${level}, expected ${params.concurrency}`);
   }
   const complete = num(
@@ -205,11 +246,11 @@ export function parseAb(raw: string, params: AbParameters): BenchmarkResult {
     "Complete requests",
   );
   if (complete === 0) throw new ParseError(ID, "Complete requests: 0, nothing was measured");
-  if (complete !== params.requests) {
+  if (params && complete !== params.requests) {
     throw new ParseError(ID, `Complete requests: ${complete}, expected ${params.requests}`);
   }
   const keepAlive = optional(body, /^Keep-Alive requests:\s+(\d+)\s*$/, "Keep-Alive requests");
-  if ((keepAlive !== undefined) !== params.keepalive) {
+  if (params && (keepAlive !== undefined) !== params.keepalive) {
     throw new ParseError(
       ID,
       `keep-alive was ${keepAlive !== undefined ? "on" : "off"}, expected ${params.keepalive ? "on" : "off"}`,
@@ -248,7 +289,7 @@ export function parseAb(raw: string, params: AbParameters): BenchmarkResult {
     new RegExp(String.raw`^Transfer rate:\s+${decimal} \[Kbytes/sec\] received\s*$`),
     "Transfer rate",
   );
-  const c = params.concurrency;
+  const c = Number(level);
   checkRunTime(
     [
       figure("Time taken for tests", timeTaken, (t) => t),
@@ -311,7 +352,18 @@ export function parseAb(raw: string, params: AbParameters): BenchmarkResult {
       labels: { percentile: p },
     });
   }
-  return validated(ID, { benchmark: ID, toolVersion: version[1], metrics });
+  return {
+    result: validated(ID, { benchmark: ID, toolVersion, metrics }),
+    ran: {
+      host,
+      port: Number(port),
+      path,
+      documentBytes: Number(length),
+      concurrency: c,
+      requests: complete,
+      keepalive: keepAlive !== undefined,
+    },
+  };
 }
 
 /**
@@ -328,6 +380,10 @@ export const ab: BenchmarkModule<typeof abParameters> = {
     "percentiles.",
   packages: ["apache2-utils", "lighttpd"],
   parameters: abParameters,
+  plain: (raw) => {
+    const { result, ran } = parseAbPlain(raw);
+    return { result, ran: { ...ran } };
+  },
   quick: { requests: 2000 },
   script: script(__dirname, "ab.sh"),
   environment: (params) => {

@@ -63,6 +63,12 @@ export interface BenchmarkModule<P extends z.ZodTypeAny = z.ZodTypeAny> {
   /** Pure: raw output -> validated result, or a ParseError. Never a wrong number. */
   parse(raw: string, params: z.infer<P>): BenchmarkResult;
   /**
+   * Pure: the tool's own output as it prints it (a run by hand, not this
+   * project's script), with the run it describes read from it (`ran`) in place
+   * of parameters. Absent: only the script's framed output is read.
+   */
+  plain?(raw: string): { result: BenchmarkResult; ran: Record<string, unknown> };
+  /**
    * The metrics the report's tables and charts show, by name, in order; the
    * first that bare metal reported too is the headline (the one number of the
    * "% loss" table). Of a name reported with several labels, the report keeps

@@ -34,6 +34,10 @@ Parses one trial's raw output (results/<stack>/<run id>/raw/.../trial-N.txt)
 with the benchmark's own parser and prints the result as JSON. The parameters
 are parameters.json's, given or found beside the raw output, else the defaults.
 
+A file without the project's "@@@" sections is read as the tool's own output,
+as a run by hand prints it (for: ${plainIds()}): the run it describes (requests,
+concurrency, ...) is read from it and said on stderr, in place of parameters.
+
 benchmark ids: ${ids()}
 
 Only regular files are read: a raw output of at most ${sizeText(MAX_RAW_BYTES)}, a
@@ -100,6 +104,9 @@ export function main(
   let params: unknown;
   try {
     raw = readInputFile(file, MAX_RAW_BYTES, "a raw output");
+    // The project's scripts frame what they print in "@@@ <section>" lines; a
+    // file without them, of a tool whose own output is read, is that output.
+    if (m.plain && !/^@@@ /m.test(raw)) return parsePlain(id, file, raw, paramsFile, io);
     params = parameters(id, file, paramsFile);
   } catch (e) {
     io.err(`parse: ${bounded((e as Error).message, 3000)}\n`);
@@ -114,5 +121,37 @@ export function main(
     return 1;
   }
 }
+
+/** The tool's own output: the run it describes, said on stderr, stands for the parameters. */
+function parsePlain(
+  id: string,
+  file: string,
+  raw: string,
+  paramsFile: string | undefined,
+  io: Io,
+): number {
+  const m = own(benchmarks, id)!;
+  if (paramsFile !== undefined) {
+    io.err(
+      `parse: ${file}: ${id}'s own output says how it was run; a parameters.json is for the project's framed output\n`,
+    );
+    return 2;
+  }
+  try {
+    const { result, ran } = m.plain!(raw);
+    io.err(`parse: read as ${id}'s own output; the run it describes: ${JSON.stringify(ran)}\n`);
+    io.out(JSON.stringify(result, null, 2) + "\n");
+    return 0;
+  } catch (e) {
+    io.err(`parse: ${file}: ${bounded((e as Error).message, 500)}\n`);
+    return 1;
+  }
+}
+
+const plainIds = () =>
+  Object.values(benchmarks)
+    .filter((b) => b.plain)
+    .map((b) => b.id)
+    .join(", ");
 
 if (require.main === module) process.exitCode = main(process.argv.slice(2));

@@ -39,6 +39,8 @@ export interface Fixture<P> {
 
 export interface FuzzSpec<P> {
   benchmark: string;
+  /** The parser's name in test titles and stats, when a benchmark has more than one (its own output). */
+  name?: string;
   parse: (raw: string, params: P) => BenchmarkResult;
   fixtures: Fixture<P>[];
   /** value = printed number * scale, for each way the parser scales what it reads. Default [1]. */
@@ -405,9 +407,10 @@ export function fuzzParser<P>(spec: FuzzSpec<P>): void {
   const runs = Number(process.env.VTB_FUZZ_RUNS ?? spec.runs ?? 150);
   const seed = Number(process.env.VTB_FUZZ_SEED ?? spec.seed ?? 20061109);
   const scales = spec.scales ?? [1];
-  describe(`${spec.benchmark} parser under truncated, garbled and random input`, () => {
+  const name = spec.name ?? spec.benchmark;
+  describe(`${name} parser under truncated, garbled and random input`, () => {
     const count = (family: Family, parsed: boolean) => {
-      const s = (stats[spec.benchmark] ??= {
+      const s = (stats[name] ??= {
         truncation: { tried: 0, parsed: 0 },
         "line edits": { tried: 0, parsed: 0 },
         garbling: { tried: 0, parsed: 0 },
@@ -439,12 +442,12 @@ export function fuzzParser<P>(spec: FuzzSpec<P>): void {
       }
     }
     afterAll(() => {
-      const s = stats[spec.benchmark];
+      const s = stats[name];
       // VTB_FUZZ_STATS=file: the counts, one JSON line per parser, for docs/faults.md.
       if (process.env.VTB_FUZZ_STATS && s) {
         fs.appendFileSync(
           process.env.VTB_FUZZ_STATS,
-          `${JSON.stringify({ benchmark: spec.benchmark, fixtures: spec.fixtures.length, runs, seed, ...s })}\n`,
+          `${JSON.stringify({ benchmark: name, fixtures: spec.fixtures.length, runs, seed, ...s })}\n`,
         );
       }
     });

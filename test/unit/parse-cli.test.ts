@@ -157,4 +157,66 @@ describe("npm run parse", () => {
     expect(r.err).toMatch(/… \(\d+ more characters\)\n$/);
     expect(r.err.length).toBeLessThan(700);
   });
+
+  describe("ab's own output, as a run by hand prints it", () => {
+    const framedFile = path.join(
+      fixtures,
+      "ab/ab-2.3-lighttpd-1.4.69-bookworm-loopback-keepalive-64k.txt",
+    );
+    const framed = fs.readFileSync(framedFile, "utf8");
+    // What ab itself printed: the framed file's "ab" section.
+    const own = framed.slice(framed.indexOf("@@@ ab\n") + 7, framed.indexOf("@@@ end"));
+    const write = (text: string) => {
+      const f = path.join(scratch(), "ab.txt");
+      fs.writeFileSync(f, text);
+      return f;
+    };
+
+    it("reads it without parameters, saying the run it describes, with the framed output's figures", () => {
+      const r = parse("ab", write(own));
+      expect(r.code).toBe(0);
+      expect(r.err).toMatch(
+        /^parse: read as ab's own output; the run it describes: \{.*"keepalive":true/,
+      );
+      const inFrame = parse(
+        "ab",
+        framedFile,
+        write(JSON.stringify({ requests: 2000, keepalive: true, fileKiB: 64 })),
+      );
+      expect(inFrame.code).toBe(0);
+      expect(JSON.parse(r.out)).toEqual(JSON.parse(inFrame.out));
+    });
+
+    it("takes another server and document, as a lab's own runs have", () => {
+      const elsewhere = own
+        .replace(/^Server Hostname:.*$/m, "Server Hostname:        www.example.org")
+        .replace(/^Document Path:.*$/m, "Document Path:          /index.html");
+      const r = parse("ab", write(elsewhere));
+      expect(r.code).toBe(0);
+      expect(r.err).toContain('"host":"www.example.org"');
+      expect(r.err).toContain('"path":"/index.html"');
+    });
+
+    it("refuses a changed figure, a missing banner and a parameters.json, saying which", () => {
+      const changed = own.replace(
+        /^(Requests per second:\s+)(\d)/m,
+        (_m, a: string, d: string) => `${a}${(Number(d) + 1) % 10}`,
+      );
+      expect(parse("ab", write(changed))).toMatchObject({
+        code: 1,
+        err: expect.stringMatching(/Requests per second .* disagrees with/),
+      });
+      const noBanner = own.replace(/^This is ApacheBench.*\n/m, "");
+      expect(parse("ab", write(noBanner))).toMatchObject({
+        code: 1,
+        err: expect.stringMatching(/no "This is ApacheBench, Version x\.y" banner/),
+      });
+      expect(parse("ab", write(own), write("{}"))).toMatchObject({
+        code: 2,
+        err: expect.stringMatching(
+          /ab's own output says how it was run; a parameters\.json is for/,
+        ),
+      });
+    });
+  });
 });

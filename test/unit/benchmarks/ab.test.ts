@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ab, abParameters, parseAb, serverScript } from "../../../benchmarks/ab";
+import { ab, abParameters, parseAb, parseAbPlain, serverScript } from "../../../benchmarks/ab";
 import { BenchmarkResult, ParseError } from "../../../benchmarks/types";
 import { fuzzParser } from "../../helpers/fuzz";
 import { asNobody, nobodyInBackground, nobodyUid, rootOnlyDir } from "../../helpers/hostile";
@@ -306,6 +306,23 @@ fuzzParser({
     params,
   })),
   // ab prints "Non-2xx responses" only when there are some.
+  optional: [
+    { metric: (m) => m.name === "non_2xx_responses", line: /^Non-2xx responses:/m, absent: 0 },
+  ],
+});
+
+// ab's own output, as a run by hand prints it: the fixtures' "ab" sections, read without parameters.
+const ownOutput = (framed: string) =>
+  framed.slice(framed.indexOf("@@@ ab\n") + 7, framed.indexOf("@@@ end"));
+fuzzParser({
+  benchmark: "ab",
+  name: "ab (its own output)",
+  parse: (raw: string) => parseAbPlain(raw).result,
+  fixtures: Object.keys(fixtures).map((name) => ({
+    name,
+    raw: ownOutput(fixture(name)),
+    params: undefined,
+  })),
   optional: [
     { metric: (m) => m.name === "non_2xx_responses", line: /^Non-2xx responses:/m, absent: 0 },
   ],
