@@ -241,6 +241,7 @@ interface Sum {
 interface Iperf3Report {
   error?: unknown;
   start?: {
+    version?: unknown;
     connecting_to?: { host?: unknown; port?: unknown };
     test_start?: {
       protocol?: unknown;
@@ -383,6 +384,61 @@ export function parseIperf3(raw: string, params: IperfParameters): BenchmarkResu
   return validated(IPERF3, { benchmark: IPERF3, toolVersion: version[1], metrics });
 }
 
+/**
+ * Parses iperf3's own JSON report (`iperf3 -c ... -J`), as a run by hand
+ * prints it: one direction, and the run it describes (server, port, streams,
+ * duration, reverse) read from its "start" in place of parameters.
+ */
+export function parseIperf3Plain(raw: string): {
+  result: BenchmarkResult;
+  ran: Record<string, unknown>;
+} {
+  let doc: Iperf3Report;
+  try {
+    doc = JSON.parse(raw) as Iperf3Report;
+  } catch {
+    throw new ParseError(
+      IPERF3,
+      /^Connecting to host|^\[\s*ID\]|iperf Done/m.test(raw)
+        ? "iperf3's text output is not read: run it with -J (JSON), which carries the sums and how it was run"
+        : "not iperf3's JSON report (-J), nor the project's framed output",
+    );
+  }
+  const start = (typeof doc === "object" && doc !== null ? doc.start : undefined) ?? {};
+  const to = start.connecting_to;
+  const t = start.test_start;
+  const version = /^iperf (3\.\d+(?:\.\d+)?\S*)/.exec(String(start.version ?? ""));
+  if (!version) {
+    throw new ParseError(
+      IPERF3,
+      `start.version: expected "iperf 3.x", got ${JSON.stringify(start.version)}`,
+    );
+  }
+  if (typeof to?.host !== "string" || !Number.isInteger(to?.port)) {
+    throw new ParseError(IPERF3, "start.connecting_to: no host and port: not a client's report");
+  }
+  if (
+    !Number.isInteger(t?.num_streams) ||
+    typeof t?.duration !== "number" ||
+    ![0, 1].includes(t?.reverse as number)
+  ) {
+    throw new ParseError(IPERF3, "start.test_start: no num_streams, duration or reverse");
+  }
+  const direction: Direction = t!.reverse === 1 ? "reverse" : "forward";
+  const ran = {
+    server: to!.host,
+    port: to!.port as number,
+    parallel: t!.num_streams as number,
+    duration: t!.duration as number,
+    direction,
+  };
+  const metrics = iperf3Run(direction, raw.split("\n"), ran as unknown as IperfParameters);
+  return {
+    result: validated(IPERF3, { benchmark: IPERF3, toolVersion: version[1], metrics }),
+    ran,
+  };
+}
+
 export const iperf3: BenchmarkModule<typeof iperf3Parameters> = {
   id: IPERF3,
   description:
@@ -394,6 +450,7 @@ export const iperf3: BenchmarkModule<typeof iperf3Parameters> = {
   script: script(__dirname, "iperf3.sh"),
   environment: (params) => environment("iperf3", iperf3Parameters.parse(params)),
   parse: parseIperf3,
+  plain: parseIperf3Plain,
   // The receiver's figure of each direction.
   mainMetrics: ["throughput"],
   pair: {

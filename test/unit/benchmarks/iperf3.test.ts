@@ -1,7 +1,7 @@
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { iperf3, iperf3Parameters, parseIperf3 } from "../../../benchmarks/iperf";
+import { iperf3, iperf3Parameters, parseIperf3, parseIperf3Plain } from "../../../benchmarks/iperf";
 import { BenchmarkResult, ParseError } from "../../../benchmarks/types";
 import { fuzzParser } from "../../helpers/fuzz";
 import { scratchDir } from "../../helpers/scratch";
@@ -220,6 +220,55 @@ fuzzParser({
     params,
   })),
   // bits/s read as Mbit/s; retransmits as they are.
+  scales: [1e-6, 1],
+});
+
+// iperf3's own JSON report (-J), as a run by hand prints it: one direction of a fixture.
+const section = (raw: string, name: string) => {
+  const from = raw.indexOf(`@@@ ${name}\n`) + `@@@ ${name}\n`.length;
+  return raw.slice(from, raw.indexOf("\n@@@ ", from) + 1);
+};
+const ownReports = Object.keys(fixtures).flatMap((name) =>
+  (["forward", "reverse"] as const).map((d) => ({
+    name: `${name} ${d}`,
+    raw: section(fixture(name), d),
+    params: undefined,
+  })),
+);
+
+describe("iperf3's own JSON report (-J)", () => {
+  it("reads one direction, and the run it describes in place of parameters", () => {
+    const name = "iperf3-3.12-bookworm-loopback-parallel-2.txt";
+    for (const d of ["forward", "reverse"] as const) {
+      const { result, ran } = parseIperf3Plain(section(fixture(name), d));
+      expect(ran).toEqual({
+        server: "127.0.0.1",
+        port: 15201,
+        parallel: 2,
+        duration: 3,
+        direction: d,
+      });
+      // The same figures as the framed output's.
+      const framed = parseIperf3(fixture(name), fixtures[name]).metrics;
+      expect(result.metrics).toEqual(framed.filter((m) => m.labels.direction === d));
+    }
+  });
+
+  it("refuses iperf3's text output, saying to run it with -J, and a report of an error", () => {
+    const text =
+      "Connecting to host 127.0.0.1, port 5201\n[  5] local 127.0.0.1 port 1 connected\niperf Done.\n";
+    expect(() => parseIperf3Plain(text)).toThrow(/run it with -J/);
+    const refused = fixture("iperf3-3.12-bookworm-connection-refused.txt");
+    const json = section(refused, "forward");
+    expect(() => parseIperf3Plain(json)).toThrow(ParseError);
+  });
+});
+
+fuzzParser({
+  benchmark: "iperf3",
+  name: "iperf3 (its own JSON report)",
+  parse: (raw: string) => parseIperf3Plain(raw).result,
+  fixtures: ownReports,
   scales: [1e-6, 1],
 });
 
