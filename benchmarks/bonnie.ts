@@ -210,6 +210,30 @@ export function parseBonnie(raw: string, params?: BonnieParameters): BenchmarkRe
   });
 }
 
+/**
+ * Parses bonnie++'s own output, as a run by hand prints it: its report ends
+ * with the CSV line (`-q` prints that line alone). The run it describes (the
+ * machine name and data-set size it printed) stands for the parameters.
+ */
+export function parseBonniePlain(raw: string): {
+  result: BenchmarkResult;
+  ran: Record<string, unknown>;
+} {
+  const csv = raw
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => /^\d+\.\d+[a-z0-9.]*,/.test(l));
+  if (csv.length !== 1) {
+    throw new ParseError(
+      ID,
+      `expected one bonnie++ CSV line (its report ends with one; -q prints it alone), got ${csv.length}`,
+    );
+  }
+  const result = parseBonnie(csv[0]);
+  const fields = csv[0].split(",");
+  return { result, ran: { machine: fields[2], dataset: fields[5] } };
+}
+
 export const bonnie: BenchmarkModule<typeof bonnieParameters> = {
   id: ID,
   description:
@@ -229,6 +253,7 @@ export const bonnie: BenchmarkModule<typeof bonnieParameters> = {
     };
   },
   parse: parseBonnie,
+  plain: parseBonniePlain,
   mainMetrics: [
     "sequential_input_block",
     "sequential_output_block",

@@ -34,9 +34,10 @@ Parses one trial's raw output (results/<stack>/<run id>/raw/.../trial-N.txt)
 with the benchmark's own parser and prints the result as JSON. The parameters
 are parameters.json's, given or found beside the raw output, else the defaults.
 
-A file without the project's "@@@" sections is read as the tool's own output,
-as a run by hand prints it (for: ${plainIds()}): the run it describes (requests,
-concurrency, ...) is read from it and said on stderr, in place of parameters.
+A file with no parameters.json beside it and without the project's "@@@"
+sections is read as the tool's own output, as a run by hand prints it (for:
+${plainIds()}): the run it describes (requests, concurrency, data-set size ...)
+is read from it and said on stderr, in place of parameters.
 
 benchmark ids: ${ids()}
 
@@ -104,9 +105,13 @@ export function main(
   let params: unknown;
   try {
     raw = readInputFile(file, MAX_RAW_BYTES, "a raw output");
-    // The project's scripts frame what they print in "@@@ <section>" lines; a
-    // file without them, of a tool whose own output is read, is that output.
-    if (m.plain && !/^@@@ /m.test(raw)) return parsePlain(id, file, raw, paramsFile, io);
+    // A run's raw output has its parameters.json beside it, and most scripts
+    // frame what they print in "@@@ <section>" lines; a file with neither, of
+    // a tool whose own output is read, is that output, as a run by hand prints it.
+    const archived = fs.existsSync(path.join(path.dirname(file), "parameters.json"));
+    if (m.plain && !archived && !/^@@@ /m.test(raw)) {
+      return parsePlain(id, file, raw, paramsFile, io);
+    }
     params = parameters(id, file, paramsFile);
   } catch (e) {
     io.err(`parse: ${bounded((e as Error).message, 3000)}\n`);

@@ -219,4 +219,46 @@ describe("npm run parse", () => {
       });
     });
   });
+
+  describe("bonnie++'s own output, as a run by hand prints it", () => {
+    const csvOf = (name: string) =>
+      fs
+        .readFileSync(path.join(fixtures, "bonnie", name), "utf8")
+        .split("\n")
+        .filter((l) => /^\d/.test(l))[0];
+    const write = (text: string) => {
+      const f = path.join(scratch(), "bonnie.out");
+      fs.writeFileSync(f, text);
+      return f;
+    };
+
+    it("reads a CSV of any data-set size without parameters, which the defaults refused", () => {
+      const csv = csvOf("bonnie-2.00a-bookworm-4g-files.csv");
+      const r = parse("bonnie", write(`${csv}\n`));
+      expect(r.code).toBe(0);
+      expect(r.err).toMatch(/the run it describes: \{"machine":"[^"]+","dataset":"4G"\}/);
+      expect(JSON.parse(r.out).metrics.length).toBeGreaterThan(10);
+      // An archived run's raw output, its parameters.json beside it, is still checked against them.
+      const dir = scratch();
+      fs.writeFileSync(path.join(dir, "trial-1.txt"), `${csv}\n`);
+      fs.writeFileSync(path.join(dir, "parameters.json"), "{}");
+      expect(parse("bonnie", path.join(dir, "trial-1.txt"))).toMatchObject({
+        code: 1,
+        err: expect.stringMatching(/output of another run/),
+      });
+    });
+
+    it("takes the CSV line that ends bonnie++'s full report, and refuses two runs in one file", () => {
+      const csv = csvOf("bonnie-2.00a-bookworm-quick.csv");
+      const report =
+        "Version 2.00a       ------Sequential Output------ --Sequential Input- --Random-\n" +
+        "                    -Per Chr- --Block-- -Rewrite- -Per Chr- --Block-- --Seeks--\n" +
+        `${csv}\n`;
+      expect(parse("bonnie", write(report)).code).toBe(0);
+      expect(parse("bonnie", write(`${csv}\n${csv}\n`))).toMatchObject({
+        code: 1,
+        err: expect.stringMatching(/expected one bonnie\+\+ CSV line .* got 2/),
+      });
+    });
+  });
 });

@@ -1,7 +1,12 @@
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { bonnie, bonnieParameters, parseBonnie } from "../../../benchmarks/bonnie";
+import {
+  bonnie,
+  bonnieParameters,
+  parseBonnie,
+  parseBonniePlain,
+} from "../../../benchmarks/bonnie";
 import { BenchmarkResult, ParseError } from "../../../benchmarks/types";
 import { fuzzParser } from "../../helpers/fuzz";
 import { asNobody, nobodyUid, rootOnlyDir } from "../../helpers/hostile";
@@ -187,6 +192,15 @@ fuzzParser({
   parse: (raw: string) => parseBonnie(raw),
   fixtures: [QUICK, FILES_200, FILES_197].map((name) => ({ name, raw: fixture(name), params: {} })),
   // Latencies printed in ms or s are read as us.
+  scales: [1, 1e3, 1e6],
+});
+
+// bonnie++'s own output, as a run by hand prints it: the CSV line found in the text.
+fuzzParser({
+  benchmark: "bonnie",
+  name: "bonnie (its own output)",
+  parse: (raw: string) => parseBonniePlain(raw).result,
+  fixtures: [QUICK, FILES_200, FILES_197].map((name) => ({ name, raw: fixture(name), params: {} })),
   scales: [1, 1e3, 1e6],
 });
 
