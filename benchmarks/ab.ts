@@ -164,6 +164,9 @@ export interface AbRun {
   concurrency: number;
   requests: number;
   keepalive: boolean;
+  /** Requests ab counted as failed, and responses that were not 2xx: its rate is then not of served pages. */
+  failed: number;
+  non2xx: number;
 }
 
 /** Parses ab.sh output: `ab -V`, then ab's report of one run, which must be the one configured. */
@@ -228,6 +231,13 @@ function readAb(
   const path = required(body, /^Document Path:\s+(\S+)\s*$/, "Document Path");
   if (params && path !== AB_PATH)
     throw new ParseError(ID, `Document Path is ${path}, expected ${AB_PATH}`);
+  if (body.some((l) => /^Document Length:\s+Variable\s*$/.test(l))) {
+    // ab -l: the length is not checked, so failures by length are not counted.
+    throw new ParseError(
+      ID,
+      "Document Length: Variable (ab -l): responses of any length are counted as served; not read",
+    );
+  }
   const length = required(body, /^Document Length:\s+(\d+) bytes\s*$/, "Document Length");
   if (params && Number(length) !== params.fileKiB * 1024) {
     throw new ParseError(
@@ -362,6 +372,8 @@ function readAb(
       concurrency: c,
       requests: complete,
       keepalive: keepAlive !== undefined,
+      failed: metrics.find((m) => m.name === "failed_requests")!.value,
+      non2xx: metrics.find((m) => m.name === "non_2xx_responses")!.value,
     },
   };
 }

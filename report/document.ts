@@ -514,14 +514,14 @@ function paperBlocks(run: Run, losses: ReturnType<typeof lossTables>): Block[] {
         const lead = [
           f.paper,
           `${f.benchmark} on ${f.platform}${f.mode ? ` ${f.mode}` : ""}, ${f.setting} (${f.where})`,
-          `${f.approximate ? "about " : ""}${formatPercent(f.percentOfBareMetal)} of bare metal: “${f.quote}”`,
+          `${f.bound ? `${f.bound} ` : ""}${formatPercent(f.percentOfBareMetal)} of bare metal: “${f.quote}”`,
         ];
         if (beside.length === 0) {
           return [
             [
               ...lead,
               {
-                text: `not measured here: no ${[f.platform, f.mode].filter(Boolean).join(" ")} guest compared with bare metal`,
+                text: `not measured here: no ${f.guests > 1 ? `${f.guests} ` : ""}${[f.platform, f.mode].filter(Boolean).join(" ")} guest${f.guests > 1 ? "s at once" : ""} compared with bare metal`,
                 tone: "muted" as const,
               },
             ],

@@ -276,6 +276,8 @@ export interface LossRow {
   platform: string;
   /** The guest, or the aggregate's guests ("host" for bare metal). */
   members: string[];
+  /** An aggregate of guests that ran at once. */
+  concurrent: boolean;
   summary: Summary;
   comparison?: Judged;
   /** The comparison in words (absent for bare metal and what was not compared). */
@@ -324,6 +326,7 @@ export function lossTables(run: RunTables, rows = metricRows(run)): LossTable[] 
         guests: 1,
         platform: r.platform,
         members: [r.guest],
+        concurrent: false,
         summary: r.result,
         comparison: r.comparison,
         judgement: judgeRow(r),
@@ -336,6 +339,7 @@ export function lossTables(run: RunTables, rows = metricRows(run)): LossTable[] 
           guests: a.guests.length,
           platform: a.platform,
           members: a.guests,
+          concurrent: a.concurrent,
           summary: a.summary,
           comparison: a.comparison,
           judgement: judgeAggregate(a),

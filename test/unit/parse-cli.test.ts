@@ -197,6 +197,21 @@ describe("npm run parse", () => {
       expect(r.err).toContain('"path":"/index.html"');
     });
 
+    it("warns when ab counted failures or error pages, and refuses ab -l's variable length", () => {
+      const errors = own.replace(/^(Failed requests:.*)$/m, "$1\nNon-2xx responses:      2000");
+      const r = parse("ab", write(errors));
+      expect(r.code).toBe(0);
+      expect(r.err).toContain('"non2xx":2000');
+      expect(r.err).toMatch(
+        /warning: 2000 responses that were not 2xx \(error pages\): the rates include them/,
+      );
+      const variable = own.replace(/^Document Length:.*$/m, "Document Length:        Variable");
+      expect(parse("ab", write(variable))).toMatchObject({
+        code: 1,
+        err: expect.stringMatching(/Document Length: Variable \(ab -l\)/),
+      });
+    });
+
     it("refuses a changed figure, a missing banner and a parameters.json, saying which", () => {
       const changed = own.replace(
         /^(Requests per second:\s+)(\d)/m,

@@ -27,6 +27,9 @@ export const vmware: PlatformKind<"vmware"> = {
           },
           // Without a jump host, the guest's server is taken to reach it where this machine does.
           pairServer: reachedAtAddress(c) ? c : undefined,
+          noPeer: c.jump
+            ? "which its server cannot be assumed to reach: this machine reaches it through a jump host; reach it directly at an IPv4 address"
+            : "which its server reaches only at an IPv4 address: set the guest's connection.host to one",
         },
         { parent: args.platform },
       );

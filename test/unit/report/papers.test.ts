@@ -1,6 +1,7 @@
 import { Block, cellText, reportBlocks } from "../../../report/document";
 import { paperRows, published } from "../../../report/papers";
 import { lossTables } from "../../../report/tables";
+import { aggregateSummary, compare } from "../../../components/results/stats";
 import { fixtureRun, metric, outcome, syntheticRun } from "./fixture";
 
 // The papers' published figures, and the run's comparisons found beside them.
@@ -18,10 +19,10 @@ describe("the papers' published figures", () => {
     expect(byKey["cnaf2009 hepspec06 xen-para"]).toBeCloseTo(97.98, 5);
     expect(byKey["naples2006 unixbench vmware"]).toBe(43);
     expect(byKey["naples2006 unixbench openvz"]).toBe(125);
-    expect(byKey["naples2006 unixbench xen"]).toBe(97.5);
+    expect(byKey["naples2006 unixbench xen-para"]).toBe(97.5);
     expect(byKey["naples2006 ab openvz"]).toBe(112);
     expect(byKey["naples2006 ab vmware"]).toBe(30);
-    expect(byKey["naples2006 ab xen"]).toBe(68);
+    expect(byKey["naples2006 ab xen-para"]).toBe(68);
     // Each figure's words are the paper's: its number is in them.
     for (const f of published) expect(f.quote.length).toBeGreaterThan(5);
     expect(published.find((f) => f.mode === "para")!.quote).toContain("2,02");
@@ -30,44 +31,64 @@ describe("the papers' published figures", () => {
 
 describe("beside a run", () => {
   const bare = [100, 101, 99];
-  const run = syntheticRun(
-    {
-      blade: {
-        baseline: { host: { hepspec06: outcome({ hepspec06: metric(bare, "higher", "HS06") }) } },
-        kvm: { vm: { hepspec06: outcome({ hepspec06: metric([96, 97, 95], "higher", "HS06") }) } },
-        xen: {
-          p: { hepspec06: outcome({ hepspec06: metric([98, 99, 97], "higher", "HS06") }) },
-          h: { hepspec06: outcome({ hepspec06: metric([90, 91, 89], "higher", "HS06") }) },
-        },
-      },
+  const hs06 = (trials: number[]) => outcome({ hepspec06: metric(trials, "higher", "HS06") });
+  // 8 kvm guests at once (one copy each) against the 8-core host (8 copies);
+  // Xen guests of both modes, one at a time.
+  const kvmGuests = Object.fromEntries(
+    Array.from({ length: 8 }, (_, i) => [`vm-${i}`, { hepspec06: hs06([12, 12.1, 11.9]) }]),
+  );
+  const given = {
+    blade: {
+      baseline: { host: { hepspec06: hs06(bare) } },
+      kvm: kvmGuests,
+      xen: { p: { hepspec06: hs06([98, 99, 97]) }, h: { hepspec06: hs06([90, 91, 89]) } },
     },
-    {
-      testbed: {
-        blade: {
-          platforms: {
-            xen: {
-              guests: [
-                { name: "p", mode: "para" },
-                { name: "h", mode: "hvm" },
-              ],
-            },
+  };
+  const plain = syntheticRun(given);
+  const at8 = aggregateSummary(
+    Object.values(plain.results.blade.kvm).map((g) => g.hepspec06.metrics.hepspec06),
+    "higher",
+  );
+  const recorded = {
+    ...at8,
+    unit: "HS06",
+    direction: "higher" as const,
+    labels: {},
+    guests: Object.keys(kvmGuests),
+    vsBaseline: compare(
+      at8,
+      plain.results.blade.baseline.host.hepspec06.metrics.hepspec06,
+      "higher",
+    ),
+  };
+  const run = syntheticRun(given, {
+    aggregates: { blade: { kvm: { hepspec06: { hepspec06: recorded } } } },
+    testbed: {
+      blade: {
+        platforms: {
+          xen: {
+            guests: [
+              { name: "p", mode: "para" },
+              { name: "h", mode: "hvm" },
+            ],
           },
         },
       },
     },
-  );
+  });
+  const at = (r: ReturnType<typeof paperRows>, platform: string, mode?: string) =>
+    r
+      .find((x) => x.figure.platform === platform && x.figure.mode === mode)!
+      .beside.map((b) => `${b.label} ${b.percent.toFixed(0)}`);
 
-  it("finds each figure's platform, and a Xen figure only beside guests of its mode", () => {
+  it("puts the 8-VM figure beside the 8 guests at once as one, never beside one guest", () => {
     const rows = paperRows(run, lossTables(run));
-    const at = (platform: string, mode?: string) =>
-      rows
-        .find((r) => r.figure.platform === platform && r.figure.mode === mode)!
-        .beside.map((b) => `${b.label} ${b.percent.toFixed(0)}`);
-    expect(at("kvm")).toEqual(["kvm/vm 96"]);
-    expect(at("xen", "para")).toEqual(["xen/p 98"]);
-    expect(at("xen", "hvm")).toEqual(["xen/h 90"]);
-    // Only figures of benchmarks this run measured.
+    expect(at(rows, "kvm")).toEqual(["kvm: 8 guests at once, aggregate 96"]);
+    // The Xen figures are of 8 VMs too: one guest at a time is not beside them.
+    expect(at(rows, "xen", "para")).toEqual([]);
     expect(new Set(rows.map((r) => r.figure.benchmark))).toEqual(new Set(["hepspec06"]));
+    // Without the recorded concurrent group, the guests ran one after another: not the figure's.
+    expect(at(paperRows(plain, lossTables(plain)), "kvm")).toEqual([]);
   });
 
   /** The papers table's rows as text, or undefined when the report has none. */
@@ -81,24 +102,32 @@ describe("beside a run", () => {
     expect(blocks).toContainEqual(
       expect.objectContaining({ kind: "heading", text: "The papers' figures beside this run" }),
     );
-    const para = papersTable(blocks)!.find((r) => r[2].includes("2,02"))!;
-    expect(para[0]).toBe("cnaf2009");
-    expect(para[2]).toBe("98.0% of bare metal: “E5420xen-para 2,02”");
-    expect(para[3]).toMatch(/^xen\/p: 98\.0%: /);
-    // A Xen figure when no guest has its mode: said, not left out.
-    const paraOnly = syntheticRun(
-      {
-        s: {
-          baseline: { host: { hepspec06: outcome({ hepspec06: metric(bare) }) } },
-          xen: { p: { hepspec06: outcome({ hepspec06: metric(bare) }) } },
-        },
-      },
-      { testbed: { s: { platforms: { xen: { guests: [{ name: "p", mode: "para" }] } } } } },
+    const table = papersTable(blocks)!;
+    const kvm = table.find((r) => r[2].includes("3,42"))!;
+    expect(kvm[0]).toBe("cnaf2009");
+    expect(kvm[2]).toBe("96.6% of bare metal: “E5420kvm 3,42”");
+    expect(kvm[3]).toMatch(/^kvm: 8 guests at once, aggregate: 96\.0%: /);
+    expect(table.find((r) => r[2].includes("2,02"))![3]).toBe(
+      "not measured here: no 8 xen para guests at once compared with bare metal",
     );
-    expect(papersTable(reportBlocks(paraOnly, []))!.map((r) => r[3])).toEqual([
-      "not measured here: no xen hvm guest compared with bare metal",
-      expect.stringMatching(/^xen\/p: 100\.0%/),
-    ]);
+  });
+
+  it("gives a bound as a bound, and says when a run did not record a Xen guest's mode", () => {
+    const rps = (trials: number[]) =>
+      outcome({ requests_per_second: metric(trials, "higher", "requests/s") });
+    const naples = syntheticRun({
+      piii: {
+        baseline: { host: { ab: rps(bare) } },
+        openvz: { vz: { ab: rps([113, 114, 112]) } },
+        xen: { x: { ab: rps([68, 69, 67]) } },
+      },
+    });
+    const table = papersTable(reportBlocks(naples, []))!;
+    const vz = table.find((r) => r[1].startsWith("ab on openvz"))!;
+    expect(vz[2]).toMatch(/^over 112\.0% of bare metal: “the OpenVZ guest is over 12% faster/);
+    expect(vz[3]).toMatch(/^openvz\/vz: 113\.0%/);
+    const xen = table.find((r) => r[1].startsWith("ab on xen para"))!;
+    expect(xen[3]).toMatch(/^xen\/x \(its mode not recorded in this run\): 68\.0%/);
   });
 
   it("has no such section when the run measured none of the papers' benchmarks on their platforms", () => {
