@@ -316,6 +316,25 @@ export function parseUnixbench(raw: string, params: UnixbenchParameters): Benchm
   return validated(ID, { benchmark: ID, toolVersion: `UnixBench ${header[1]}`, metrics });
 }
 
+/**
+ * Parses a UnixBench report as a run by hand leaves it: the passes it has
+ * (numbers of copies) are the run it describes, in place of parameters.
+ */
+export function parseUnixbenchPlain(raw: string): {
+  result: BenchmarkResult;
+  ran: Record<string, unknown>;
+} {
+  const lines = raw.split("\n");
+  if (lines[lines.length - 1] === "") lines.pop();
+  const copies = passes(lines).map((p) => p.copies);
+  if (copies.length === 0) throw new ParseError(ID, "no benchmark run in the report");
+  if (new Set(copies).size !== copies.length || copies.length > 16) {
+    throw new ParseError(ID, `passes with copies ${copies.join(", ")}: not one report`);
+  }
+  const result = parseUnixbench(raw, unixbenchParameters.parse({ copies }));
+  return { result, ran: { copies, version: result.toolVersion } };
+}
+
 export const unixbench: BenchmarkModule<typeof unixbenchParameters> = {
   id: ID,
   description:
@@ -323,6 +342,7 @@ export const unixbench: BenchmarkModule<typeof unixbenchParameters> = {
     "file copy and shell tests, indexed against the George baseline, per number of copies",
   packages: ["build-essential", "make", "perl", "curl", "ca-certificates"],
   parameters: unixbenchParameters,
+  plain: parseUnixbenchPlain,
   quick: { tests: ["dhry2reg", "whetstone-double", "syscall"], iterations: 1 },
   script: script(__dirname, "safe-dir.sh") + script(__dirname, "unixbench.sh"),
   environment(params) {

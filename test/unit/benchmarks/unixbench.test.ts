@@ -7,6 +7,7 @@ import { fuzzParser } from "../../helpers/fuzz";
 import { asNobody, rootOnlyDir } from "../../helpers/hostile";
 import {
   parseUnixbench,
+  parseUnixbenchPlain,
   requireSource,
   unixbench,
   unixbenchParameters,
@@ -181,6 +182,27 @@ fuzzParser({
       ["index-6.0.0-copies-1-2.txt", { iterations: 1 }],
     ] as const
   ).map(([name, extra]) => ({ name, raw: fixture(name), params: params(extra) })),
+});
+
+// A report as a run by hand leaves it: its passes stand for the copies asked.
+fuzzParser({
+  benchmark: "unixbench",
+  name: "unixbench (a report of a run by hand)",
+  parse: (raw: string) => parseUnixbenchPlain(raw).result,
+  fixtures: [
+    "quick-6.0.0-copies-1-2.txt",
+    "quick-5.1.3-copies-1-2.txt",
+    "index-6.0.0-copies-1-2.txt",
+  ].map((name) => ({ name, raw: fixture(name), params: undefined })),
+});
+
+describe("a UnixBench report of a run by hand", () => {
+  it("reads its passes as the copies asked, with the framed parser's figures", () => {
+    const raw = fixture("quick-6.0.0-copies-1-2.txt");
+    const { result, ran } = parseUnixbenchPlain(raw);
+    expect(ran).toEqual({ copies: [1, 2], version: "UnixBench 6.0.0" });
+    expect(result).toEqual(parseUnixbench(raw, params({ copies: [1, 2], iterations: 1 })));
+  });
 });
 
 describe("unixbench module", () => {
