@@ -10,6 +10,8 @@ import {
   validated,
 } from "./types";
 
+import { opensslSignNames, opensslSymmetricNames } from "./openssl-names";
+
 const ID = "openssl-speed";
 
 // A name, not an option: "-engine" or "-" would be read by `openssl speed` as one.
@@ -84,9 +86,15 @@ const throughputValue = /^(\d+\.\d{2})(k?)$/;
 // The block sizes `openssl speed` tests without -bytes: 1.0.x stops at 8192.
 const blockSizes = ["16", "64", "256", "1024", "8192", "16384"];
 
-function throughputTable(section: string, expected: string, body: string[]): Metric[] {
-  const start = body.findIndex((l) =>
-    /^The 'numbers' are in 1000s of bytes per second processed\.\s*$/.test(l),
+function throughputTable(
+  section: string,
+  expected: string | undefined,
+  body: string[],
+  from = 0,
+): Metric[] {
+  const start = body.findIndex(
+    (l, i) =>
+      i >= from && /^The 'numbers' are in 1000s of bytes per second processed\.\s*$/.test(l),
   );
   if (start < 0) throw new ParseError(ID, `${section}: no throughput table`);
   const header = body[start + 1] ?? "";
@@ -110,26 +118,55 @@ function throughputTable(section: string, expected: string, body: string[]): Met
       `${section}: block sizes ${sizes.join(", ")}, expected ${blockSizes.join(", ")}`,
     );
   }
-  const rows = body.slice(start + 2).filter((l) => l.trim() !== "");
-  if (rows.length !== 1) {
+  // The script runs one algorithm per `openssl speed`: one row. A run by hand
+  // may list several: its rows, up to a blank line or the next table's header.
+  const after = body.slice(start + 2);
+  const end = after.findIndex((l) => l.trim() === "" || !/\d/.test(l));
+  const rows =
+    expected === undefined
+      ? after.slice(0, end < 0 ? after.length : end)
+      : after.filter((l) => l.trim() !== "");
+  if (expected !== undefined ? rows.length !== 1 : rows.length === 0) {
     throw new ParseError(
       ID,
-      `${section}: expected one row in the throughput table, got ${rows.length}`,
+      `${section}: expected ${expected !== undefined ? "one row" : "rows"} in the throughput table, got ${rows.length}`,
     );
   }
-  const tokens = rows[0].trim().split(/\s+/);
-  const values = tokens.slice(-sizes.length);
-  const nameTokens = tokens.slice(0, -sizes.length);
+  const seen = new Set<string>();
+  return rows.flatMap((row) => {
+    const algorithm = throughputRow(section, row, sizes.length);
+    if (expected !== undefined && algorithm.name !== expected) {
+      throw new ParseError(ID, `${section}: row for ${algorithm.name}, expected ${expected}`);
+    }
+    if (expected === undefined && !opensslSymmetricNames.has(algorithm.name)) {
+      throw new ParseError(
+        ID,
+        `${section}: ${algorithm.name} is not a cipher or digest name OpenSSL prints (benchmarks/openssl-names.ts)`,
+      );
+    }
+    if (seen.has(algorithm.name)) throw new ParseError(ID, `${section}: ${algorithm.name} twice`);
+    seen.add(algorithm.name);
+    return throughputValues(section, algorithm.name, algorithm.values, sizes);
+  });
+}
+
+/** A throughput row: its algorithm and its values, one per block size. */
+function throughputRow(section: string, row: string, n: number) {
+  const tokens = row.trim().split(/\s+/);
+  const values = tokens.slice(-n);
+  const nameTokens = tokens.slice(0, -n);
   if (nameTokens.length === 0 || nameTokens.some((t) => throughputValue.test(t))) {
-    throw new ParseError(
-      ID,
-      `${section}: expected ${sizes.length} values in ${JSON.stringify(rows[0])}`,
-    );
+    throw new ParseError(ID, `${section}: expected ${n} values in ${JSON.stringify(row)}`);
   }
-  const algorithm = normalizeAlgorithm(nameTokens.join(" "));
-  if (algorithm !== expected) {
-    throw new ParseError(ID, `${section}: row for ${algorithm}, expected ${expected}`);
-  }
+  return { name: normalizeAlgorithm(nameTokens.join(" ")), values };
+}
+
+function throughputValues(
+  section: string,
+  algorithm: string,
+  values: string[],
+  sizes: string[],
+): Metric[] {
   return values.map((v, i) => {
     const m = throughputValue.exec(v);
     if (!m) {
@@ -208,7 +245,7 @@ function checkTimesAndRates(section: string, columns: string[], values: string[]
   });
 }
 
-function signTable(section: string, expected: string, body: string[]): Metric[] {
+function signTable(section: string, expected: string | undefined, body: string[]): Metric[] {
   let columns: string[] | undefined; // of the table we are in, if it is a sign/verify table
   const found: Metric[] = [];
   for (const line of body) {
@@ -235,8 +272,17 @@ function signTable(section: string, expected: string, body: string[]): Metric[] 
         throw new ParseError(ID, `${section}: ${columns![i]}: garbled value ${JSON.stringify(v)}`);
       }
     });
-    if (row.algorithm !== expected) {
+    if (expected !== undefined && row.algorithm !== expected) {
       throw new ParseError(ID, `${section}: row for ${row.algorithm}, expected ${expected}`);
+    }
+    if (expected === undefined && !opensslSignNames.has(row.algorithm)) {
+      throw new ParseError(
+        ID,
+        `${section}: ${row.algorithm} is not a signature test of \`openssl speed\` (benchmarks/openssl-names.ts)`,
+      );
+    }
+    if (found.some((m) => m.labels.algorithm === row.algorithm)) {
+      throw new ParseError(ID, `${section}: ${row.algorithm} twice`);
     }
     checkTimesAndRates(section, columns, values);
     for (const [column, name] of [
@@ -252,10 +298,53 @@ function signTable(section: string, expected: string, body: string[]): Metric[] 
       });
     }
   }
-  if (found.length !== 2) {
+  if (expected !== undefined && found.length !== 2) {
     throw new ParseError(ID, `${section}: expected one sign/verify row, got ${found.length / 2}`);
   }
   return found;
+}
+
+/**
+ * Parses `openssl speed`'s own output, as a run by hand prints it: one or
+ * several algorithms (`-evp NAME`, ciphers, digests, rsa/dsa/ecdsa/EdDSA),
+ * their throughput table and sign/verify tables. The algorithms it has are
+ * the run it describes.
+ */
+export function parseOpensslSpeedPlain(raw: string): {
+  result: BenchmarkResult;
+  ran: Record<string, unknown>;
+} {
+  const body = raw.split("\n").map((l) => l.replace(/\r$/, ""));
+  // 3.x prints "version: 3.0.22"; 1.x its banner "OpenSSL 1.1.1v  1 Aug 2023".
+  const versions = body.flatMap((l) => {
+    const v3 = /^version: (\d+\.\d+\.\d+[a-z]*(?:-[a-z0-9]+)?)\s*$/.exec(l);
+    if (v3) return [`OpenSSL ${v3[1]}`];
+    const v1 = /^(OpenSSL|LibreSSL)\s+(\d+\.\d+\.\d+[a-z]*(?:-[a-z0-9]+)?)(\s|$)/.exec(l);
+    return v1 ? [`${v1[1]} ${v1[2]}`] : [];
+  });
+  if (new Set(versions).size !== 1) {
+    throw new ParseError(
+      ID,
+      versions.length === 0
+        ? 'no "version: x.y.z" (3.x) or "OpenSSL x.y.z" (1.x) line: not `openssl speed` output'
+        : `versions ${[...new Set(versions)].join(", ")}: one run per file`,
+    );
+  }
+  const titles = body.flatMap((l, i) =>
+    /^The 'numbers' are in 1000s of bytes per second processed\.\s*$/.test(l) ? [i] : [],
+  );
+  const metrics: Metric[] = [
+    ...titles.flatMap((i) => throughputTable("throughput table", undefined, body, i)),
+    ...signTable("sign/verify tables", undefined, body),
+  ];
+  if (metrics.length === 0) throw new ParseError(ID, "no throughput or sign/verify table");
+  const algorithms = (name: string) => [
+    ...new Set(metrics.filter((m) => m.name === name).map((m) => m.labels.algorithm)),
+  ];
+  return {
+    result: validated(ID, { benchmark: ID, toolVersion: versions[0], metrics }),
+    ran: { ciphers: algorithms("throughput"), publicKey: algorithms("sign_rate") },
+  };
 }
 
 /** Parses openssl-speed.sh output; every configured algorithm must have its table. */
@@ -305,6 +394,7 @@ export const opensslSpeed: BenchmarkModule<typeof opensslSpeedParameters> = {
     "signature sign/verify rates, in wall-clock time so CPU quotas show.",
   packages: ["openssl"],
   parameters: opensslSpeedParameters,
+  plain: parseOpensslSpeedPlain,
   quick: { seconds: 1 },
   script: script(__dirname, "openssl-speed.sh"),
   environment: (params) => {

@@ -6,6 +6,7 @@ import {
   opensslSpeed,
   opensslSpeedParameters,
   parseOpensslSpeed,
+  parseOpensslSpeedPlain,
 } from "../../../benchmarks/openssl-speed";
 import { BenchmarkResult, ParseError } from "../../../benchmarks/types";
 import { parseTestbedConfig } from "../../../components/config";
@@ -343,6 +344,62 @@ fuzzParser({
     params,
   })),
   // Values below 10000 bytes/s are printed in bytes/s, without the 'k'.
+  scales: [1, 1e-3],
+});
+
+// `openssl speed`'s own output, as a run by hand prints it: each section of the
+// fixtures is one real invocation's whole output.
+const invocations = Object.keys(fixtures).flatMap((name) => {
+  const parts = fixture(name).split(/^@@@ /m).slice(1);
+  return parts
+    .map((p) => ({ head: p.slice(0, p.indexOf("\n")), body: p.slice(p.indexOf("\n") + 1) }))
+    .filter((p) => /^(evp|pk) /.test(p.head))
+    .map((p) => ({
+      name: `${name} ${p.head}`,
+      fixture: name,
+      algorithm: p.head.split(" ")[1],
+      raw: p.body,
+    }));
+});
+
+describe("openssl speed's own output", () => {
+  it("reads each real invocation alone, with the framed parser's figures for its algorithm", () => {
+    for (const inv of invocations) {
+      const { result, ran } = parseOpensslSpeedPlain(inv.raw);
+      const framed = parseOpensslSpeed(
+        fixture(inv.fixture),
+        fixtures[inv.fixture as keyof typeof fixtures],
+      );
+      expect([inv.name, result.metrics]).toEqual([
+        inv.name,
+        framed.metrics.filter((m) => m.labels.algorithm === inv.algorithm),
+      ]);
+      expect([inv.name, result.toolVersion]).toEqual([inv.name, framed.toolVersion]);
+      expect(Object.values(ran).flat()).toEqual([inv.algorithm]);
+    }
+  });
+
+  it("reads several algorithms in one table (CONSTRUCTED from two real rows of one build)", () => {
+    const [aes, sha] = ["evp aes-128-cbc", "evp sha256"].map(
+      (h) => invocations.find((i) => i.name === `openssl-3.0-bookworm.txt ${h}`)!.raw,
+    );
+    const shaRow = sha.split("\n").find((l) => l.startsWith("sha256 "))!;
+    const both = aes.replace(/^(AES-128-CBC .*)$/m, `$1\n${shaRow}`);
+    const { ran } = parseOpensslSpeedPlain(both);
+    expect(ran).toEqual({ ciphers: ["aes-128-cbc", "sha256"], publicKey: [] });
+    // The same row twice is not one run.
+    expect(() => parseOpensslSpeedPlain(aes.replace(/^(AES-128-CBC .*)$/m, "$1\n$1"))).toThrow(
+      /aes-128-cbc twice/,
+    );
+    expect(() => parseOpensslSpeedPlain("hello\n")).toThrow(/not `openssl speed` output/);
+  });
+});
+
+fuzzParser({
+  benchmark: "openssl-speed",
+  name: "openssl-speed (its own output)",
+  parse: (raw: string) => parseOpensslSpeedPlain(raw).result,
+  fixtures: invocations.map((i) => ({ name: i.name, raw: i.raw, params: undefined })),
   scales: [1, 1e-3],
 });
 
