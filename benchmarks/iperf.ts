@@ -207,6 +207,80 @@ export function parseIperf(raw: string, params: IperfParameters): BenchmarkResul
   return validated(IPERF, { benchmark: IPERF, toolVersion: version[1], metrics });
 }
 
+/**
+ * Parses iperf 2's own client report, as a run by hand prints it (`iperf -c
+ * HOST -f m`, one direction). It prints no version: 2.1.x and 2.0.x are told
+ * apart by their interval's decimals. The run it describes (server, port,
+ * streams, reverse) stands for the parameters. Limit: a file with its last
+ * stream's lines and its [SUM] line all cut out reads as a run of fewer
+ * streams; nothing in it could tell.
+ */
+export function parseIperfPlain(raw: string): {
+  result: BenchmarkResult;
+  ran: Record<string, unknown>;
+} {
+  const body = raw.split("\n").map((l) => l.replace(/\r$/, ""));
+  const to = body
+    .map((l) => /^Client connecting to (\S+), TCP port (\d+)$/.exec(l.trim()))
+    .filter(Boolean);
+  if (to.length !== 1) {
+    throw new ParseError(
+      IPERF,
+      to.length === 0
+        ? 'no "Client connecting to" line: not an iperf 2 client\'s report'
+        : `${to.length} "Client connecting to" lines: one run per file`,
+    );
+  }
+  if (
+    body.some(
+      (l) => reportLine.test(l) && / (K|G|)bits\/sec\s*$/.test(l) && !/Mbits\/sec\s*$/.test(l),
+    )
+  ) {
+    throw new ParseError(IPERF, "rates not in Mbits/sec: run iperf with -f m");
+  }
+  const connections = body.map((l) => connectedLine.exec(l)).filter((m) => m !== null);
+  const reverse = connections.some((m) => m[1].includes("(reverse)"));
+  const direction: Direction = reverse ? "reverse" : "forward";
+  const ran = {
+    server: to[0]![1],
+    port: Number(to[0]![2]),
+    parallel: connections.length,
+    direction,
+  };
+  if (ran.parallel === 0)
+    throw new ParseError(IPERF, "no connection line: the run did not connect");
+  // 2.1 prints its intervals with 4 decimals, 2.0 with 1.
+  const finals = body.filter((l) => streamLine.test(l) || sumLine.test(l));
+  const decimals = /(\d+)\.(\d+)-/.exec(finals[finals.length - 1] ?? "")?.[2].length;
+  const line = decimals === 4 ? "2.1" : decimals === 1 ? "2.0" : undefined;
+  if (!line) {
+    throw new ParseError(
+      IPERF,
+      `intervals with ${decimals} decimals: neither 2.0's (1) nor 2.1's (4)`,
+    );
+  }
+  // Nothing says how many streams were asked: a stream cut out must not pass
+  // for a run of fewer. iperf numbers them from 1 (2.1) or 3 (2.0), and adds
+  // a [SUM] line for more than one.
+  const first = line === "2.1" ? 1 : 3;
+  const ids = connections.map((m) => Number(/^\[\s*(\d+)\]/.exec(m[0])![1])).sort((x, y) => x - y);
+  if (ids.some((id, i) => id !== first + i)) {
+    throw new ParseError(
+      IPERF,
+      `streams ${ids.join(", ")}: iperf ${line} numbers them from ${first}, one after another`,
+    );
+  }
+  if (ran.parallel === 1 && body.some((l) => sumLine.test(l))) {
+    throw new ParseError(IPERF, "a [SUM] line for one stream: a stream is missing");
+  }
+  const metric = iperf2Run(direction, body, { ...ran, duration: 0 } as IperfParameters);
+  const toolVersion = `${line}.x (from its report's format)`;
+  return {
+    result: validated(IPERF, { benchmark: IPERF, toolVersion, metrics: [metric] }),
+    ran: { ...ran, version: toolVersion },
+  };
+}
+
 export const iperf: BenchmarkModule<typeof iperfParameters> = {
   id: IPERF,
   description:
@@ -218,6 +292,7 @@ export const iperf: BenchmarkModule<typeof iperfParameters> = {
   script: script(__dirname, "iperf.sh"),
   environment: (params) => environment("iperf", iperfParameters.parse(params)),
   parse: parseIperf,
+  plain: parseIperfPlain,
   // The receiver's figure of each direction.
   mainMetrics: ["throughput"],
   pair: {

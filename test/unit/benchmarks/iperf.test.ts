@@ -3,7 +3,13 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { iperf, iperfParameters, parseIperf, serverScript } from "../../../benchmarks/iperf";
+import {
+  iperf,
+  iperfParameters,
+  parseIperf,
+  parseIperfPlain,
+  serverScript,
+} from "../../../benchmarks/iperf";
 import { BenchmarkResult, ParseError } from "../../../benchmarks/types";
 import { fuzzParser } from "../../helpers/fuzz";
 import { asNobody, nobodyInBackground, rootOnlyDir } from "../../helpers/hostile";
@@ -189,6 +195,61 @@ fuzzParser({
     ...Object.entries(fixtures).map(([name, params]) => ({ name, raw: fixture(name), params })),
     { name: "constructed iperf 2.0.x", raw: iperf20, params: iperf20Params },
   ],
+});
+
+// iperf 2's own client report, as a run by hand prints it: one direction of a fixture.
+const sectionOf = (raw: string, name: string) => {
+  const from = raw.indexOf(`@@@ ${name}\n`) + `@@@ ${name}\n`.length;
+  return raw.slice(from, raw.indexOf("\n@@@ ", from) + 1);
+};
+const ownReports = [
+  ...Object.keys(fixtures).flatMap((name) =>
+    (["forward", "reverse"] as const).map((d) => ({
+      name: `${name} ${d}`,
+      raw: sectionOf(fixture(name), d),
+      params: undefined,
+    })),
+  ),
+  {
+    name: "constructed iperf 2.0.x forward",
+    raw: sectionOf(iperf20, "forward"),
+    params: undefined,
+  },
+];
+
+describe("iperf 2's own client report", () => {
+  it("reads one direction, the run it describes, and its version line from its format", () => {
+    const name = "iperf-2.1.8-bookworm-loopback-parallel-2.txt";
+    for (const d of ["forward", "reverse"] as const) {
+      const { result, ran } = parseIperfPlain(sectionOf(fixture(name), d));
+      expect(ran).toEqual({
+        server: "127.0.0.1",
+        port: 15001,
+        parallel: 2,
+        direction: d,
+        version: "2.1.x (from its report's format)",
+      });
+      const framed = parseIperf(fixture(name), fixtures[name]).metrics;
+      expect(result.metrics).toEqual(framed.filter((m) => m.labels.direction === d));
+    }
+    expect(parseIperfPlain(sectionOf(iperf20, "forward")).ran.version).toBe(
+      "2.0.x (from its report's format)",
+    );
+  });
+
+  it("asks for -f m when the rates are in other units, and refuses two runs in a file", () => {
+    const one = sectionOf(fixture("iperf-2.1.8-bookworm-loopback.txt"), "forward");
+    const gbits = one.replace(/(\d+) Mbits\/sec/, "29.8 Gbits/sec");
+    expect(() => parseIperfPlain(gbits)).toThrow(/run iperf with -f m/);
+    expect(() => parseIperfPlain(one + one)).toThrow(/2 "Client connecting to" lines/);
+  });
+});
+
+fuzzParser({
+  benchmark: "iperf",
+  name: "iperf (its own client report)",
+  parse: (raw: string) => parseIperfPlain(raw).result,
+  fixtures: ownReports,
 });
 
 describe("iperf module", () => {
