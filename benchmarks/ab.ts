@@ -394,7 +394,18 @@ export const ab: BenchmarkModule<typeof abParameters> = {
   parameters: abParameters,
   plain: (raw) => {
     const { result, ran } = parseAbPlain(raw);
-    return { result, ran: { ...ran } };
+    // A hand run is not checked against what the project serves: say what would make its rate not of served pages.
+    const warnings = (
+      [
+        [ran.failed, "requests ab counted as failed"],
+        [ran.non2xx, "responses that were not 2xx (error pages)"],
+      ] as const
+    )
+      .filter(([n]) => n > 0)
+      .map(([n, what]) => `${n} ${what}: the rates include them`);
+    // How ab was run, not what it counted: trials of one run differ in their failures, not in this.
+    const { failed: _f, non2xx: _n, ...how } = ran;
+    return { result, ran: how, warnings };
   },
   quick: { requests: 2000 },
   script: script(__dirname, "ab.sh"),

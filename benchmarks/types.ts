@@ -65,9 +65,11 @@ export interface BenchmarkModule<P extends z.ZodTypeAny = z.ZodTypeAny> {
   /**
    * Pure: the tool's own output as it prints it (a run by hand, not this
    * project's script), with the run it describes read from it (`ran`) in place
-   * of parameters. Absent: only the script's framed output is read.
+   * of parameters, and what a reader should know of it that the figures do
+   * not say (`warnings`, e.g. ab's failed requests). Absent: only the
+   * script's framed output is read.
    */
-  plain?(raw: string): { result: BenchmarkResult; ran: Record<string, unknown> };
+  plain?(raw: string): PlainRead;
   /**
    * The metrics the report's tables and charts show, by name, in order; the
    * first that bare metal reported too is the headline (the one number of the
@@ -83,6 +85,15 @@ export interface BenchmarkModule<P extends z.ZodTypeAny = z.ZodTypeAny> {
    * target, its client on the other side. Absent: it runs in one target.
    */
   pair?: PairSpec<z.infer<P>>;
+}
+
+/** A tool's own output, read (BenchmarkModule.plain). */
+export interface PlainRead {
+  result: BenchmarkResult;
+  /** How it was run, as the output says: it stands for the parameters. */
+  ran: Record<string, unknown>;
+  /** What the figures include that a reader would not assume, in words. */
+  warnings?: string[];
 }
 
 /** A pair benchmark's server side and how its client finds it. */

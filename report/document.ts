@@ -158,6 +158,18 @@ export function reportBlocks(run: Run, charts: Chart[]): Block[] {
     kind: "paragraph",
     text: `Run ${run.runId}${runTime(run.runId) ? ` (newest trial started ${runTime(run.runId)})` : ""}, read from ${run.source}.`,
   });
+  for (const [server, tb] of Object.entries(run.testbed ?? {})) {
+    const imp = tb.imported as { measured?: unknown; source?: unknown } | undefined;
+    if (imp && typeof imp.source === "string") {
+      b.push({
+        kind: "paragraph",
+        warn: true,
+        text:
+          `Run by hand${multi ? ` on ${server}` : ""} and imported (npm run import), measured ${String(imp.measured)}: ${imp.source}. ` +
+          "Its trials ran in no interleaved schedule the tool recorded, so its comparisons are marked as not interleaved.",
+      });
+    }
+  }
   b.push({ kind: "paragraph", text: introText(rows) });
   const old = rows.some((r) => r.comparison && r.comparison.verdict === undefined);
   if (old) {

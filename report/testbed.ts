@@ -94,6 +94,11 @@ export function describeFacts(facts: Obj): [string, string][] {
   if (str(facts.hostname)) rows.push(["Hostname", String(facts.hostname)]);
   if (Array.isArray(cpu.flags))
     rows.push(["CPU flags", `${cpu.flags.length} (${cpu.flags.slice(0, 10).join(" ")} ...)`]);
+  // Facts written by hand (an imported run's manifest) are plain values: shown as given.
+  for (const [k, v] of Object.entries(facts)) {
+    if (k !== "hostname" && (typeof v === "string" || typeof v === "number"))
+      rows.push([k, String(v)]);
+  }
   return rows;
 }
 
