@@ -186,6 +186,96 @@ export function parsePostal(raw: string, params: PostalParameters): BenchmarkRes
   return validated(ID, { benchmark: ID, toolVersion, metrics });
 }
 
+/**
+ * Postal's own output, as a run by hand prints it: its header and its
+ * per-minute lines, without the script's start and stop times or version. The
+ * first line counts from postal's start, a part of a minute that cannot be
+ * told from a whole one, so it is left out, as the script's runs leave it
+ * out; the minutes after it must follow one another. Postal prints no version.
+ */
+export function parsePostalPlain(raw: string): {
+  result: BenchmarkResult;
+  ran: Record<string, unknown>;
+} {
+  if (/^@@@ /m.test(raw))
+    throw new ParseError(ID, "the project's framed output: give its parameters");
+  const lines = raw.split("\n").filter((l) => l.trim() !== "");
+  const first = lines.findIndex((l) => header.test(l));
+  if (first < 0)
+    throw new ParseError(
+      ID,
+      'no "time,messages,data(K),errors,connections" header: not postal\'s output',
+    );
+  const before = lines.slice(0, first).filter((l) => !/^Postal Version: /.test(l));
+  if (before.length > 0) throw new ParseError(ID, `cannot read ${JSON.stringify(before[0])}`);
+  // A day of minutes from the first line's: postalRows places each line in the minute after the one before.
+  const m = row.exec(lines[first + 1] ?? "");
+  if (!m) {
+    throw new ParseError(
+      ID,
+      lines[first + 1] === undefined
+        ? "no per-minute line after postal's header"
+        : `cannot read ${JSON.stringify(lines[first + 1])}`,
+    );
+  }
+  const start = (Number(m[1]) * 60 + Number(m[2]) - 1) * 60;
+  const rows = postalRows(lines.slice(first), start, start + 1440 * 60);
+  const whole = rows.slice(1);
+  if (whole.length === 0) {
+    throw new ParseError(
+      ID,
+      "one line only: the first counts a part of a minute, so postal must report at least 2",
+    );
+  }
+  for (let i = 1; i < rows.length; i++) {
+    if (rows[i].end !== rows[i - 1].end + 60) {
+      throw new ParseError(
+        ID,
+        `${rows[i - 1].time} then ${rows[i].time}: a minute's line is missing`,
+      );
+    }
+  }
+  const version = /^Postal Version: (\S+)$/m.exec(raw);
+  const toolVersion = version ? version[1] : "postal (its output gives no version)";
+  const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+  const metric = (
+    name: string,
+    values: number[],
+    unit: string,
+    direction: "higher" | "lower",
+  ): Metric => ({
+    name,
+    value: mean(values),
+    unit,
+    direction,
+    labels: {},
+  });
+  const metrics = [
+    metric(
+      "messages_per_minute",
+      whole.map((r) => r.messages),
+      "messages/min",
+      "higher",
+    ),
+    metric(
+      "data_kib_per_minute",
+      whole.map((r) => r.dataKiB),
+      "KiB/min",
+      "higher",
+    ),
+    metric(
+      "errors_per_minute",
+      whole.map((r) => r.errors),
+      "errors/min",
+      "lower",
+    ),
+  ];
+  return {
+    result: validated(ID, { benchmark: ID, toolVersion, metrics }),
+    ran: { wholeMinutes: whole.length, ssl: /SSL connections/.test(lines[first]) },
+  };
+}
+
 export const postal: BenchmarkModule<typeof postalParameters> = {
   id: ID,
   description:
@@ -208,5 +298,6 @@ export const postal: BenchmarkModule<typeof postalParameters> = {
     };
   },
   parse: parsePostal,
+  plain: parsePostalPlain,
   mainMetrics: ["messages_per_minute", "data_kib_per_minute"],
 };

@@ -1,6 +1,12 @@
 import * as fs from "fs";
 import * as path from "path";
-import { parsePostal, postal, postalParameters, postalRows } from "../../../benchmarks/postal";
+import {
+  parsePostal,
+  parsePostalPlain,
+  postal,
+  postalParameters,
+  postalRows,
+} from "../../../benchmarks/postal";
 import { BenchmarkResult, ParseError } from "../../../benchmarks/types";
 import { fuzzParser } from "../../helpers/fuzz";
 
@@ -205,6 +211,69 @@ fuzzParser({
       expect([m.name, meanOfLinesIn(m.value, columns[m.name], text)]).toEqual([m.name, true]);
     }
   },
+});
+
+/** What postal itself printed: the framed file's lines between its start and stop sections. */
+const ownOutput = (framed: string) =>
+  framed
+    .split("\n")
+    .filter((l) => !/^@@@ |^Postal Version|^postal\t/.test(l))
+    .join("\n");
+
+// Postal's own output, as a run by hand prints it: its header and per-minute lines.
+fuzzParser({
+  benchmark: "postal",
+  name: "postal (its own output, run by hand)",
+  parse: (raw: string) => parsePostalPlain(raw).result,
+  shorterRun:
+    "postal prints a line a minute and no total or end: a run stopped early is this file cut; " +
+    "its whole minutes are said (ran.wholeMinutes), and import refuses trials of different lengths",
+  fixtures: [
+    ...Object.keys(fixtures).map((name) => ({
+      name,
+      raw: ownOutput(fixture(name)),
+      params: undefined,
+    })),
+    { name: "constructed across midnight", raw: ownOutput(acrossMidnight), params: undefined },
+  ],
+  derived: () => true,
+  consistent: (r, text) => {
+    for (const m of r.metrics) {
+      expect([m.name, meanOfLinesIn(m.value, columns[m.name], text)]).toEqual([m.name, true]);
+    }
+  },
+});
+
+describe("postal's own output, run by hand", () => {
+  it("gives the framed run's figures: the first, part minute left out", () => {
+    for (const [name, p] of Object.entries(fixtures)) {
+      const { result, ran } = parsePostalPlain(ownOutput(fixture(name)));
+      expect(result.metrics).toEqual(parsePostal(fixture(name), p).metrics);
+      expect(result.toolVersion).toBe("postal (its output gives no version)");
+      expect(ran).toEqual({ wholeMinutes: p.minutes - 1, ssl: true });
+    }
+    expect(parsePostalPlain(ownOutput(acrossMidnight)).result.metrics[0].value).toBe(110);
+  });
+
+  it("refuses one line, a missing minute, and a file of something else, saying which", () => {
+    const own = ownOutput(
+      fixture("postal-0.76-postfix-3.7.11-bookworm-loopback-3min-4threads.txt"),
+    );
+    const lines = own.split("\n");
+    expect(() => parsePostalPlain(lines.slice(0, 2).join("\n"))).toThrow(
+      /one line only: the first counts a part of a minute/,
+    );
+    expect(() => parsePostalPlain([lines[0], lines[1], lines[3]].join("\n"))).toThrow(
+      /23:24 then 23:26: a minute's line is missing/,
+    );
+    expect(() => parsePostalPlain("hello\n" + own)).toThrow(/cannot read "hello"/);
+    expect(() => parsePostalPlain(lines.slice(1).join("\n"))).toThrow(
+      /no "time,messages,data\(K\),errors,connections" header/,
+    );
+    expect(() =>
+      parsePostalPlain(fixture("postal-0.76-postfix-3.7.11-bookworm-loopback-quick.txt")),
+    ).toThrow(/framed output/);
+  });
 });
 
 describe("postal module", () => {
