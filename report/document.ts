@@ -31,6 +31,7 @@ import {
 } from "./tables";
 import { bounded, own } from "./input";
 import { describeTestbed } from "./testbed";
+import { FormEntry, paperForm } from "./paper-form";
 import { papers, paperRows } from "./papers";
 import { Judgement, levelText, toolVersionFlag, Tone } from "./verdict";
 
@@ -158,14 +159,17 @@ export function reportBlocks(run: Run, charts: Chart[]): Block[] {
     kind: "paragraph",
     text: `Run ${run.runId}${runTime(run.runId) ? ` (newest trial started ${runTime(run.runId)})` : ""}, read from ${run.source}.`,
   });
+  const said = new Set<string>();
   for (const [server, tb] of Object.entries(run.testbed ?? {})) {
     const imp = tb.imported as { measured?: unknown; source?: unknown } | undefined;
-    if (imp && typeof imp.source === "string") {
+    // An import of several servers says it once.
+    if (imp && typeof imp.source === "string" && !said.has(imp.source)) {
+      said.add(imp.source);
       b.push({
         kind: "paragraph",
         warn: true,
         text:
-          `Run by hand${multi ? ` on ${server}` : ""} and imported (npm run import), measured ${String(imp.measured)}: ${imp.source}. ` +
+          `Run by hand${multi && Object.keys(run.testbed ?? {}).length === 1 ? ` on ${server}` : ""} and imported (npm run import), measured ${String(imp.measured)}: ${imp.source}. ` +
           "Its trials ran in no interleaved schedule the tool recorded, so its comparisons are marked as not interleaved.",
       });
     }
@@ -267,6 +271,7 @@ export function reportBlocks(run: Run, charts: Chart[]): Block[] {
     });
   }
 
+  b.push(...paperFormBlocks(run, losses, rows));
   b.push(...paperBlocks(run, losses));
 
   b.push({
@@ -500,6 +505,80 @@ function acrossVersions(rows: MetricRow[]): string[] {
 /** A method in words without its case's note ("…; no variance on either side, …"): each kind of method once. */
 function methodText(method: string): string {
   return bounded(method.split(";")[0].trim(), 160);
+}
+
+/** The papers' tables in their form: per kind of platform, a guest alone, each of N at once, N as one. */
+function paperFormBlocks(
+  run: Run,
+  losses: ReturnType<typeof lossTables>,
+  metricRowsOfRun: ReturnType<typeof metricRows>,
+): Block[] {
+  const tables = paperForm(run, losses);
+  if (tables.length === 0) return [];
+  const multi = Object.keys(run.results).length > 1;
+  const on = (server: string) => (multi ? `${server}: ` : "");
+  const judged = (entries: FormEntry[], lead: (e: FormEntry) => string = () => ""): Cell => {
+    if (entries.length === 0) return { text: "—", tone: "muted" };
+    const text = entries
+      .map(
+        (e) =>
+          `${on(e.server)}${lead(e)}${formatPercent(e.percent)}${e.judgement ? `: ${e.judgement.text}` : ""}`,
+      )
+      .join("; ");
+    const only = entries.length === 1 ? entries[0].judgement : undefined;
+    return {
+      text,
+      ...(only ? { tone: only.tone } : {}),
+      ...(entries.some((e) => e.judgement?.flag) ? { warn: true } : {}),
+    };
+  };
+  const labels = (key: string) =>
+    metricLabel(key, metricRowsOfRun.find((x) => x.key === key)?.result.labels ?? {});
+  return [
+    {
+      kind: "heading",
+      level: 2,
+      text: "Guests against bare metal, in the papers' form",
+      id: "paper-form",
+    },
+    {
+      kind: "paragraph",
+      text:
+        "Each benchmark's headline as % of the same server's bare metal, per kind of platform (Xen by mode), the way the papers tabulated it: " +
+        "a guest that ran alone (the 2006 paper's guest against host; the 2009 paper's 1 VM), each of N guests that ran at once (the 2009 paper's “8vm, single”: their mean and range, not one interval), " +
+        "and the N as one (“8vm, aggregate”, “8VMs aggregate vs. CPUs”; its loss is the “% loss from non emulated CPU (8vm)” table's). " +
+        "A kind measured on several servers (the paper stacks give each configuration a server of its own) is one row.",
+    },
+    {
+      kind: "table",
+      id: "paper-form",
+      head: [
+        "benchmark",
+        "metric",
+        "platform",
+        "1 VM",
+        "N VMs at once, each",
+        "N VMs at once, as one",
+      ],
+      rows: tables.flatMap((t) =>
+        t.rows.map((r): Cell[] => [
+          t.benchmark,
+          labels(t.key),
+          r.kind,
+          judged(r.alone),
+          r.single.length === 0
+            ? { text: "—", tone: "muted" }
+            : r.single
+                .map(
+                  (s) =>
+                    `${on(s.server)}${s.guests} at once: mean ${formatPercent(s.mean)} (${formatPercent(s.min)} to ${formatPercent(s.max)})`,
+                )
+                .join("; "),
+          judged(r.aggregate, (e) => `${(e as FormEntry & { guests: number }).guests} at once: `),
+        ]),
+      ),
+    },
+  ];
 }
 
 /** The papers' published figures beside the run's comparisons of the same benchmark and platform kind. */

@@ -130,7 +130,11 @@ export interface PaperRow {
 }
 
 /** A Xen guest's mode, as the run's testbed output recorded it. */
-function modeOf(run: Pick<Run, "testbed">, server: string, guest: string): string | undefined {
+export function modeOf(
+  run: Pick<Run, "testbed">,
+  server: string,
+  guest: string,
+): string | undefined {
   const guests = run.testbed?.[server]?.platforms?.xen?.guests ?? [];
   const g = guests.find((x) => x.name === guest);
   return typeof g?.mode === "string" ? g.mode : undefined;

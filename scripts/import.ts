@@ -28,7 +28,7 @@ export const help = () =>
 Brings results measured by hand in as a run: each file is read by its
 benchmark's parser, the trials are summarized and compared with the same
 server's bare metal as a run of the program is, and the run is written to
-results/<stack>/<run id>/ (one folder per server). Then:
+results/<stack>/<run id>/, one folder for all its servers. Then:
   npm run report -- --run <run id>        its report
   npm run report -- --compare <A> <B>     against another run
 
@@ -145,27 +145,20 @@ export function main(argv: string[], io: Io, root = path.resolve(__dirname, ".."
     const manifest = readManifest(json, mfile);
     const imported = importRuns(manifest, reader(folder), text);
     for (const w of imported.warnings) io.err(`import: warning: ${w}\n`);
-    const stackDir = path.join(root, "results", imported.stack);
-    for (const run of imported.runs) {
-      const dir = path.join(stackDir, run.runId);
-      if (dryRun) {
-        io.out(
-          `${dir} (not written: --dry-run)\n${Object.keys(run.files)
-            .map((f) => `  ${f}\n`)
-            .join("")}`,
-        );
-        continue;
-      }
-      if (fs.existsSync(dir)) {
-        // The id is the files' digest: the same folder is the same import.
-        io.out(`${dir} (already imported)\n`);
-        continue;
-      }
-      write(stackDir, dir, run.files);
-      io.out(`${dir}\n`);
-    }
-    if (!dryRun) {
-      io.out(`report: npm run report -- --run ${imported.runs[0].runId}\n`);
+    const { run } = imported;
+    const dir = path.join(root, "results", imported.stack, run.runId);
+    if (dryRun) {
+      io.out(
+        `${dir} (not written: --dry-run)\n${Object.keys(run.files)
+          .map((f) => `  ${f}\n`)
+          .join("")}`,
+      );
+    } else if (fs.existsSync(dir)) {
+      // The id is the files' digest: the same folder is the same import.
+      io.out(`${dir} (already imported)\nreport: npm run report -- --run ${run.runId}\n`);
+    } else {
+      write(path.dirname(dir), dir, run.files);
+      io.out(`${dir}\nreport: npm run report -- --run ${run.runId}\n`);
     }
     return 0;
   } catch (e) {

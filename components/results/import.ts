@@ -256,23 +256,23 @@ const canonical = (v: unknown): string =>
       : x,
   );
 
-/** One run folder: its server, id and files (results.json, import.yaml, raw/...). */
+/** The run folder: its servers, id and files (results.json, import.yaml, raw/...). */
 export interface ImportedRun {
-  server: string;
+  servers: string[];
   runId: string;
   files: Record<string, string>;
 }
 
 export interface Imported {
   stack: string;
-  runs: ImportedRun[];
+  run: ImportedRun;
   /** What the figures include that a reader would not assume, and what could not be compared. */
   warnings: string[];
 }
 
 /**
- * The manifest's runs, read and summarized: one run folder per server (as a
- * stack of several servers archives them). `read` gives a file's text by its
+ * The manifest's runs, read and summarized into one run folder, of every
+ * server the manifest names. `read` gives a file's text by its
  * path in the manifest; `manifestText` is kept in the run as import.yaml.
  * Every file that does not read is named with its run and trial, all at once.
  */
@@ -373,76 +373,79 @@ export function importRuns(
     throw new Error(`the runs do not read:\n${errors.map((e) => `  ${e}`).join("\n")}`);
   }
 
-  const servers = [...new Set(records.map((r) => r.server))];
-  const out: ImportedRun[] = servers.map((server) => {
-    const own = records.filter((r) => r.server === server);
-    const results = assemble(own);
-    const comparison = compareToBaseline(results);
-    const groups: ConcurrentGroup[] = (manifest.concurrent ?? [])
-      .map((g) => ({ g, ts: g.targets.map(split) }))
-      .filter(({ ts }) => ts[0].server === server)
-      .map(({ g, ts }) => ({
-        server,
-        platform: ts[0].platform,
-        benchmark: g.benchmark,
-        guests: ts.map((t) => t.guest),
-      }));
-    const aggregates = aggregateConcurrent(results, groups);
-    for (const r of own) {
-      if (
-        r.platform !== "baseline" &&
-        !own.some((b) => b.platform === "baseline" && b.benchmark === r.benchmark)
-      ) {
-        warnings.push(
-          `${targetKey(r)} ${r.benchmark}: no ${server}/baseline/host run of ${r.benchmark}, so it is not compared with bare metal`,
-        );
-      }
-    }
-    const known = manifest.servers?.[server];
-    const platforms: Record<string, { guests: Record<string, unknown>[] }> = {};
-    for (const r of manifest.runs) {
-      const t = split(r.target);
-      if (t.server !== server || t.platform === "baseline") continue;
-      const guests = (platforms[t.platform] ??= { guests: [] }).guests;
-      if (!guests.some((g) => g.name === t.guest)) {
-        guests.push({ name: t.guest, ...(r.mode ? { mode: r.mode } : {}), ...(r.info ?? {}) });
-      }
-    }
-    const description: TestbedServer = {
-      ...(known?.profile ? { profile: known.profile } : {}),
-      ...(known?.facts ? { facts: known.facts } : {}),
-      platforms,
-      imported: { measured: manifest.measured, source: manifest.source },
-    };
-    const targets = Object.fromEntries(
-      manifest.runs
-        .filter((r) => r.target.startsWith(`${server}/`))
-        .map((r) => {
-          const t = split(r.target);
-          const facts = t.platform === "baseline" ? (known?.facts ?? {}) : {};
-          return [r.target, { ...facts, ...(r.mode ? { mode: r.mode } : {}), ...(r.info ?? {}) }];
-        }),
-    );
-    const files = archiveFiles(
-      {
-        stack: manifest.stack,
-        server,
-        config: { imported: manifest },
-        testbed: { [server]: description },
-        targets,
-        results,
-        comparison,
-        aggregates,
-      },
-      Object.fromEntries(raw.filter((f) => f.server === server).map((f) => [f.path, f.text])),
-      (v) => v,
-    );
-    files["import.yaml"] = manifestText;
+  // One run folder for every server: results, comparisons and aggregates are keyed by server.
+  const results = assemble(records);
+  const comparison = compareToBaseline(results);
+  const groups: ConcurrentGroup[] = (manifest.concurrent ?? []).map((g) => {
+    const ts = g.targets.map(split);
     return {
-      server,
-      runId: runId(files, manifest.measured, servers.length > 1 ? server : undefined),
-      files,
+      server: ts[0].server,
+      platform: ts[0].platform,
+      benchmark: g.benchmark,
+      guests: ts.map((t) => t.guest),
     };
   });
-  return { stack: manifest.stack, runs: out, warnings };
+  const aggregates = aggregateConcurrent(results, groups);
+  for (const r of records) {
+    const bare = records.some(
+      (b) => b.server === r.server && b.platform === "baseline" && b.benchmark === r.benchmark,
+    );
+    if (r.platform !== "baseline" && !bare) {
+      warnings.push(
+        `${targetKey(r)} ${r.benchmark}: no ${r.server}/baseline/host run of ${r.benchmark}, so it is not compared with bare metal`,
+      );
+    }
+  }
+  const servers = [...new Set(records.map((r) => r.server))];
+  const testbed = Object.fromEntries(
+    servers.map((server): [string, TestbedServer] => {
+      const known = manifest.servers?.[server];
+      const platforms: Record<string, { guests: Record<string, unknown>[] }> = {};
+      for (const r of manifest.runs) {
+        const t = split(r.target);
+        if (t.server !== server || t.platform === "baseline") continue;
+        const guests = (platforms[t.platform] ??= { guests: [] }).guests;
+        if (!guests.some((g) => g.name === t.guest)) {
+          guests.push({ name: t.guest, ...(r.mode ? { mode: r.mode } : {}), ...(r.info ?? {}) });
+        }
+      }
+      return [
+        server,
+        {
+          ...(known?.profile ? { profile: known.profile } : {}),
+          ...(known?.facts ? { facts: known.facts } : {}),
+          platforms,
+          imported: { measured: manifest.measured, source: manifest.source },
+        },
+      ];
+    }),
+  );
+  const targets = Object.fromEntries(
+    manifest.runs.map((r) => {
+      const t = split(r.target);
+      const facts = t.platform === "baseline" ? (manifest.servers?.[t.server]?.facts ?? {}) : {};
+      return [r.target, { ...facts, ...(r.mode ? { mode: r.mode } : {}), ...(r.info ?? {}) }];
+    }),
+  );
+  const files = archiveFiles(
+    {
+      stack: manifest.stack,
+      // The server whose folder this is; an import of several has them all in one.
+      server: servers.join(","),
+      config: { imported: manifest },
+      testbed,
+      targets,
+      results,
+      comparison,
+      aggregates,
+    },
+    Object.fromEntries(raw.map((f) => [f.path, f.text])),
+    (v) => v,
+  );
+  files["import.yaml"] = manifestText;
+  return {
+    stack: manifest.stack,
+    run: { servers, runId: runId(files, manifest.measured), files },
+    warnings,
+  };
 }
