@@ -20,6 +20,7 @@ import {
   sshConnectionFields,
 } from "./config-fields";
 import { platformSchema, platformTypes } from "./platforms/schemas";
+import { didYouMean, JsonSchema, jsonSchemaOf, keysAt } from "./config-keys";
 
 export { isHost };
 export { platformSchema };
@@ -676,7 +677,27 @@ export function keyPath(path: readonly PropertyKey[]): string {
 }
 
 /** `  testbed:<path>: <problem>` lines; an unknown key is named by its own path. */
-function issueLines(prefix: PropertyKey[], issues: readonly z.core.$ZodIssue[]): string[] {
+/** The JSON Schema of the config and of each benchmark's parameters, made once, for "did you mean". */
+const jsonSchemas = new Map<z.ZodType, JsonSchema>();
+const jsonOf = (s: z.ZodType): JsonSchema => {
+  let j = jsonSchemas.get(s);
+  if (!j) jsonSchemas.set(s, (j = jsonSchemaOf(s)));
+  return j;
+};
+
+/** "unknown key", and the key meant when one of the keys that object may have is near it. */
+function unknownKey(schema: z.ZodType | undefined, path: PropertyKey[], key: PropertyKey): string {
+  const meant =
+    schema && typeof key === "string" ? didYouMean(key, keysAt(jsonOf(schema), path)) : undefined;
+  return meant ? `unknown key (did you mean ${meant}?)` : "unknown key";
+}
+
+function issueLines(
+  prefix: PropertyKey[],
+  issues: readonly z.core.$ZodIssue[],
+  /** The schema the issues' paths are of: its keys are the suggestions for an unknown one. */
+  schema?: z.ZodType,
+): string[] {
   // `.int()` also bounds a number to +-2^53, so 1e308 is told that and the key's
   // own range: the range alone says what is expected.
   const at = (i: z.core.$ZodIssue) => `${i.code} ${keyPath(i.path)}`;
@@ -688,7 +709,10 @@ function issueLines(prefix: PropertyKey[], issues: readonly z.core.$ZodIssue[]):
     .filter((i) => !safe(i) || !ranged.has(at(i)))
     .flatMap((i) =>
       i.code === "unrecognized_keys"
-        ? i.keys.map((k) => `  ${namespace}:${keyPath([...prefix, ...i.path, k])}: unknown key`)
+        ? i.keys.map(
+            (k) =>
+              `  ${namespace}:${keyPath([...prefix, ...i.path, k])}: ${unknownKey(schema, i.path, k)}`,
+          )
         : [`  ${namespace}:${keyPath([...prefix, ...i.path])}: ${i.message}`],
     );
 }
@@ -845,7 +869,9 @@ export function parseTestbedConfig(raw: Record<string, unknown>): TestbedConfig 
   const proto = protoKeyPaths(raw).map((p) => `  ${namespace}:${keyPath(p)}: unknown key`);
   if (proto.length > 0) throw new Error(`invalid stack configuration:\n${proto.join("\n")}`);
   const result = testbedSchema.safeParse(raw);
-  const lines = result.success ? [] : issueLines([], result.error.issues);
+  const lines = result.success ? [] : issueLines([], result.error.issues, testbedSchema);
+  // Every error in one pass: the benchmarks' parameters are checked even when the rest is not right.
+  if (!result.success) lines.push(...rawParameterIssues(raw.benchmarks));
   if (result.success) {
     // Each benchmark's parameters, by its own module's schema (and its own checks,
     // such as UnixBench's source), so a bad one is caught before any resource exists.
@@ -860,7 +886,7 @@ export function parseTestbedConfig(raw: Record<string, unknown>): TestbedConfig 
       const base = b.profile === "quick" ? { ...(m.quick as object) } : {};
       const p = m.parameters.safeParse({ ...base, ...b.parameters });
       if (!p.success) {
-        lines.push(...issueLines(["benchmarks", i, "parameters"], p.error.issues));
+        lines.push(...issueLines(["benchmarks", i, "parameters"], p.error.issues, m.parameters));
         return;
       }
       if (b.repeats !== undefined && b.precision !== undefined) {
@@ -895,6 +921,25 @@ export function parseTestbedConfig(raw: Record<string, unknown>): TestbedConfig 
     if (lines.length === 0) return { ...result.data, servers } as TestbedConfig;
   }
   throw new Error(`invalid stack configuration:\n${lines.join("\n")}`);
+}
+
+/** The parameters of benchmarks as written, by their modules' schemas, when the config as a whole did not parse. */
+function rawParameterIssues(list: unknown): string[] {
+  if (!Array.isArray(list)) return [];
+  return list.flatMap((b: unknown, i) => {
+    if (typeof b !== "object" || b === null) return [];
+    const { id, profile, parameters } = b as Record<string, unknown>;
+    if (typeof id !== "string" || !Object.prototype.hasOwnProperty.call(benchmarks, id)) return [];
+    const bad = typeof parameters !== "object" || parameters === null || Array.isArray(parameters);
+    // A wrong type is said by the main schema already.
+    if (parameters !== undefined && bad) return [];
+    const m = benchmarks[id];
+    const base = profile === "quick" ? { ...(m.quick as object) } : {};
+    const p = m.parameters.safeParse({ ...base, ...(parameters as object | undefined) });
+    return p.success
+      ? []
+      : issueLines(["benchmarks", i, "parameters"], p.error.issues, m.parameters);
+  });
 }
 
 /**

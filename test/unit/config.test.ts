@@ -120,7 +120,7 @@ const cases: Case[] = [
     kind: "unknown key",
     config: { servers: [local], benchmark: [{ id: "bonnie" }] },
     path: "benchmark",
-    message: /^unknown key$/,
+    message: /^unknown key \(did you mean benchmarks\?\)$/,
   },
   {
     what: "a top-level `__proto__` key",
