@@ -120,6 +120,9 @@ export function outcomeText(o: BenchmarkOutcome, bareVersion?: string): string {
   const asked = o.asked !== undefined && o.asked !== o.trials.length ? ` of ${o.asked} asked` : "";
   parts.push(`${o.trials.length} trial(s)${asked}`);
   if (o.stopped) parts.push(`stopped: ${bounded(o.stopped, 200)}`);
+  // npm run measure's --reason: why this run was measured again.
+  const reason = o.measured?.reason;
+  if (typeof reason === "string") parts.push(`measured again: ${bounded(reason, 200)}`);
   const contexts = o.trials.flatMap((t) => (t.context ? [t.context] : []));
   const paused = [...new Set(contexts.flatMap((c) => c.paused))];
   if (paused.length > 0) {

@@ -57,6 +57,7 @@ import { exportLines } from "../components/command";
 import type { Rounds } from "../components/command-provider";
 import { targetTrials } from "../components/measure/interleaved-output";
 import { envNames } from "../components/measure/protocol";
+import { benchmarkStep, BenchmarkStep } from "../components/measure/step-kind";
 import { parseTrials, secondsInTrials, Trial } from "../components/measure/trials";
 import { median } from "../components/results/stats";
 import { metricKey, outcome } from "../components/results/summarize";
@@ -134,55 +135,8 @@ function steps(s: TestStack): Step[] {
 const isBenchmark = (s: Step) => s.urn.endsWith("-trials");
 const isBoot = (s: Step) => /boot until SSH answers$|: lxc guest [^:]+$/.test(s.step);
 
-/** A benchmark step, as the plain script replays it and both sides' outputs are read. */
-export type BenchmarkStep =
-  | {
-      kind: "interleaved";
-      benchmark: string;
-      /** Its targets by section number (rounds.targets), each with its unit (VTB_U<u>_TARGETS). */
-      targets: { key: string; section: number; unit: number }[];
-      /** The order of each round that ran (rounds.order, the first roundsRun). */
-      orders: string[];
-    }
-  | { kind: "alone"; benchmark: string; target: string; repeats: number };
-
-const unitTargets = new RegExp(`^${envNames.unit}(\\d+)_TARGETS$`);
-
-/**
- * What a benchmark step is: an interleaved run ("local: openssl-speed on 3
- * targets, interleaved (3 rounds)", with its `rounds`) or a run alone
- * ("local/lxc/ct: openssl-speed (3 trials)", a pair's "... from <client> (3 trials)").
- */
-export function benchmarkStep(
-  s: Pick<Step, "step" | "environment" | "rounds" | "roundsRun">,
-): BenchmarkStep {
-  if (s.rounds) {
-    const m = /^.+?: (\S+) on \d+ targets?, interleaved \(/.exec(s.step);
-    if (!m) throw new Error(`not an interleaved benchmark step: ${s.step}`);
-    const unitOf = new Map<number, number>();
-    for (const [name, value] of Object.entries(s.environment ?? {})) {
-      const u = unitTargets.exec(name);
-      if (!u) continue;
-      for (const t of value.split(" ").filter((x) => x !== "")) unitOf.set(Number(t), Number(u[1]));
-    }
-    const keys = s.rounds.targets;
-    if (!keys) throw new Error(`${s.step}: its rounds name no targets`);
-    const targets = keys.map((key, section) => {
-      const unit = unitOf.get(section);
-      if (unit === undefined) throw new Error(`${s.step}: no unit has section ${section} (${key})`);
-      return { key, section, unit };
-    });
-    return {
-      kind: "interleaved",
-      benchmark: m[1],
-      targets,
-      orders: s.rounds.order.slice(0, s.roundsRun ?? 0),
-    };
-  }
-  const m = /^(\S+): (\S+)(?: from \S+)? \((\d+) trials\)$/.exec(s.step);
-  if (!m) throw new Error(`not a benchmark step: ${s.step}`);
-  return { kind: "alone", target: m[1], benchmark: m[2], repeats: Number(m[3]) };
-}
+export { benchmarkStep };
+export type { BenchmarkStep };
 
 /** One benchmark's trials on one target, from one side's output. */
 export interface TargetRun {
