@@ -231,7 +231,19 @@ export function parseBonniePlain(raw: string): {
   }
   const result = parseBonnie(csv[0]);
   const fields = csv[0].split(",");
-  return { result, ran: { machine: fields[2], dataset: fields[5] } };
+  // The CSV's own record of how it ran: concurrency, data set and chunk size, seeks, files (-n).
+  return {
+    result,
+    ran: {
+      machine: fields[2],
+      concurrency: fields[3],
+      dataset: fields[5],
+      chunk: fields[6],
+      seeks: fields[7],
+      seekProcesses: fields[8],
+      files: fields.slice(21, 26).join(","),
+    },
+  };
 }
 
 export const bonnie: BenchmarkModule<typeof bonnieParameters> = {

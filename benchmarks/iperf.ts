@@ -275,9 +275,17 @@ export function parseIperfPlain(raw: string): {
   }
   const metric = iperf2Run(direction, body, { ...ran, duration: 0 } as IperfParameters);
   const toolVersion = `${line}.x (from its report's format)`;
+  // What else the report says of how it ran: its window (-w) and its length (-t, from the final line).
+  const window = body.map((l) => /^TCP window size:\s*(.+?)\s*$/.exec(l)?.[1]).find(Boolean);
+  const seconds = /-\s*(\d+(?:\.\d+)?)\s+sec/.exec(finals[finals.length - 1] ?? "")?.[1];
   return {
     result: validated(IPERF, { benchmark: IPERF, toolVersion, metrics: [metric] }),
-    ran: { ...ran, version: toolVersion },
+    ran: {
+      ...ran,
+      version: toolVersion,
+      ...(window ? { window } : {}),
+      ...(seconds ? { seconds: Math.round(Number(seconds)) } : {}),
+    },
   };
 }
 
@@ -323,7 +331,14 @@ interface Iperf3Report {
       num_streams?: unknown;
       duration?: unknown;
       reverse?: unknown;
+      blksize?: unknown;
+      omit?: unknown;
+      bytes?: unknown;
+      blocks?: unknown;
+      tos?: unknown;
+      target_bitrate?: unknown;
     };
+    sock_bufsize?: unknown;
   };
   end?: {
     streams?: { sender?: Sum; receiver?: Sum }[];
@@ -508,9 +523,20 @@ export function parseIperf3Plain(raw: string): {
     direction,
   };
   const metrics = iperf3Run(direction, raw.split("\n"), ran as unknown as IperfParameters);
+  // Every setting the client states (-u, -l, -O, -n, -k, -S, -b, -w): trials of one run, and a
+  // guest and its bare metal, must have the same; only then are their rates comparable.
+  const settings = Object.fromEntries(
+    (["protocol", "blksize", "omit", "bytes", "blocks", "tos", "target_bitrate"] as const)
+      .filter((k) => t![k] !== undefined)
+      .map((k) => [k, t![k]]),
+  );
   return {
     result: validated(IPERF3, { benchmark: IPERF3, toolVersion: version[1], metrics }),
-    ran,
+    ran: {
+      ...ran,
+      ...settings,
+      ...(start.sock_bufsize !== undefined ? { sock_bufsize: start.sock_bufsize } : {}),
+    },
   };
 }
 

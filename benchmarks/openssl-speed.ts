@@ -343,7 +343,15 @@ export function parseOpensslSpeedPlain(raw: string): {
   ];
   return {
     result: validated(ID, { benchmark: ID, toolVersion: versions[0], metrics }),
-    ran: { ciphers: algorithms("throughput"), publicKey: algorithms("sign_rate") },
+    ran: {
+      ciphers: algorithms("throughput"),
+      publicKey: algorithms("sign_rate"),
+      // -multi N forks N children (their rates are summed); -seconds S or the default lengths.
+      multi: body.filter((l) => /^Forked child \d+/.test(l)).length || 1,
+      seconds: [
+        ...new Set(body.flatMap((l) => /^Doing .* for (\d+(?:\.\d+)?)s/.exec(l)?.[1] ?? [])),
+      ],
+    },
   };
 }
 

@@ -686,9 +686,16 @@ const jsonOf = (s: z.ZodType): JsonSchema => {
 };
 
 /** "unknown key", and the key meant when one of the keys that object may have is near it. */
-function unknownKey(schema: z.ZodType | undefined, path: PropertyKey[], key: PropertyKey): string {
+function unknownKey(
+  schema: z.ZodType | undefined,
+  path: PropertyKey[],
+  key: PropertyKey,
+  value: unknown,
+): string {
   const meant =
-    schema && typeof key === "string" ? didYouMean(key, keysAt(jsonOf(schema), path)) : undefined;
+    schema && typeof key === "string"
+      ? didYouMean(key, keysAt(jsonOf(schema), path, value))
+      : undefined;
   return meant ? `unknown key (did you mean ${meant}?)` : "unknown key";
 }
 
@@ -697,6 +704,8 @@ function issueLines(
   issues: readonly z.core.$ZodIssue[],
   /** The schema the issues' paths are of: its keys are the suggestions for an unknown one. */
   schema?: z.ZodType,
+  /** The value checked: which branch of a union (a platform's type) the keys are from. */
+  value?: unknown,
 ): string[] {
   // `.int()` also bounds a number to +-2^53, so 1e308 is told that and the key's
   // own range: the range alone says what is expected.
@@ -711,7 +720,7 @@ function issueLines(
       i.code === "unrecognized_keys"
         ? i.keys.map(
             (k) =>
-              `  ${namespace}:${keyPath([...prefix, ...i.path, k])}: ${unknownKey(schema, i.path, k)}`,
+              `  ${namespace}:${keyPath([...prefix, ...i.path, k])}: ${unknownKey(schema, i.path, k, value)}`,
           )
         : [`  ${namespace}:${keyPath([...prefix, ...i.path])}: ${i.message}`],
     );
@@ -869,7 +878,7 @@ export function parseTestbedConfig(raw: Record<string, unknown>): TestbedConfig 
   const proto = protoKeyPaths(raw).map((p) => `  ${namespace}:${keyPath(p)}: unknown key`);
   if (proto.length > 0) throw new Error(`invalid stack configuration:\n${proto.join("\n")}`);
   const result = testbedSchema.safeParse(raw);
-  const lines = result.success ? [] : issueLines([], result.error.issues, testbedSchema);
+  const lines = result.success ? [] : issueLines([], result.error.issues, testbedSchema, raw);
   // Every error in one pass: the benchmarks' parameters are checked even when the rest is not right.
   if (!result.success) lines.push(...rawParameterIssues(raw.benchmarks));
   if (result.success) {
@@ -886,7 +895,14 @@ export function parseTestbedConfig(raw: Record<string, unknown>): TestbedConfig 
       const base = b.profile === "quick" ? { ...(m.quick as object) } : {};
       const p = m.parameters.safeParse({ ...base, ...b.parameters });
       if (!p.success) {
-        lines.push(...issueLines(["benchmarks", i, "parameters"], p.error.issues, m.parameters));
+        lines.push(
+          ...issueLines(
+            ["benchmarks", i, "parameters"],
+            p.error.issues,
+            m.parameters,
+            b.parameters,
+          ),
+        );
         return;
       }
       if (b.repeats !== undefined && b.precision !== undefined) {
@@ -938,7 +954,7 @@ function rawParameterIssues(list: unknown): string[] {
     const p = m.parameters.safeParse({ ...base, ...(parameters as object | undefined) });
     return p.success
       ? []
-      : issueLines(["benchmarks", i, "parameters"], p.error.issues, m.parameters);
+      : issueLines(["benchmarks", i, "parameters"], p.error.issues, m.parameters, parameters);
   });
 }
 

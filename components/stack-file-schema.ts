@@ -29,8 +29,29 @@ const secure = {
   additionalProperties: false,
 };
 
+const leafTypes = new Set(["string", "number", "integer", "boolean"]);
+
+/**
+ * Every value of the schema may also be set as a secret (`config set --secret
+ * --path`, e.g. UnixBench's source URL), which the file holds as { secure: ... }.
+ */
+function orSecure(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(orSecure);
+  if (typeof node !== "object" || node === null) return node;
+  const o = Object.fromEntries(
+    Object.entries(node).map(([k, v]) =>
+      // Property names and definitions are maps of schemas; const, enum and default are values.
+      ["const", "enum", "default", "examples", "required", "pattern"].includes(k)
+        ? [k, v]
+        : [k, orSecure(v)],
+    ),
+  );
+  const leaf = typeof o.type === "string" && leafTypes.has(o.type);
+  return leaf ? { anyOf: [o, secure] } : o;
+}
+
 export function stackFileSchema(): JsonSchema {
-  const testbed = draft7(testbedSchema) as {
+  const testbed = orSecure(draft7(testbedSchema)) as {
     properties: Record<string, JsonSchema>;
     definitions?: Record<string, unknown>;
   };
@@ -43,7 +64,7 @@ export function stackFileSchema(): JsonSchema {
   item.properties.id = { type: "string", enum: ids };
   item.allOf = ids.map((id) => ({
     if: { properties: { id: { const: id } }, required: ["id"] },
-    then: { properties: { parameters: draft7(benchmarks[id].parameters) } },
+    then: { properties: { parameters: orSecure(draft7(benchmarks[id].parameters)) } },
   }));
   const config: Record<string, unknown> = Object.fromEntries(
     Object.entries(testbed.properties).map(([k, v]) => [`${namespace}:${k}`, v]),

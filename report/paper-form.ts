@@ -90,7 +90,13 @@ export function paperForm(run: Pick<Run, "testbed" | "results">, losses: LossTab
         });
       }
       const each = l.rows
-        .filter((r) => !r.concurrent && r.members.length === 1 && a.members.includes(r.members[0]))
+        .filter(
+          (r) =>
+            !r.concurrent &&
+            r.platform === a.platform &&
+            r.members.length === 1 &&
+            a.members.includes(r.members[0]),
+        )
         .flatMap((r) => (r.comparison ? [r.comparison.percentOfBaseline] : []));
       if (each.length > 0) {
         row.single.push({

@@ -72,20 +72,21 @@ interface Io {
 
 /** A file of the folder, by its manifest path: it must resolve (links followed) inside the folder. */
 function reader(folder: string): (file: string) => string {
+  return (file) => readInFolder(folder, file, MAX_RAW_BYTES, "a raw output");
+}
+
+function readInFolder(folder: string, file: string, limit: number, what: string): string {
   const real = fs.realpathSync(folder);
-  return (file) => {
-    const full = path.resolve(real, file);
-    let resolved: string;
-    try {
-      resolved = fs.realpathSync(full);
-    } catch {
-      throw new Error(`${file}: no such file in ${folder}`);
-    }
-    if (!resolved.startsWith(real + path.sep)) {
-      throw new Error(`${file}: resolves to ${resolved}, outside ${folder}: not read`);
-    }
-    return readInputFile(resolved, MAX_RAW_BYTES, "a raw output");
-  };
+  let resolved: string;
+  try {
+    resolved = fs.realpathSync(path.resolve(real, file));
+  } catch {
+    throw new Error(`${file}: no such file in ${folder}`);
+  }
+  if (!resolved.startsWith(real + path.sep)) {
+    throw new Error(`${file}: resolves to ${resolved}, outside ${folder}: not read`);
+  }
+  return readInputFile(resolved, limit, what);
 }
 
 export function main(argv: string[], io: Io, root = path.resolve(__dirname, "..")): number {
@@ -135,12 +136,21 @@ export function main(argv: string[], io: Io, root = path.resolve(__dirname, ".."
     return 2;
   }
   try {
-    const text = readInputFile(mfile, MAX_PARAMETERS_BYTES, "a manifest");
+    // The folder's own manifest is read as its files are (inside it); one named by --manifest as given.
+    const text =
+      manifestFile === undefined
+        ? readInFolder(folder, path.basename(mfile), MAX_PARAMETERS_BYTES, "a manifest")
+        : readInputFile(mfile, MAX_PARAMETERS_BYTES, "a manifest");
     let json: unknown;
     try {
       json = parseYaml(text, { maxAliasCount: 100 });
     } catch (e) {
-      throw new Error(`${mfile}: not YAML: ${(e as Error).message}`);
+      // Where, not what: the text at the error could be anything the file holds.
+      const err = e as { code?: string; linePos?: { line: number; col: number }[] };
+      const pos = err.linePos?.[0];
+      throw new Error(
+        `${mfile}: not YAML${pos ? ` (line ${pos.line}, column ${pos.col})` : ""}: ${err.code ?? "cannot parse"}`,
+      );
     }
     const manifest = readManifest(json, mfile);
     const imported = importRuns(manifest, reader(folder), text);

@@ -39,11 +39,17 @@ export interface RunResource {
   benchmark: string;
   /** The targets it measures ("server/platform/guest"). */
   targets: string[];
+  /**
+   * Runs started together, as guests at once are when the server cannot take
+   * turns into them: the same benchmark on one platform, after the same steps.
+   */
+  together?: string;
 }
 
 interface Resource {
   urn: string;
   type: string;
+  dependencies?: string[];
   inputs?: Record<string, unknown>;
   outputs?: Record<string, unknown>;
 }
@@ -69,9 +75,18 @@ export function runsOf(exported: unknown): RunResource[] {
       }
       try {
         const b = benchmarkStep({ step: o.step });
-        return b.kind === "alone"
-          ? [{ urn: r.urn, step: o.step, benchmark: b.benchmark, targets: [b.target] }]
-          : [];
+        if (b.kind !== "alone") return [];
+        const [server, platform] = b.target.split("/");
+        const after = [...(r.dependencies ?? [])].sort().join(" ");
+        return [
+          {
+            urn: r.urn,
+            step: o.step,
+            benchmark: b.benchmark,
+            targets: [b.target],
+            together: `${server}/${platform} ${b.benchmark} after ${after}`,
+          },
+        ];
       } catch {
         return [];
       }
@@ -87,11 +102,16 @@ export function select(
   only: readonly string[],
   targets: readonly string[],
 ): RunResource[] {
-  const picked = runs.filter(
+  const picked: RunResource[] = runs.filter(
     (r) =>
       (only.length === 0 || only.includes(r.benchmark)) &&
       (targets.length === 0 || r.targets.some((t) => targets.some((s) => within(t, s)))),
   );
+  // Guests that ran at once are measured again at once: one alone would be summed with the others' old trials.
+  for (const r of [...picked]) {
+    const group = runs.filter((x) => r.together !== undefined && x.together === r.together);
+    if (group.length > 1) for (const x of group) if (!picked.includes(x)) picked.push(x);
+  }
   if (picked.length === 0) {
     const known = [...new Set(runs.map((r) => r.benchmark))].join(", ") || "none";
     const on = [...new Set(runs.flatMap((r) => r.targets))].join(", ") || "none";

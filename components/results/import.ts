@@ -8,6 +8,7 @@
  * so the report and the run comparison read it like any other. Pure: the
  * files come from `read`, the folder is written by scripts/import.ts.
  */
+import * as crypto from "crypto";
 import { z } from "zod";
 import { benchmarks } from "../../benchmarks";
 import type { BenchmarkResult, Metric } from "../../benchmarks/types";
@@ -45,9 +46,22 @@ const targetRef = z
   .regex(
     new RegExp(`^[a-z][a-z0-9-]{0,30}/(${platformTypes.join("|")})/[a-z][a-z0-9-]{0,30}$`),
     `<server>/<platform>/<guest>, the platform one of ${platformTypes.join(", ")} (bare metal: <server>/baseline/host)`,
-  );
+  )
+  // Results are keyed by these names: one every object inherits would find the wrong thing.
+  .refine((r) => !r.split("/").includes("constructor"), {
+    error: "a name other than constructor",
+  });
 
-const scalar = z.union([z.string().max(1000), z.number()]);
+/** Text kept with the run and shown by the report: no control characters but newlines and tabs. */
+const text = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine((v) => !/[^\P{Cc}\n\t]/u.test(v), {
+      error: "text without control characters (but newlines and tabs)",
+    });
+
+const scalar = z.union([text(1000), z.number()]);
 
 const runSchema = z
   .object({
@@ -80,7 +94,7 @@ export const manifestSchema = z
       error: "a date (2009-05-14) or a date and time with its zone (2009-05-14T10:00:00Z)",
     }),
     /** Who ran them, where, how: kept with the run and shown by the report. */
-    source: z.string().min(1).max(4000),
+    source: text(4000).min(1),
     /** What is known of each server: its hardware profile, facts (kernel, CPU, ...). */
     servers: z
       .record(
@@ -139,10 +153,43 @@ function crossChecks(m: Manifest): string[] {
         `${at}: ${r.target} ${r.benchmark} again (runs[${seen.get(key)}]): give all its trials in one run`,
       );
     } else seen.set(key, i);
-    if (m.servers && !(t.server in m.servers)) {
+    if (m.servers && !Object.hasOwn(m.servers, t.server)) {
       errors.push(`${at}.target: no server ${t.server} under servers`);
     }
+    for (const k of ["name", "mode"]) {
+      if (r.info && Object.hasOwn(r.info, k)) {
+        errors.push(`${at}.info.${k}: set by ${k === "name" ? "target" : "mode"}, not info`);
+      }
+    }
   });
+  // One guest name per server: results and the report know a guest by server and name.
+  const platformOf = new Map<string, string>();
+  for (const r of m.runs) {
+    const t = split(r.target);
+    if (t.platform === "baseline") continue;
+    const other = platformOf.get(`${t.server}/${t.guest}`);
+    if (other !== undefined && other !== t.platform) {
+      errors.push(
+        `runs: guest ${t.guest} on ${t.server}'s ${other} and ${t.platform}: one guest name per server`,
+      );
+    }
+    platformOf.set(`${t.server}/${t.guest}`, t.platform);
+  }
+  // A file is one trial of one run: given twice, one measurement would count as several.
+  const given = new Map<string, string>();
+  m.runs.forEach((r, i) =>
+    r.trials.forEach((entry, j) => {
+      for (const f of typeof entry === "string" ? [entry] : entry) {
+        const where = `runs[${i}] trial ${j + 1}`;
+        const before = given.get(f);
+        if (before !== undefined) {
+          errors.push(`${where}: ${f} is given already (${before}): a file is one trial`);
+        } else given.set(f, where);
+      }
+    }),
+  );
+  const grouped = new Map<string, number>();
+  const inGroup = new Map<string, number>();
   m.concurrent?.forEach((g, i) => {
     const at = `concurrent[${i}]`;
     const ts = g.targets.map(split);
@@ -159,7 +206,31 @@ function crossChecks(m: Manifest): string[] {
       if (!seen.has(`${ref} ${g.benchmark}`)) {
         errors.push(`${at}.targets: ${ref} has no run of ${g.benchmark} in runs`);
       }
+      const other = inGroup.get(`${ref} ${g.benchmark}`);
+      if (other !== undefined && other !== i) {
+        errors.push(`${at}.targets: ${ref} is in concurrent[${other}] already, for ${g.benchmark}`);
+      }
+      inGroup.set(`${ref} ${g.benchmark}`, i);
     }
+    const key = `${ts[0].server}/${ts[0].platform} ${g.benchmark}`;
+    const twice = grouped.get(key);
+    if (twice !== undefined) {
+      errors.push(
+        `${at}: a second group of ${key} (concurrent[${twice}]): one group per platform and benchmark`,
+      );
+    } else grouped.set(key, i);
+    // Summed trial by trial: trial n of each guest ran at the same time as trial n of the others.
+    const members = g.targets.map((ref) =>
+      m.runs.find((r) => r.target === ref && r.benchmark === g.benchmark),
+    );
+    const counts = new Set(members.flatMap((r) => (r ? [r.trials.length] : [])));
+    if (counts.size > 1) {
+      errors.push(
+        `${at}: its guests have ${[...counts].join(" and ")} trials: guests at once have as many, trial n of each run together`,
+      );
+    }
+    const modes = new Set(members.map((r) => r?.mode));
+    if (modes.size > 1) errors.push(`${at}: Xen guests of different modes: a group is of one mode`);
   });
   return errors;
 }
@@ -246,6 +317,20 @@ function merge(files: ReadFile[]): BenchmarkResult {
   return { ...files[0].result, metrics };
 }
 
+/** All the files of one import, at most: each is held in memory until the run is written. */
+export const MAX_IMPORT_BYTES = 1024 * 2 ** 20;
+
+/** Where a run was made, which differs between bare metal and a guest: left out when the two are compared. */
+const whereKeys = new Set(["server", "port", "host", "machine"]);
+const withoutWhere = (v: unknown): string =>
+  canonical(
+    (Array.isArray(v) ? v : [v]).map((x) =>
+      x && typeof x === "object"
+        ? Object.fromEntries(Object.entries(x).filter(([k]) => !whereKeys.has(k)))
+        : x,
+    ),
+  );
+
 /** One file's description as itself, several as a list. */
 const single = (v: unknown): unknown => (Array.isArray(v) && v.length === 1 ? v[0] : v);
 
@@ -255,6 +340,10 @@ const canonical = (v: unknown): string =>
       ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => a.localeCompare(b)))
       : x,
   );
+
+/** A date as given; a date and time in UTC, as run ids of the program are (2009-05-14T10:00:00Z). */
+const utc = (measured: string): string =>
+  measured.includes("T") ? new Date(measured).toISOString().replace(/\.000Z$/, "Z") : measured;
 
 /** The run folder: its servers, id and files (results.json, import.yaml, raw/...). */
 export interface ImportedRun {
@@ -285,6 +374,10 @@ export function importRuns(
   const warnings: string[] = [];
   const records: RunRecord[] = [];
   const raw: { server: string; path: string; text: string }[] = [];
+  let bytes = 0;
+  const digests = new Map<string, string>();
+  /** Per benchmark, the first target's description of how it ran, without where it ran. */
+  const how = new Map<string, { at: string; ran: string }>();
   manifest.runs.forEach((run, i) => {
     const t = split(run.target);
     const at = `runs[${i}] (${run.target} ${run.benchmark})`;
@@ -295,6 +388,7 @@ export function importRuns(
       const files = typeof entry === "string" ? [entry] : entry;
       const read1: ReadFile[] = [];
       files.forEach((file, k) => {
+        if (bytes > MAX_IMPORT_BYTES) return;
         let text: string;
         try {
           text = read(file);
@@ -302,11 +396,26 @@ export function importRuns(
           errors.push(`${at} trial ${j + 1}: ${(e as Error).message}`);
           return;
         }
+        bytes += text.length;
+        if (bytes > MAX_IMPORT_BYTES) {
+          errors.push(
+            `${at} trial ${j + 1}, ${file}: the files pass ${MAX_IMPORT_BYTES / 2 ** 20} MiB in all: import them in parts`,
+          );
+          return;
+        }
+        const digest = crypto.createHash("sha256").update(text).digest("hex");
+        const same = digests.get(digest);
+        if (same !== undefined) {
+          warnings.push(
+            `${at} trial ${j + 1}, ${file}: the same bytes as ${same}: one measurement given twice?`,
+          );
+        } else digests.set(digest, file);
         const name = files.length === 1 ? `trial-${j + 1}.txt` : `trial-${j + 1}.${k + 1}.txt`;
-        raw.push({ server: t.server, path: `${dir}/${name}`, text });
         try {
           const r = readOne(run, file, text);
           read1.push(r);
+          // Kept only once it reads: a file that does not is named, not held.
+          raw.push({ server: t.server, path: `${dir}/${name}`, text });
           for (const w of r.warnings) warnings.push(`${at} trial ${j + 1}, ${file}: ${w}`);
         } catch (e) {
           errors.push(`${at} trial ${j + 1}, ${file}: ${(e as Error).message}`);
@@ -349,6 +458,18 @@ export function importRuns(
       errors.push(
         `${at}: trials of different tool versions (${[...versions].join(", ")}): one run per version`,
       );
+    }
+    // Bare metal and its guests ran the benchmark the same way (where aside): else % of bare metal is of two experiments.
+    if (described.length > 0) {
+      const ran = withoutWhere(JSON.parse(described[0].ran));
+      const first = how.get(run.benchmark);
+      if (first === undefined) how.set(run.benchmark, { at, ran });
+      else if (first.ran !== ran) {
+        errors.push(
+          `${at} was run otherwise than ${first.at}: ${ran} against ${first.ran}; ` +
+            "a guest is compared with bare metal only for the same run of the tool",
+        );
+      }
     }
     if (described.length > 0) {
       // Beside the files, as `npm run parse` reads them back: a framed output's parameters, or how a tool's own output says it ran.
@@ -445,7 +566,7 @@ export function importRuns(
   files["import.yaml"] = manifestText;
   return {
     stack: manifest.stack,
-    run: { servers, runId: runId(files, manifest.measured), files },
+    run: { servers, runId: runId(files, utc(manifest.measured)), files },
     warnings,
   };
 }

@@ -32,6 +32,19 @@ const exported = {
         type: command,
         outputs: { step: "blade/baseline/host: bonnie (3 trials)" },
       },
+      // A pair benchmark's guests at once: a Command each, started after the same step.
+      {
+        urn: urn("blade-kvm-vm-0-iperf-trials"),
+        type: command,
+        dependencies: [urn("blade-kvm-vm-0-ssh"), urn("blade-plain-kernel-bonnie-trials")],
+        outputs: { step: "blade/kvm/vm-0: iperf from blade/baseline/host (3 trials)" },
+      },
+      {
+        urn: urn("blade-kvm-vm-1-iperf-trials"),
+        type: command,
+        dependencies: [urn("blade-plain-kernel-bonnie-trials"), urn("blade-kvm-vm-0-ssh")],
+        outputs: { step: "blade/kvm/vm-1: iperf from blade/baseline/host (3 trials)" },
+      },
       { urn: urn("local-facts"), type: command, outputs: { step: "server local: gather facts" } },
       {
         urn: "urn:pulumi:testbed::virt-testbed::pulumi:pulumi:Stack::x-trials",
@@ -49,20 +62,27 @@ describe("npm run measure", () => {
       ["openssl-speed", ["local/baseline/host", "local/lxc/ct", "local/kvm/vm"]],
       ["iperf3", ["local/kvm/vm"]],
       ["bonnie", ["blade/baseline/host"]],
+      ["iperf", ["blade/kvm/vm-0"]],
+      ["iperf", ["blade/kvm/vm-1"]],
     ]);
+  });
+
+  it("measures guests that ran at once again together, never one alone", () => {
+    const picked = select(runs, [], ["blade/kvm/vm-1"]).map((r) => r.targets[0]);
+    expect(picked.sort()).toEqual(["blade/kvm/vm-0", "blade/kvm/vm-1"]);
   });
 
   it("selects by benchmark and by target (server, server/platform, server/platform/guest)", () => {
     const names = (only: string[], targets: string[]) =>
       select(runs, only, targets).map((r) => r.benchmark);
-    expect(names([], [])).toEqual(["openssl-speed", "iperf3", "bonnie"]);
+    expect(names([], [])).toEqual(["openssl-speed", "iperf3", "bonnie", "iperf", "iperf"]);
     expect(names(["bonnie"], [])).toEqual(["bonnie"]);
     expect(names([], ["local/kvm"])).toEqual(["openssl-speed", "iperf3"]);
     expect(names(["iperf3"], ["local/kvm/vm"])).toEqual(["iperf3"]);
-    expect(names([], ["blade"])).toEqual(["bonnie"]);
+    expect(names([], ["blade/baseline"])).toEqual(["bonnie"]);
     // "local/kv" is not a platform: no prefix match inside a name.
     expect(() => names([], ["local/kv"])).toThrow(
-      /no run of any benchmark on local\/kv: the stack's benchmarks are openssl-speed, iperf3, bonnie; its targets local\/baseline\/host, /,
+      /no run of any benchmark on local\/kv: the stack's benchmarks are openssl-speed, iperf3, bonnie, iperf; its targets local\/baseline\/host, /,
     );
     expect(() => select([], [], [])).toThrow(/no benchmark run yet/);
   });

@@ -106,3 +106,20 @@ describe("the stack file's JSON Schema", () => {
     expect([validate(doc), validate.errors]).toEqual([true, null]);
   });
 });
+
+describe("a value set as a secret in a stack file", () => {
+  it("is taken anywhere a value is (UnixBench's source URL, a host), and still checked where it is not", () => {
+    const doc = {
+      config: {
+        "testbed:benchmarks": [
+          { id: "unixbench", parameters: { source: { url: { secure: "v1:a" } } } },
+        ],
+        "testbed:servers": [{ name: "s", connection: { type: "ssh", host: { secure: "v1:b" } } }],
+      },
+    };
+    expect([validate(doc), validate.errors]).toEqual([true, null]);
+    const wrong = structuredClone(doc);
+    (wrong.config["testbed:servers"][0].connection as Record<string, unknown>).hots = "x";
+    expect(validate(wrong)).toBe(false);
+  });
+});

@@ -228,6 +228,8 @@ describe("iperf 2's own client report", () => {
         parallel: 2,
         direction: d,
         version: "2.1.x (from its report's format)",
+        window: "16.0 KByte (default)",
+        seconds: 3,
       });
       const framed = parseIperf(fixture(name), fixtures[name]).metrics;
       expect(result.metrics).toEqual(framed.filter((m) => m.labels.direction === d));

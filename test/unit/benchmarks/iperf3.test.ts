@@ -247,6 +247,15 @@ describe("iperf3's own JSON report (-J)", () => {
         parallel: 2,
         duration: 3,
         direction: d,
+        // Every setting the client states: runs that differ in one are not one run.
+        protocol: "TCP",
+        blksize: 131072,
+        omit: 0,
+        bytes: 0,
+        blocks: 0,
+        tos: 0,
+        target_bitrate: 0,
+        sock_bufsize: 0,
       });
       // The same figures as the framed output's.
       const framed = parseIperf3(fixture(name), fixtures[name]).metrics;

@@ -375,7 +375,10 @@ describe("openssl speed's own output", () => {
         framed.metrics.filter((m) => m.labels.algorithm === inv.algorithm),
       ]);
       expect([inv.name, result.toolVersion]).toEqual([inv.name, framed.toolVersion]);
-      expect(Object.values(ran).flat()).toEqual([inv.algorithm]);
+      expect([...(ran.ciphers as string[]), ...(ran.publicKey as string[])]).toEqual([
+        inv.algorithm,
+      ]);
+      expect(ran.multi).toBe(1);
     }
   });
 
@@ -386,7 +389,12 @@ describe("openssl speed's own output", () => {
     const shaRow = sha.split("\n").find((l) => l.startsWith("sha256 "))!;
     const both = aes.replace(/^(AES-128-CBC .*)$/m, `$1\n${shaRow}`);
     const { ran } = parseOpensslSpeedPlain(both);
-    expect(ran).toEqual({ ciphers: ["aes-128-cbc", "sha256"], publicKey: [] });
+    expect(ran).toEqual({
+      ciphers: ["aes-128-cbc", "sha256"],
+      publicKey: [],
+      multi: 1,
+      seconds: [],
+    });
     // The same row twice is not one run.
     expect(() => parseOpensslSpeedPlain(aes.replace(/^(AES-128-CBC .*)$/m, "$1\n$1"))).toThrow(
       /aes-128-cbc twice/,

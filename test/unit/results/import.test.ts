@@ -200,7 +200,7 @@ describe("npm run import", () => {
         "    trials: [bare/speed-1.txt, cut.txt, missing.txt, outside.txt]\n" +
         "  - target: srv/baseline/host\n    benchmark: iperf3\n" +
         "    trials: [net/fwd-1.json, net/rev-1.json]\n" +
-        "  - target: srv/xen/vm1\n    benchmark: hepspec06\n    trials: [bare/speed-1.txt]\n",
+        "  - target: srv/xen/vm1\n    benchmark: hepspec06\n    trials: [vms/vm1-speed-1.txt]\n",
     );
     fs.writeFileSync(
       path.join(d, "cut.txt"),
@@ -253,5 +253,103 @@ describe("npm run import", () => {
     });
     fs.writeFileSync(path.join(d, "manifest.yaml"), "runs: [\n");
     expect(run([d], root)).toMatchObject({ code: 1, err: expect.stringMatching(/not YAML/) });
+  });
+  it("refuses one measurement counted twice, and trials or targets run otherwise", () => {
+    const twice = folder(
+      () =>
+        "measured: 2026-12-04\nsource: x\nruns:\n" +
+        "  - { target: srv/baseline/host, benchmark: openssl-speed, trials: [bare/speed-1.txt, bare/speed-1.txt] }\n",
+    );
+    expect(run([twice], root)).toMatchObject({
+      code: 1,
+      err: expect.stringMatching(
+        /runs\[0\] trial 2: bare\/speed-1\.txt is given already \(runs\[0\] trial 1\): a file is one trial/,
+      ),
+    });
+    // iperf3 with another block size (-l) in one trial, and a guest run with another bitrate (-b).
+    const d = folder(
+      () =>
+        "measured: 2026-12-04\nsource: x\nruns:\n" +
+        "  - { target: srv/baseline/host, benchmark: iperf3, trials: [net/fwd-1.json, net/fwd-2.json] }\n" +
+        "  - { target: srv/kvm/vm, benchmark: iperf3, trials: [vm/fwd-1.json] }\n",
+    );
+    const edit = (f: string, from: RegExp, to: string) => {
+      const p = path.join(d, f);
+      fs.mkdirSync(path.dirname(p), { recursive: true });
+      fs.writeFileSync(
+        p,
+        fs.readFileSync(path.join(fixture, "net/fwd-1.json"), "utf8").replace(from, to),
+      );
+    };
+    edit("net/fwd-2.json", /"blksize":\s*131072/, '"blksize": 1024');
+    edit("vm/fwd-1.json", /"target_bitrate":(\s*)0/g, '"target_bitrate":$110000000');
+    const r = run([d], root);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(
+      /runs\[0\] \(srv\/baseline\/host iperf3\) trial 2 \(net\/fwd-2\.json\) was run otherwise than trial 1: .*"blksize":1024/,
+    );
+    expect(r.err).toMatch(
+      /runs\[1\] \(srv\/kvm\/vm iperf3\) was run otherwise than runs\[0\] \(srv\/baseline\/host iperf3\): .*"target_bitrate":10000000/,
+    );
+  });
+
+  it("refuses groups that would sum the wrong trials, names that find the wrong results, and info that renames", () => {
+    const d = folder(
+      () =>
+        "measured: 2026-12-04\nsource: x\nruns:\n" +
+        "  - { target: srv/xen/vm1, mode: para, benchmark: openssl-speed, trials: [vms/vm1-speed-1.txt, vms/vm1-speed-2.txt] }\n" +
+        "  - { target: srv/xen/vm2, mode: hvm, benchmark: openssl-speed, trials: [vms/vm2-speed-1.txt] }\n" +
+        "  - { target: srv/kvm/vm2, benchmark: openssl-speed, trials: [vms/vm2-speed-2.txt], info: { name: vm9 } }\n" +
+        "concurrent:\n" +
+        "  - { benchmark: openssl-speed, targets: [srv/xen/vm1, srv/xen/vm2] }\n" +
+        "  - { benchmark: openssl-speed, targets: [srv/xen/vm2, srv/xen/vm1] }\n",
+    );
+    const r = run([d], root);
+    expect(r.code).toBe(1);
+    for (const want of [
+      /runs\[2\]\.info\.name: set by target, not info/,
+      /guest vm2 on srv's xen and kvm: one guest name per server/,
+      /concurrent\[0\]: its guests have 2 and 1 trials/,
+      /concurrent\[0\]: Xen guests of different modes/,
+      /concurrent\[1\]: a second group of srv\/xen openssl-speed \(concurrent\[0\]\)/,
+      /concurrent\[1\]\.targets: srv\/xen\/vm2 is in concurrent\[0\] already/,
+    ]) {
+      expect(r.err).toMatch(want);
+    }
+  });
+
+  it("refuses control characters in what the report shows, and a name every object has", () => {
+    const d = folder(
+      () =>
+        'measured: 2026-12-04\nsource: "x\\u001b[31m"\nruns:\n' +
+        "  - { target: constructor/baseline/host, benchmark: openssl-speed, trials: [bare/speed-1.txt] }\n",
+    );
+    const r = run([d], root);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/source: text without control characters/);
+    expect(r.err).toMatch(/runs\[0\]\.target: a name other than constructor/);
+  });
+
+  it("names the run by its time in UTC, as the program's runs are named", () => {
+    const d = folder((m) => m.replace("2026-12-04T04:04:00Z", "2026-12-04T09:04:00+05:00"));
+    const r = run([d, "--dry-run"], root);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/results\/hand-run\/2026-12-04T04-04-00Z-[0-9a-f]{8} \(not written/);
+  });
+
+  it("reads no manifest outside the folder, and quotes none of a file that is not YAML", () => {
+    const d = folder();
+    const outside = scratchDir("vtb-import-outside-");
+    fs.writeFileSync(path.join(outside, "secret.conf"), "db_password: hunter2: secret\n");
+    fs.rmSync(path.join(d, "manifest.yaml"));
+    fs.symlinkSync(path.join(outside, "secret.conf"), path.join(d, "manifest.yaml"));
+    const r = run([d], root);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/manifest\.yaml: resolves to .*secret\.conf, outside/);
+    fs.rmSync(path.join(d, "manifest.yaml"));
+    fs.writeFileSync(path.join(d, "manifest.yaml"), "db_password: hunter2: secret\n");
+    const y = run([d], root);
+    expect(y.err).toMatch(/not YAML \(line 1, column \d+\): [A-Z_]+/);
+    expect(y.err).not.toContain("hunter2");
   });
 });
