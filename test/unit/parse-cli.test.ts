@@ -251,7 +251,9 @@ describe("npm run parse", () => {
       const csv = csvOf("bonnie-2.00a-bookworm-4g-files.csv");
       const r = parse("bonnie", write(`${csv}\n`));
       expect(r.code).toBe(0);
-      expect(r.err).toMatch(/the run it describes: \{"machine":"[^"]+","dataset":"4G"\}/);
+      expect(r.err).toMatch(
+        /the run it describes: \{"machine":"[^"]+","concurrency":"1","dataset":"4G",.*"files":"16,/,
+      );
       expect(JSON.parse(r.out).metrics.length).toBeGreaterThan(10);
       // An archived run's raw output, its parameters.json beside it, is still checked against them.
       const dir = scratch();
