@@ -107,6 +107,43 @@ export function postalRows(body: string[], start: number, stop: number): PostalR
   return rows;
 }
 
+/** The means over whole minutes of postal's per-minute lines: its metrics. */
+function minuteMeans(rows: readonly PostalRow[]): Metric[] {
+  const metric = (
+    name: string,
+    values: number[],
+    unit: string,
+    direction: "higher" | "lower",
+  ): Metric => ({
+    name,
+    value: values.reduce((a, b) => a + b, 0) / values.length,
+    unit,
+    direction,
+    labels: {},
+  });
+  return [
+    metric(
+      "messages_per_minute",
+      rows.map((r) => r.messages),
+      "messages/min",
+      "higher",
+    ),
+    // postal's data(K) is bytes / 1024.
+    metric(
+      "data_kib_per_minute",
+      rows.map((r) => r.dataKiB),
+      "KiB/min",
+      "higher",
+    ),
+    metric(
+      "errors_per_minute",
+      rows.map((r) => r.errors),
+      "errors/min",
+      "lower",
+    ),
+  ];
+}
+
 /** Parses postal.sh output: the means over the whole minutes postal reported. */
 export function parsePostal(raw: string, params: PostalParameters): BenchmarkResult {
   const got = sections(raw);
@@ -155,34 +192,7 @@ export function parsePostal(raw: string, params: PostalParameters): BenchmarkRes
       `lines for the minutes ending ${ends.map(clock).join(", ")}, expected ${expected.map(clock).join(", ")}: a line is missing`,
     );
   }
-  const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
-  const metric = (
-    name: string,
-    values: number[],
-    unit: string,
-    direction: "higher" | "lower",
-  ): Metric => ({ name, value: mean(values), unit, direction, labels: {} });
-  const metrics = [
-    metric(
-      "messages_per_minute",
-      full.map((r) => r.messages),
-      "messages/min",
-      "higher",
-    ),
-    // postal's data(K) is bytes / 1024.
-    metric(
-      "data_kib_per_minute",
-      full.map((r) => r.dataKiB),
-      "KiB/min",
-      "higher",
-    ),
-    metric(
-      "errors_per_minute",
-      full.map((r) => r.errors),
-      "errors/min",
-      "lower",
-    ),
-  ];
+  const metrics = minuteMeans(full);
   return validated(ID, { benchmark: ID, toolVersion, metrics });
 }
 
@@ -237,39 +247,7 @@ export function parsePostalPlain(raw: string): {
   }
   const version = /^Postal Version: (\S+)$/m.exec(raw);
   const toolVersion = version ? version[1] : "postal (its output gives no version)";
-  const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
-  const metric = (
-    name: string,
-    values: number[],
-    unit: string,
-    direction: "higher" | "lower",
-  ): Metric => ({
-    name,
-    value: mean(values),
-    unit,
-    direction,
-    labels: {},
-  });
-  const metrics = [
-    metric(
-      "messages_per_minute",
-      whole.map((r) => r.messages),
-      "messages/min",
-      "higher",
-    ),
-    metric(
-      "data_kib_per_minute",
-      whole.map((r) => r.dataKiB),
-      "KiB/min",
-      "higher",
-    ),
-    metric(
-      "errors_per_minute",
-      whole.map((r) => r.errors),
-      "errors/min",
-      "lower",
-    ),
-  ];
+  const metrics = minuteMeans(whole);
   return {
     result: validated(ID, { benchmark: ID, toolVersion, metrics }),
     ran: { wholeMinutes: whole.length, ssl: /SSL connections/.test(lines[first]) },
