@@ -7,6 +7,8 @@ import type { ResourceProvider } from "@pulumi/pulumi/dynamic";
 import { redactor } from "./secrets";
 import { envNames } from "./measure/protocol";
 import { emulatorRunning } from "./server/emulated/alive";
+import { engineAddress } from "./engine-status";
+import type { Live } from "./measure/live";
 
 /*
  * The Command resource's implementation: what runs in the dynamic provider's
@@ -71,7 +73,6 @@ function runRecord(stdout: string, stderr: string, code: number | null, started:
  * provider's process exits, so nothing of ours outlives the engine.
  */
 const inProvider = () => /dynamic-provider/.test(require.main?.filename ?? "");
-const engineAddress = () => process.argv.slice(2).find((a) => /^127\.0\.0\.1:\d+$/.test(a));
 const engines = new Map<string, { gone: boolean; listeners: Set<() => void> }>();
 let runningSteps = 0;
 
@@ -217,6 +218,7 @@ export function runScript(
   timeoutSeconds: number,
   step: string,
   limitBytes = outputLimitBytes,
+  onStdout?: (d: Buffer) => void,
 ): Promise<ScriptRun> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
@@ -228,7 +230,10 @@ export function runScript(
     const out = new Captured(limitBytes);
     const err = new Captured(stderrLimitBytes);
     let timedOut = false;
-    child.stdout.on("data", (d: Buffer) => out.add(d));
+    child.stdout.on("data", (d: Buffer) => {
+      out.add(d);
+      onStdout?.(d);
+    });
     child.stderr.on("data", (d: Buffer) => err.add(d));
     // The script and everything under it: a step's children must not outlive
     // it, even those in a process group of their own (`timeout` makes one).
@@ -334,6 +339,7 @@ export function runRemoteScript(
   timeoutSeconds: number,
   step: string,
   limitBytes = outputLimitBytes,
+  onStdout?: (d: Buffer) => void,
 ): Promise<ScriptRun> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Client } = require("ssh2") as typeof import("ssh2");
@@ -442,7 +448,10 @@ export function runRemoteScript(
             let pid: string | undefined;
             // stderr until its first line (the pid) is whole; then undefined.
             let head: string | undefined = "";
-            ch.on("data", (d: Buffer) => out.add(d));
+            ch.on("data", (d: Buffer) => {
+              out.add(d);
+              onStdout?.(d);
+            });
             ch.stderr.on("data", (d: Buffer) => {
               if (head === undefined) return err.add(d);
               head += d.toString();
@@ -508,14 +517,15 @@ export function runRemoteScript(
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Props = Record<string, any>;
 
-/** Runs a step where its connection says: locally, or over SSH. */
-function runStep(props: Props, body: string, step: string): Promise<ScriptRun> {
+/** Runs a step where its connection says: locally, or over SSH; its stdout to `live` as it comes. */
+function runStep(props: Props, body: string, step: string, live?: Live): Promise<ScriptRun> {
   const env = props.environment ?? {};
   const timeout = props.timeoutSeconds ?? 3600;
   const script = (props.prelude ?? "") + body;
+  const watch = live && ((d: Buffer) => live.stdout(d));
   return props.connection
-    ? runRemoteScript(props.connection, script, env, timeout, step)
-    : runScript(script, env, timeout, step);
+    ? runRemoteScript(props.connection, script, env, timeout, step, outputLimitBytes, watch)
+    : runScript(script, env, timeout, step, outputLimitBytes, watch);
 }
 
 // Inputs whose change reruns `create`.
@@ -576,14 +586,6 @@ function stopRule(
   return require(file).stopRule;
 }
 
-/** Where a step's rounds stream to: <dir>/<name>.<start>.log, or nowhere. */
-function streamFile(to: { dir: string; name: string } | undefined, t0: number) {
-  if (!to) return undefined;
-  fs.mkdirSync(to.dir, { recursive: true, mode: 0o700 });
-  const stamp = new Date(t0).toISOString().replace(/[:.]/g, "-");
-  return path.join(to.dir, `${to.name.replace(/[^A-Za-z0-9_.-]/g, "_")}.${stamp}.log`);
-}
-
 /** The step's provenance as it is now, and when it ended: the record of what measured it. */
 const measuredWith = (inputs: Props) =>
   inputs.provenance
@@ -597,7 +599,7 @@ const defined = (o: Props): Props =>
 async function createRounds(inputs: Props, hide: (s: string) => string) {
   const rounds = inputs.rounds as Rounds;
   const t0 = Date.now();
-  const stream = streamFile(inputs.streamTo, t0);
+  const live = liveFor(inputs, t0);
   const rule = rounds.stop ? stopRule(rounds.stop.module) : undefined;
   let stdout = "";
   let stderr = "";
@@ -605,36 +607,41 @@ async function createRounds(inputs: Props, hide: (s: string) => string) {
   let failure = "";
   let stopped = "";
   let done = 0;
-  for (let r = 1; r <= rounds.order.length && !stopped; r++) {
-    const environment = {
-      ...(inputs.environment ?? {}),
-      [envNames.round]: String(r),
-      [envNames.roundOrder]: rounds.order[r - 1],
-    };
-    try {
-      const run = await runStep(
-        { ...inputs, environment },
-        inputs.create,
-        `${inputs.step}, round ${r}`,
-      );
-      stdout += hide(run.stdout);
-      stderr += hide(run.stderr);
-      exitCode = run.exitCode;
-      done = r;
-      if (stream) fs.appendFileSync(stream, hide(run.stdout), { mode: 0o600 });
-      if (stdout.length > outputLimitBytes) {
-        // The rounds together, not only each, must fit in a record (the stream keeps them all).
-        failure = `${inputs.step}: its rounds printed ${size(stdout.length)}, more than the ${size(outputLimitBytes)} a step may keep; run fewer or shorter trials`;
+  try {
+    for (let r = 1; r <= rounds.order.length && !stopped; r++) {
+      const environment = {
+        ...(inputs.environment ?? {}),
+        [envNames.round]: String(r),
+        [envNames.roundOrder]: rounds.order[r - 1],
+      };
+      live?.roundStarted(r);
+      try {
+        const run = await runStep(
+          { ...inputs, environment },
+          inputs.create,
+          `${inputs.step}, round ${r}`,
+          live,
+        );
+        stdout += hide(run.stdout);
+        stderr += hide(run.stderr);
+        exitCode = run.exitCode;
+        done = r;
+        if (stdout.length > outputLimitBytes) {
+          // The rounds together, not only each, must fit in a record (the stream keeps them all).
+          failure = `${inputs.step}: its rounds printed ${size(stdout.length)}, more than the ${size(outputLimitBytes)} a step may keep; run fewer or shorter trials`;
+          break;
+        }
+      } catch (e) {
+        failure = hide((e as Error).message);
+        live?.note(`round ${r} failed: ${failure}`);
         break;
       }
-    } catch (e) {
-      failure = hide((e as Error).message);
-      if (stream) fs.appendFileSync(stream, `\n[round ${r} failed: ${failure}]\n`, { mode: 0o600 });
-      break;
+      const last = r === rounds.order.length;
+      if (rule && r >= rounds.min) stopped = rule(stdout, rounds.stop!.args, r, last);
+      else if (last) stopped = `${r} rounds, as asked`;
     }
-    const last = r === rounds.order.length;
-    if (rule && r >= rounds.min) stopped = rule(stdout, rounds.stop!.args, r, last);
-    else if (last) stopped = `${r} rounds, as asked`;
+  } finally {
+    live?.close();
   }
   if (failure && !inputs.failSoftly) throw new Error(failure);
   const outs = {
@@ -675,41 +682,58 @@ export function retryPlan(
   };
 }
 
+/**
+ * A benchmark step's live side (measure/live.ts), or none for a step that
+ * neither shows progress nor streams. Loaded only then: it brings the
+ * benchmarks' parsers into the provider's process.
+ */
+function liveFor(inputs: Props, t0: number): Live | undefined {
+  if (!inputs.progress && !inputs.streamTo) return undefined;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Live } = require("./measure/live") as typeof import("./measure/live");
+  return new Live(inputs.progress, inputs.streamTo, inputs.redact ?? [], t0);
+}
+
 /** A step's create: its tries, then its record, secrets hidden. */
 async function create(inputs: Props, hide: (s: string) => string) {
   const t0 = Date.now();
   let run: ScriptRun | undefined;
   const id = crypto.randomUUID();
-  for (let i = 1; run === undefined; i++) {
-    try {
-      run = await runStep(inputs, inputs.create, inputs.step);
-    } catch (e) {
-      const plan = retryPlan(t0, i, inputs.retryForSeconds ?? 0, inputs.retryDelaySeconds ?? 10);
-      if ("gaveUp" in plan) {
-        const err = plan.gaveUp ? new Error((e as Error).message + plan.gaveUp) : (e as Error);
-        if (!inputs.failSoftly) throw err;
-        const failed = {
-          stdout: "",
-          stderr: "",
-          exitCode: -1,
-          startedAt: new Date(t0).toISOString(),
-          durationSeconds: (Date.now() - t0) / 1000,
-          failure: hide(err.message),
-        };
-        return { id, outs: { ...inputs, ...failed } };
+  const live = liveFor(inputs, t0);
+  try {
+    for (let i = 1; run === undefined; i++) {
+      try {
+        run = await runStep(inputs, inputs.create, inputs.step, live);
+      } catch (e) {
+        const plan = retryPlan(t0, i, inputs.retryForSeconds ?? 0, inputs.retryDelaySeconds ?? 10);
+        if ("gaveUp" in plan) {
+          const err = plan.gaveUp ? new Error((e as Error).message + plan.gaveUp) : (e as Error);
+          if (!inputs.failSoftly) throw err;
+          const failed = {
+            stdout: "",
+            stderr: "",
+            exitCode: -1,
+            startedAt: new Date(t0).toISOString(),
+            durationSeconds: (Date.now() - t0) / 1000,
+            failure: hide(err.message),
+          };
+          return { id, outs: { ...inputs, ...failed } };
+        }
+        await new Promise((r) => setTimeout(r, plan.waitMs));
       }
-      await new Promise((r) => setTimeout(r, plan.waitMs));
     }
+    // With retries, the step's time is from the first attempt to the success.
+    run = {
+      ...run,
+      stdout: hide(run.stdout),
+      stderr: hide(run.stderr),
+      startedAt: new Date(t0).toISOString(),
+      durationSeconds: (Date.now() - t0) / 1000,
+    };
+    return { id, outs: { ...inputs, ...run, failure: "", ...measuredWith(inputs) } };
+  } finally {
+    live?.close();
   }
-  // With retries, the step's time is from the first attempt to the success.
-  run = {
-    ...run,
-    stdout: hide(run.stdout),
-    stderr: hide(run.stderr),
-    startedAt: new Date(t0).toISOString(),
-    durationSeconds: (Date.now() - t0) / 1000,
-  };
-  return { id, outs: { ...inputs, ...run, failure: "", ...measuredWith(inputs) } };
 }
 
 export const provider: ResourceProvider = {

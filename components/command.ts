@@ -1,7 +1,8 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import type { Rounds, SshConnection } from "./command-provider";
-import { secretValues } from "./secrets";
+import { redactor, secretValues } from "./secrets";
+import type { Progress, StreamTo } from "./measure/live";
 
 export { exportLines, runRemoteScript, runScript } from "./command-provider";
 export type { Rounds, ScriptRun, SshConnection } from "./command-provider";
@@ -79,8 +80,14 @@ export interface CommandArgs {
    * later update. Not part of what the step is.
    */
   provenance?: pulumi.Input<Record<string, string>>;
-  /** Each round's output appended, as it ends, to <dir>/<name>.<start>.log (not part of what the step is). */
-  streamTo?: pulumi.Input<{ dir: string; name: string }>;
+  /** The step's output appended, as it comes, to <dir>/<name>.<start>.log (not part of what the step is). */
+  streamTo?: pulumi.Input<StreamTo>;
+  /**
+   * A benchmark step's progress, shown in its row of `pulumi up`'s display
+   * while it runs: trial n/N, time left, the last trial's headline figure
+   * (measure/live.ts). Not part of what the step is.
+   */
+  progress?: Omit<Progress, "urn">;
 }
 
 export type SshConnectionInput = {
@@ -123,6 +130,29 @@ export const commandProvider: pulumi.dynamic.ResourceProvider = {
   delete: (id, props) => load().delete!(id, props),
 };
 
+/** The type Pulumi gives a Command ("pulumi-nodejs:dynamic/<module>:<type>"). */
+const commandType = "pulumi-nodejs:dynamic/testbed:Command";
+
+/**
+ * `progress` with the step's own URN, which the engine's display needs and
+ * the dynamic provider is not told. A Promise, not an Output of the parent's
+ * URN: an Output would make the step depend on its parent component, that is
+ * on every resource under it, itself included.
+ */
+function withUrn(
+  progress: Omit<Progress, "urn">,
+  name: string,
+  parent: pulumi.Resource | undefined,
+): Promise<Progress> {
+  // Parameters that hold a secret stay out: the headline figure is then not shown.
+  const p = redactor(secretValues()).found(progress.params)
+    ? { ...progress, params: {} }
+    : progress;
+  return new Promise((resolve) => {
+    pulumi.createUrn(name, commandType, parent).apply((urn) => resolve({ ...p, urn }));
+  });
+}
+
 export class Command extends pulumi.dynamic.Resource {
   declare public readonly stdout: pulumi.Output<string>;
   declare public readonly stderr: pulumi.Output<string>;
@@ -152,6 +182,7 @@ export class Command extends pulumi.dynamic.Resource {
       name,
       {
         ...args,
+        ...(args.progress ? { progress: withUrn(args.progress, name, opts.parent) } : {}),
         ...(redact.length > 0 ? { redact: pulumi.secret([...redact]) } : {}),
         stdout: undefined,
         stderr: undefined,

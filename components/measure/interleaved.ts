@@ -1,4 +1,3 @@
-import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { BenchmarkModule, PairSpec } from "../../benchmarks/types";
 import { Command, exportLines } from "../command";
@@ -16,6 +15,7 @@ import { wayEnv, wayInto, withoutKeys, withWayIn } from "./way-in";
 import type { StopArgs } from "./precision";
 import { BUSY_CPUS } from "../results/summarize";
 import { hostStateScript } from "../server/host-state";
+import { streamDir } from "./live";
 
 /**
  * What takes one turn in a round: one target, a pair (its server in the
@@ -67,7 +67,6 @@ const interleaveScript = withWayIn("interleave.sh");
  * busy that long is busy with someone else's work, and it is recorded.
  */
 const QUIET_WAIT_SECONDS = 10;
-const root = path.join(__dirname, "..", "..");
 const unitVar = (u: number, name: string) => `${envNames.unit}${u}_${name}`;
 
 /** The guests a unit's turn pauses not: its own targets (and a pair's client guest). */
@@ -205,7 +204,14 @@ export class InterleavedRun {
           targets: keys,
           ...(stop ? { stop: { module: "components/measure/precision", args: stop } } : {}),
         },
-        streamTo: { dir: path.join(root, "results", args.stack, "trials"), name: name },
+        streamTo: { dir: streamDir(args.stack), name },
+        progress: {
+          benchmark: m.id,
+          params: args.params,
+          total: most,
+          counts: "round",
+          units: units.map((u) => unitTargets(u).map(targetKey).join("+")),
+        },
         // A round: every unit's trial, each to its timeout after waiting up to
         // as long for another stack's turn, and the pauses around them.
         timeoutSeconds: units.length * (2 * args.trialTimeoutSeconds + 60) + 120,

@@ -18,6 +18,7 @@ import {
 } from "./protocol";
 import { parseTrials, Trial } from "./trials";
 import { programProvenance } from "./provenance";
+import { streamDir } from "./live";
 import { wayEnv, withoutKeys, withWayIn } from "./way-in";
 
 export interface BenchmarkRunArgs {
@@ -230,6 +231,8 @@ export class BenchmarkRun implements Measured {
         // A hang past the timeout or a lost connection fails this run, not the runs after it.
         failSoftly: true,
         provenance: programProvenance(),
+        streamTo: { dir: streamDir(pulumi.getStack()), name },
+        progress: { benchmark: m.id, params: args.params, total: args.repeats, counts: "trial" },
       },
       {
         parent: opts.parent,

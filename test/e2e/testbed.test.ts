@@ -112,6 +112,21 @@ describe("the default stack, for real", () => {
       ),
     ).toBe("");
 
+    // While it ran, each benchmark's line said how far it was and what it measured
+    // last (measure/live.ts), and its raw output streamed to results/<stack>/trials/.
+    expect(upLog).toMatch(
+      /local-openssl-speed-trials creating \(\d+s\)[^\n]*; round 2\/3 · ~\S+ left · last: local\/\S+ throughput aes-128-cbc [\d.]+ [kMG]?B\/s/,
+    );
+    const streamed = fs
+      .readdirSync(path.join(root, "results", stack, "trials"))
+      .filter((f) => f.startsWith("local-openssl-speed."));
+    expect(streamed).toHaveLength(1);
+    const stream = fs.readFileSync(
+      path.join(root, "results", stack, "trials", streamed[0]),
+      "utf8",
+    );
+    expect(stream.match(/^@@@ end \d+ rc=0 /gm)).toHaveLength(3 * 3);
+
     const outputs = JSON.parse(pulumi("stack", "output", "--json"));
     const local = outputs.testbed.local;
     // Facts agree with what Node sees of this same machine.
