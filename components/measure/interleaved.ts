@@ -210,7 +210,10 @@ export class InterleavedRun {
           params: args.params,
           total: most,
           counts: "round",
-          units: units.map((u) => unitTargets(u).map(targetKey).join("+")),
+          units: units.map((u) => ({
+            name: unitTargets(u).map(targetKey).join("+"),
+            params: paramsOf[targets.indexOf(unitTargets(u)[0])],
+          })),
         },
         // A round: every unit's trial, each to its timeout after waiting up to
         // as long for another stack's turn, and the pauses around them.

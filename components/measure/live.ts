@@ -28,8 +28,12 @@ export interface Progress {
   total: number;
   /** What `total` counts. */
   counts: "trial" | "round";
-  /** An interleaved run's units, each named by its targets ("local/lxc/ct"), for its figures. */
-  units?: string[];
+  /**
+   * An interleaved run's units: each named by its targets ("local/lxc/ct"),
+   * with the parameters its trials ran with (a pair's client connects to the
+   * unit's own forwarded port), for its figures.
+   */
+  units?: { name: string; params: unknown }[];
 }
 
 /** Where a step's output streams to: <dir>/<name>.<start>.log. */
@@ -133,7 +137,7 @@ export class Live {
   private currentSince = Date.now();
   private round = 0;
   private closed = false;
-  private unit?: string;
+  private unit?: { name: string; params: unknown };
   private readonly roundStarts: number[] = [];
   private last?: string;
   private readonly pace?: number;
@@ -227,12 +231,16 @@ export class Live {
       // An interleaved round's trials are of several targets: each figure names its own.
       const whose = this.progress.counts === "round" ? this.unit : undefined;
       if (this.progress.counts === "round" && !whose) continue;
+      const params = whose ? whose.params : this.progress.params;
       const figure =
         rc === 0
-          ? headlineOf(this.progress.benchmark, this.progress.params, this.trial.join("\n") + "\n")
+          ? headlineOf(this.progress.benchmark, params, this.trial.join("\n") + "\n")
           : undefined;
-      const said = rc === 0 ? figure : `trial ${end[1]} failed (exit ${rc})`;
-      this.last = said && whose ? `${whose} ${said}` : said;
+      const said =
+        rc !== 0
+          ? `trial ${end[1]} failed (exit ${rc})`
+          : (figure ?? `trial ${end[1]}: its output did not parse`);
+      this.last = whose ? `${whose.name} ${said}` : said;
       this.trial = [];
       this.current = 0;
       this.say();

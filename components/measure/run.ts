@@ -232,7 +232,7 @@ export class BenchmarkRun implements Measured {
         failSoftly: true,
         provenance: programProvenance(),
         streamTo: { dir: streamDir(pulumi.getStack()), name },
-        progress: { benchmark: m.id, params: args.params, total: args.repeats, counts: "trial" },
+        progress: { benchmark: m.id, params, total: args.repeats, counts: "trial" },
       },
       {
         parent: opts.parent,

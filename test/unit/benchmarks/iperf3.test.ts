@@ -1,4 +1,4 @@
-import { execFileSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { iperf3, iperf3Parameters, parseIperf3, parseIperf3Plain } from "../../../benchmarks/iperf";
@@ -344,5 +344,67 @@ describe("iperf3 module", () => {
     } finally {
       fs.rmSync(bin, { recursive: true, force: true });
     }
+  });
+
+  // What iperf3 3.12 printed here, reverse, from the host into a QEMU guest under
+  // TCG through passt, its server between two tests: reset before it started.
+  const resetBeforeStart = [
+    "{",
+    '\t"start":\t{',
+    '\t\t"connected":\t[],',
+    '\t\t"version":\t"iperf 3.12",',
+    '\t\t"system_info":\t"Linux vm 6.18.44-fc-v1147 #1 SMP PREEMPT_DYNAMIC @0 x86_64"',
+    "\t},",
+    '\t"intervals":\t[],',
+    '\t"end":\t{',
+    "\t},",
+    '\t"error":\t"unable to receive control message: Connection reset by peer"',
+    "}",
+  ].join("\n");
+  // The script's own lines (a shell's start-up files may add theirs).
+  const said = (stderr: string) => stderr.split("\n").filter((l) => l.startsWith("iperf3:"));
+  const runWith = (first: string) => {
+    const bin = scratchDir("vtb-iperf3-");
+    fs.writeFileSync(path.join(bin, "first.json"), first);
+    fs.writeFileSync(
+      path.join(bin, "iperf3"),
+      [
+        "#!/bin/sh",
+        `if [ "$1" = -c ] && [ ! -e "${bin}/once" ]; then`,
+        `  touch "${bin}/once"`,
+        `  cat "${bin}/first.json"`,
+        "  exit 1",
+        "fi",
+        'echo "iperf3 $*"',
+        "",
+      ].join("\n"),
+      { mode: 0o755 },
+    );
+    return spawnSync("bash", ["-c", iperf3.script], {
+      env: {
+        PATH: `${bin}:/usr/bin:/bin`,
+        ...iperf3.environment(params({ duration: 5, parallel: 1, direction: "reverse" })),
+      },
+      encoding: "utf8",
+    });
+  };
+
+  it("tries a run again that was reset before it started (a server between tests), saying so", () => {
+    const r = runWith(resetBeforeStart);
+    expect(r.stdout).toContain("@@@ reverse\niperf3 -c 127.0.0.1 -p 5201 -t 5 -P 1 -J -R\n@@@ end");
+    expect(said(r.stderr)).toEqual([
+      "iperf3: reverse: try 1 did not start (unable to receive control message: Connection reset by peer); again in 1 s",
+    ]);
+  });
+
+  it("keeps a run that was cut after it started: it measured, and failed", () => {
+    const started = resetBeforeStart.replace(
+      '"connected":\t[]',
+      '"connected":\t[{"socket": 5, "local_host": "127.0.0.1"}]',
+    );
+    const r = runWith(started);
+    expect(r.stdout).toContain(started);
+    expect(r.stdout).not.toContain("-R\n");
+    expect(said(r.stderr)).toEqual([]);
   });
 });

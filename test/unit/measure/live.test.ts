@@ -1,5 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
+import { iperf3Parameters } from "../../../benchmarks/iperf";
 import { opensslSpeedParameters } from "../../../benchmarks/openssl-speed";
 import { earlierStreams, Live, shortDuration } from "../../../components/measure/live";
 import { markerLine, markers } from "../../../components/measure/protocol";
@@ -72,7 +73,7 @@ describe("a benchmark step's live side", () => {
   });
 
   it("counts an interleaved run's rounds, each figure with its target", () => {
-    const units = ["local/baseline/host", "local/lxc/ct"];
+    const units = ["local/baseline/host", "local/lxc/ct"].map((name) => ({ name, params }));
     const live = new Live(
       { ...progress, total: 4, counts: "round", units },
       undefined,
@@ -100,10 +101,46 @@ describe("a benchmark step's live side", () => {
     );
   });
 
-  it("says nothing of a figure when the trial's output does not parse", () => {
+  it("reads each unit's trials with that unit's parameters (a pair's own forwarded port)", () => {
+    const iperf3Fixture = fs.readFileSync(
+      path.join(
+        __dirname,
+        "..",
+        "..",
+        "fixtures",
+        "benchmarks",
+        "iperf3",
+        "iperf3-3.12-bookworm-loopback.txt",
+      ),
+      "utf8",
+    );
+    const run = iperf3Parameters.parse({ duration: 3 });
+    const guest = iperf3Parameters.parse({ duration: 3, port: 15201 });
+    const live = new Live(
+      {
+        benchmark: "iperf3",
+        params: run,
+        total: 3,
+        counts: "round",
+        units: [{ name: "local/kvm/vm", params: guest }],
+      },
+      undefined,
+      [],
+      Date.now(),
+    );
+    live.roundStarted(1);
+    const turn = `${markerLine(markers.turn, 1, 0, 0, "-", "0.1", "performance", "2000", "6.1")}\n`;
+    feed(live, turn + trial(1, 0, "7.000", iperf3Fixture));
+    expect(live.status).toMatch(
+      /^round 1\/3 · last: local\/kvm\/vm throughput forward receiver [\d.]+ Gbit\/s$/,
+    );
+    live.close();
+  });
+
+  it("says so when a trial's output does not parse, and gives no figure", () => {
     const live = new Live(progress, undefined, [], Date.now());
     feed(live, trial(1, 0, "2.000", "not openssl's output\n"));
-    expect(live.status).toBe("trial 2/3 · ~4s left");
+    expect(live.status).toBe("trial 2/3 · ~4s left · last: trial 1: its output did not parse");
     live.close();
   });
 
