@@ -86,6 +86,10 @@ const throughputValue = /^(\d+\.\d{2})(k?)$/;
 // The block sizes `openssl speed` tests without -bytes: 1.0.x stops at 8192.
 const blockSizes = ["16", "64", "256", "1024", "8192", "16384"];
 
+/** Lines that start another run's output in a file of several (never a table's row). */
+const nextRun =
+  /^(Forked child \d|Got: |version: |built on: |options: ?|compiler: |CPUINFO: |Doing |(OpenSSL|LibreSSL) \d)/;
+
 function throughputTable(
   section: string,
   expected: string | undefined,
@@ -121,7 +125,7 @@ function throughputTable(
   // The script runs one algorithm per `openssl speed`: one row. A run by hand
   // may list several: its rows, up to a blank line or the next table's header.
   const after = body.slice(start + 2);
-  const end = after.findIndex((l) => l.trim() === "" || !/\d/.test(l));
+  const end = after.findIndex((l) => l.trim() === "" || !/\d/.test(l) || nextRun.test(l));
   const rows =
     expected === undefined
       ? after.slice(0, end < 0 ? after.length : end)
@@ -310,13 +314,51 @@ function signTable(section: string, expected: string | undefined, body: string[]
  * their throughput table and sign/verify tables. The algorithms it has are
  * the run it describes.
  */
+const throughputTitle = "The 'numbers' are in 1000s of bytes per second processed.";
+/** A throughput table's row: a name, then a rate in kB/s ("1091977.22k") per block size. */
+const throughputRowShape = /^\S.*?\s\d+(?:\.\d+)?k(?:\s+\d+(?:\.\d+)?k)*\s*$/;
+
+/**
+ * With -multi, OpenSSL prints the children's summed rows with neither the
+ * table's title nor its "type ... bytes" header (speed.c prints them only after
+ * tests the parent ran itself); the block sizes are in the children's "+H"
+ * lines ("Got: +H:16:64:256:1024:8192:16384 from 0"). The title and header are
+ * put back before each such block of rows, so one reader reads every table.
+ */
+function withMultiHeaders(lines: string[]): string[] {
+  const sizes = [
+    ...new Set(lines.flatMap((l) => /^Got: \+H:([\d:]+) from \d+\s*$/.exec(l)?.[1] ?? [])),
+  ];
+  if (sizes.length === 0) return lines;
+  if (sizes.length > 1) {
+    throw new ParseError(ID, `-multi children ran different block sizes: ${sizes.join(", ")}`);
+  }
+  const header = `type ${sizes[0]
+    .split(":")
+    .map((b) => `${b} bytes`)
+    .join(" ")}`;
+  const out: string[] = [];
+  lines.forEach((l, i) => {
+    const prev = out[out.length - 1] ?? "";
+    if (
+      throughputRowShape.test(l) &&
+      !throughputRowShape.test(lines[i - 1] ?? "") &&
+      !/^type\s/.test(prev)
+    ) {
+      out.push(throughputTitle, header);
+    }
+    out.push(l);
+  });
+  return out;
+}
+
 export function parseOpensslSpeedPlain(raw: string): {
   result: BenchmarkResult;
   ran: Record<string, unknown>;
 } {
-  const body = raw.split("\n").map((l) => l.replace(/\r$/, ""));
+  const lines = raw.split("\n").map((l) => l.replace(/\r$/, ""));
   // 3.x prints "version: 3.0.22"; 1.x its banner "OpenSSL 1.1.1v  1 Aug 2023".
-  const versions = body.flatMap((l) => {
+  const versions = lines.flatMap((l) => {
     const v3 = /^version: (\d+\.\d+\.\d+[a-z]*(?:-[a-z0-9]+)?)\s*$/.exec(l);
     if (v3) return [`OpenSSL ${v3[1]}`];
     const v1 = /^(OpenSSL|LibreSSL)\s+(\d+\.\d+\.\d+[a-z]*(?:-[a-z0-9]+)?)(\s|$)/.exec(l);
@@ -330,6 +372,7 @@ export function parseOpensslSpeedPlain(raw: string): {
         : `versions ${[...new Set(versions)].join(", ")}: one run per file`,
     );
   }
+  const body = withMultiHeaders(lines);
   const titles = body.flatMap((l, i) =>
     /^The 'numbers' are in 1000s of bytes per second processed\.\s*$/.test(l) ? [i] : [],
   );
@@ -347,7 +390,8 @@ export function parseOpensslSpeedPlain(raw: string): {
       ciphers: algorithms("throughput"),
       publicKey: algorithms("sign_rate"),
       // -multi N forks N children (their rates are summed); -seconds S or the default lengths.
-      multi: body.filter((l) => /^Forked child \d+/.test(l)).length || 1,
+      // (Several runs in one file each say theirs: the children's numbers, counted once.)
+      multi: new Set(body.flatMap((l) => /^Forked child (\d+)/.exec(l)?.[1] ?? [])).size || 1,
       seconds: [
         ...new Set(body.flatMap((l) => /^Doing .* for (\d+(?:\.\d+)?)s/.exec(l)?.[1] ?? [])),
       ],

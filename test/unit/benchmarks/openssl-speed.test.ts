@@ -401,13 +401,60 @@ describe("openssl speed's own output", () => {
     );
     expect(() => parseOpensslSpeedPlain("hello\n")).toThrow(/not `openssl speed` output/);
   });
+
+  // Recorded here (Debian's OpenSSL 3.0.19): `openssl speed -multi 2 -seconds 1 -elapsed
+  // -evp aes-128-cbc`, then the same for rsa2048, their stdout one after the other.
+  const multi = fixture("openssl-3.0.19-bookworm-multi-2-plain.txt");
+
+  it("reads -multi's summed rows, which OpenSSL prints without the table's title and header", () => {
+    const { result, ran } = parseOpensslSpeedPlain(multi);
+    expect(ran).toEqual({
+      ciphers: ["aes-128-cbc"],
+      publicKey: ["rsa2048"],
+      multi: 2,
+      seconds: [],
+    });
+    expect(result.toolVersion).toBe("OpenSSL 3.0.19");
+    // The parent's sums, not a child's "+F" figures.
+    expect(value(result, "throughput", { algorithm: "aes-128-cbc", blockBytes: "16" })).toBe(
+      2725448.56,
+    );
+    expect(value(result, "throughput", { algorithm: "aes-128-cbc", blockBytes: "16384" })).toBe(
+      3274555.39,
+    );
+    expect(value(result, "sign_rate", { algorithm: "rsa2048" })).toBe(9885);
+    expect(value(result, "verify_rate", { algorithm: "rsa2048" })).toBe(167978);
+    expect(result.metrics).toHaveLength(6 + 2);
+  });
+
+  it("refuses -multi children that ran other block sizes, and a sum row that is cut", () => {
+    expect(() =>
+      parseOpensslSpeedPlain(
+        multi.replace("+H:16:64:256:1024:8192:16384 from 1", "+H:16:64:256:1024:8192 from 1"),
+      ),
+    ).toThrow(/-multi children ran different block sizes/);
+    expect(() => parseOpensslSpeedPlain(multi.replace(/ 3274555\.39k$/m, ""))).toThrow(
+      /expected 6 values/,
+    );
+    // Cut to its first figures, it is still a row, not a line to pass over.
+    expect(() =>
+      parseOpensslSpeedPlain(multi.replace(/^(AES-128-CBC\s+\S+\s+\S+).*$/m, "$1")),
+    ).toThrow(/expected 6 values/);
+  });
 });
 
 fuzzParser({
   benchmark: "openssl-speed",
   name: "openssl-speed (its own output)",
   parse: (raw: string) => parseOpensslSpeedPlain(raw).result,
-  fixtures: invocations.map((i) => ({ name: i.name, raw: i.raw, params: undefined })),
+  fixtures: [
+    ...invocations.map((i) => ({ name: i.name, raw: i.raw, params: undefined })),
+    {
+      name: "openssl-3.0.19-bookworm-multi-2-plain.txt",
+      raw: fixture("openssl-3.0.19-bookworm-multi-2-plain.txt"),
+      params: undefined,
+    },
+  ],
   scales: [1, 1e-3],
 });
 
