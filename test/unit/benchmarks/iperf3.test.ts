@@ -237,6 +237,30 @@ const ownReports = Object.keys(fixtures).flatMap((name) =>
 );
 
 describe("iperf3's own JSON report (-J)", () => {
+  it("reads another version's report: iperf 3.21+ built from its source here (not kept)", () => {
+    for (const d of ["forward", "reverse"] as const) {
+      const raw = fs.readFileSync(
+        path.join(dir, `iperf3-3.21-source-build-loopback-${d}.json`),
+        "utf8",
+      );
+      const doc = JSON.parse(raw);
+      const { result, ran } = parseIperf3Plain(raw);
+      expect(result.toolVersion).toBe("3.21+");
+      expect(ran).toMatchObject({
+        server: "127.0.0.1",
+        port: 15301,
+        parallel: 1,
+        duration: 2,
+        direction: d,
+      });
+      const receiver = result.metrics.find(
+        (m) => m.name === "throughput" && m.labels.side === "receiver",
+      )!;
+      expect(receiver.value).toBeCloseTo(doc.end.sum_received.bits_per_second / 1e6, 6);
+      expect(receiver.labels.direction).toBe(d);
+    }
+  });
+
   it("reads one direction, and the run it describes in place of parameters", () => {
     const name = "iperf3-3.12-bookworm-loopback-parallel-2.txt";
     for (const d of ["forward", "reverse"] as const) {
