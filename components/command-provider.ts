@@ -719,6 +719,7 @@ async function create(inputs: Props, hide: (s: string) => string) {
           };
           return { id, outs: { ...inputs, ...failed } };
         }
+        live?.note(`try ${i} failed: ${hide((e as Error).message)}`);
         await new Promise((r) => setTimeout(r, plan.waitMs));
       }
     }

@@ -144,9 +144,13 @@ function withUrn(
   name: string,
   parent: pulumi.Resource | undefined,
 ): Promise<Progress> {
-  // Parameters that hold a secret stay out: the headline figure is then not shown.
-  const p = redactor(secretValues()).found(progress.params)
-    ? { ...progress, params: {} }
+  // Parameters that hold a secret stay out: the headline figures are then not shown.
+  const p = redactor(secretValues()).found(progress)
+    ? {
+        ...progress,
+        params: {},
+        units: progress.units?.map((u) => ({ ...u, params: {} })),
+      }
     : progress;
   return new Promise((resolve) => {
     pulumi.createUrn(name, commandType, parent).apply((urn) => resolve({ ...p, urn }));

@@ -45,7 +45,11 @@ export function statusOf(urn: string | undefined): (message: string) => void {
       req.setUrn(urn);
       req.setEphemeral(true);
       const c = engineClient(address);
-      sent = sent.then(() => new Promise<void>((done) => c.log(req, () => done())));
+      // Each call has 5 s; one that fails or is late does not hold up the next.
+      const deadline = () => new Date(Date.now() + 5000);
+      sent = sent
+        .then(() => new Promise<void>((done) => c.log(req, { deadline: deadline() }, () => done())))
+        .catch(() => {});
     } catch {
       // Dropped, as said.
     }

@@ -5,6 +5,7 @@
 // with -f, it and what follows, step after step, until interrupted.
 import * as fs from "fs";
 import * as path from "path";
+import { StringDecoder } from "string_decoder";
 import { parseArgs } from "util";
 import { streamDir } from "../components/measure/live";
 
@@ -68,12 +69,14 @@ export function parseLogsArgs(argv: string[]): LogsOptions | "help" {
 }
 
 /** The stack's stream files for the target, oldest first (their names end in their start). */
-export function streams(dir: string, target?: string): string[] {
+export function streams(dir: string, target?: string, strict = false): string[] {
   let names: string[];
   try {
     names = fs.readdirSync(dir);
-  } catch {
-    return [];
+  } catch (e) {
+    // No folder yet is no output yet; another reason (permissions) is said, when asked.
+    if (!strict || (e as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw e;
   }
   const prefix = target ? `${target.split("/").join("-")}-` : "";
   const start = (n: string) => /\.(\d{4}-[\dT-]+Z)\.log$/.exec(n)?.[1];
@@ -89,8 +92,10 @@ export interface Io {
 }
 
 /**
- * Prints the newest stream, and with `follow` what it and the streams after it
- * print, polling every `pollMs`, until `stop` aborts.
+ * Prints the newest stream, and with `follow` what every stream prints from
+ * then on (steps on other servers, or blocks of their own, run at the same
+ * time), each part under its file's name, polling every `pollMs`, until
+ * `stop` aborts.
  */
 export async function showLogs(
   dir: string,
@@ -99,49 +104,75 @@ export async function showLogs(
   stop?: AbortSignal,
   pollMs = 500,
 ): Promise<number> {
-  const all = streams(dir, o.target);
+  let all: string[];
+  try {
+    all = streams(dir, o.target, true);
+  } catch (e) {
+    io.err(`logs: cannot read ${dir}: ${(e as Error).message}\n`);
+    return 1;
+  }
   const what = `${o.target ? `${o.target}'s ` : ""}benchmark steps in ${dir}`;
   if (all.length === 0 && !o.follow) {
     io.err(`no output of ${what} yet: it appears there once \`pulumi up\` starts a benchmark\n`);
     return 1;
   }
-  let current = all[all.length - 1];
-  let offset = 0;
-  const seen = new Set(all);
-  const drain = () => {
-    if (!current) return;
-    const fd = fs.openSync(current, "r");
+  // Per file: how far it was read, and a decoder that keeps a character cut between reads whole.
+  const read = new Map<string, { offset: number; decoder: StringDecoder }>();
+  let shown: string | undefined;
+  const drain = (f: string, from?: number) => {
+    const r = read.get(f) ?? { offset: from ?? 0, decoder: new StringDecoder("utf8") };
+    read.set(f, r);
+    let fd: number;
     try {
-      const size = fs.fstatSync(fd).size;
-      if (size <= offset) return;
-      const buf = Buffer.alloc(size - offset);
-      fs.readSync(fd, buf, 0, buf.length, offset);
-      offset = size;
-      io.out(buf.toString());
+      // Never through a link, never blocked on a pipe.
+      fd = fs.openSync(
+        f,
+        fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK,
+      );
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return; // gone meanwhile
+      throw e;
+    }
+    try {
+      const st = fs.fstatSync(fd);
+      if (!st.isFile() || st.size <= r.offset) return;
+      const buf = Buffer.alloc(st.size - r.offset);
+      const n = fs.readSync(fd, buf, 0, buf.length, r.offset);
+      r.offset += n;
+      const text = r.decoder.write(buf.subarray(0, n));
+      if (!text) return;
+      if (shown !== f) {
+        if (shown !== undefined) io.out("\n");
+        io.err(`==> ${path.basename(f)} <==\n`);
+        shown = f;
+      }
+      io.out(text);
     } finally {
       fs.closeSync(fd);
     }
   };
-  const header = (f: string) => io.err(`==> ${path.basename(f)} <==\n`);
-  if (current) header(current);
+  const newest = all[all.length - 1];
+  if (newest) drain(newest);
   else io.err(`waiting for ${what} ...\n`);
-  drain();
   if (!o.follow) return 0;
+  // The others as they are now: only what they print from here on.
+  for (const f of all.slice(0, -1)) {
+    read.set(f, { offset: sizeOf(f), decoder: new StringDecoder("utf8") });
+  }
   while (!stop?.aborted) {
     await new Promise((r) => setTimeout(r, pollMs));
-    drain();
-    const next = streams(dir, o.target).filter((f) => !seen.has(f));
-    for (const f of next) {
-      seen.add(f);
-      current = f;
-      offset = 0;
-      io.out("\n");
-      header(f);
-      drain();
-    }
+    for (const f of streams(dir, o.target)) drain(f);
   }
   return 0;
 }
+
+const sizeOf = (f: string) => {
+  try {
+    return fs.lstatSync(f).size;
+  } catch {
+    return 0;
+  }
+};
 
 if (require.main === module) {
   let o: LogsOptions | "help";

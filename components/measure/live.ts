@@ -5,7 +5,8 @@ import { benchmarks } from "../../benchmarks";
 import { mainMetrics } from "../../benchmarks/headline";
 import { formatQuantity } from "../../report/units";
 import { statusOf } from "../engine-status";
-import { redactor } from "../secrets";
+import { minSecretLength, redactor } from "../secrets";
+import { outputLimitBytes } from "../command-provider";
 import { metricKey } from "../results/summarize";
 import { markerLinePattern, markers } from "./protocol";
 import { parseTrials } from "./trials";
@@ -48,11 +49,40 @@ export const streamDir = (stack: string) =>
 
 const safeName = (name: string) => name.replace(/[^A-Za-z0-9_.-]/g, "_");
 
-/** The stream file of a step started at t0, its folder made (root's alone). */
-export function streamFile(to: StreamTo, t0: number): string {
-  fs.mkdirSync(to.dir, { recursive: true, mode: 0o700 });
+/**
+ * Makes `dir` and the folders above it up to `results/` (0700), or checks
+ * them: each a real folder (no symbolic link) of this user that no one else
+ * may write in, since a planted link or a folder another user can change
+ * would have root write a benchmark's output where that user chose.
+ */
+function ownFolder(dir: string): void {
+  const top = path.dirname(path.dirname(dir));
+  for (const d of [top, path.dirname(dir), dir]) {
+    try {
+      fs.mkdirSync(d, { mode: 0o700 });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
+    const st = fs.lstatSync(d);
+    const me = process.getuid?.();
+    if (st.isSymbolicLink() || !st.isDirectory()) throw new Error(`${d}: not a folder (a link?)`);
+    if (me !== undefined && st.uid !== me)
+      throw new Error(`${d}: owned by uid ${st.uid}, not this user`);
+    if ((st.mode & 0o022) !== 0)
+      throw new Error(`${d}: others may write in it (mode ${(st.mode & 0o777).toString(8)})`);
+  }
+}
+
+/** The stream file of a step started at t0: made new (never through a link), 0600, open for appending. */
+export function streamFile(to: StreamTo, t0: number): { file: string; fd: number } {
+  ownFolder(to.dir);
   const stamp = new Date(t0).toISOString().replace(/[:.]/g, "-");
-  return path.join(to.dir, `${safeName(to.name)}.${stamp}.log`);
+  const file = path.join(to.dir, `${safeName(to.name)}.${stamp}.log`);
+  const { O_CREAT, O_EXCL, O_NOFOLLOW, O_APPEND, O_WRONLY } = fs.constants;
+  return {
+    file,
+    fd: fs.openSync(file, O_CREAT | O_EXCL | O_NOFOLLOW | O_APPEND | O_WRONLY, 0o600),
+  };
 }
 
 /** The step's earlier stream files, newest first (their names sort by start). */
@@ -74,7 +104,9 @@ export function earlierStreams(to: StreamTo, except?: string): string[] {
     .reverse();
 }
 
-const endLine = new RegExp(markerLinePattern(markers.end, "(\\d+)", "(\\d+)", "([\\d.]+)"));
+const endLine = new RegExp(
+  markerLinePattern(markers.end, "(\\d+)", "(\\d+)", "(\\d+(?:\\.\\d+)?)"),
+);
 const trialLine = new RegExp(markerLinePattern(markers.trial, "(\\d+)"));
 const roundLine = new RegExp(`^${markers.round.head} \\d+`);
 const turnLine = new RegExp(`^${markers.turn.head} \\d+ unit=(\\d+)`);
@@ -126,6 +158,11 @@ export function headlineOf(benchmark: string, params: unknown, trial: string): s
  */
 export class Live {
   private readonly file?: string;
+  private fd?: number;
+  private written = 0;
+  /** Set once something of the live side failed: it stops, and the step goes on. */
+  private broken = false;
+  private trialChars = 0;
   private readonly show: (message: string) => void;
   private readonly hide: (s: string) => string;
   private readonly decoder = new StringDecoder("utf8");
@@ -151,9 +188,20 @@ export class Live {
     secrets: readonly string[],
     t0: number,
   ) {
-    const lines = secrets.flatMap((s) => s.split("\n")).filter((l) => l.trim().length >= 8);
+    const lines = secrets
+      .flatMap((s) => s.split("\n"))
+      .filter((l) => l.trim().length >= minSecretLength);
     this.hide = redactor([...secrets, ...lines]).text;
-    this.file = stream ? streamFile(stream, t0) : undefined;
+    if (stream) {
+      try {
+        ({ file: this.file, fd: this.fd } = streamFile(stream, t0));
+      } catch (e) {
+        // The status still goes on.
+        console.error(
+          `warning: ${stream.name}: its output is not streamed: ${(e as Error).message}`,
+        );
+      }
+    }
     this.show = statusOf(progress?.urn);
     if (progress && stream) {
       this.pace = earlierPace(earlierStreams(stream, this.file)[0], progress.counts);
@@ -166,18 +214,38 @@ export class Live {
     }
   }
 
-  /** Output as it arrives. */
+  /** Output as it arrives. Nothing here fails the step: a failure stops the live side alone. */
   stdout(chunk: Buffer): void {
-    const text = this.pending + this.decoder.write(chunk);
-    const cut = text.lastIndexOf("\n");
-    this.pending = text.slice(cut + 1);
-    if (cut >= 0) this.lines(text.slice(0, cut + 1));
+    if (this.broken) return;
+    try {
+      const text = this.pending + this.decoder.write(chunk);
+      const cut = text.lastIndexOf("\n");
+      this.pending = text.slice(cut + 1);
+      if (cut >= 0) this.lines(text.slice(0, cut + 1));
+      // A line without end (a tool's progress bar) is written as it is, not kept.
+      if (this.pending.length > 1 << 20) {
+        const long = this.pending;
+        this.pending = "";
+        this.write(long);
+      }
+    } catch (e) {
+      this.warn(`stopped: ${(e as Error).message}`);
+    }
   }
 
-  /** A line of the tool's own (a failed round), after what the step printed. */
+  private warn(message: string): void {
+    this.broken = true;
+    console.error(
+      `warning: a benchmark step's live output (${this.file ?? "no file"}): ${message}`,
+    );
+  }
+
+  /** A line of the tool's own (a failed round or try), after what the step printed. */
   note(text: string): void {
     this.flush();
     this.write(`\n[${text}]\n`);
+    this.trial = [];
+    this.current = 0;
   }
 
   /** An interleaved run's round r starts. */
@@ -192,18 +260,33 @@ export class Live {
   close(): void {
     this.flush();
     if (this.timer) clearInterval(this.timer);
+    if (this.fd !== undefined) fs.closeSync(this.fd);
+    this.fd = undefined;
     this.closed = true;
     this.say();
   }
 
   private flush(): void {
-    const rest = this.pending + this.decoder.end();
-    this.pending = "";
-    if (rest) this.lines(rest);
+    if (this.broken) return;
+    try {
+      const rest = this.pending + this.decoder.end();
+      this.pending = "";
+      if (rest) this.lines(rest);
+    } catch (e) {
+      this.warn(`stopped: ${(e as Error).message}`);
+    }
   }
 
+  /** To the file, secrets hidden, up to the most a step may print (then a line says it is cut). */
   private write(text: string): void {
-    if (this.file) fs.appendFileSync(this.file, this.hide(text), { mode: 0o600 });
+    if (this.fd === undefined || this.written > outputLimitBytes) return;
+    const bytes = Buffer.from(this.hide(text));
+    const room = outputLimitBytes - this.written;
+    fs.writeSync(this.fd, bytes.length <= room ? bytes : bytes.subarray(0, room));
+    this.written += bytes.length;
+    if (this.written > outputLimitBytes) {
+      fs.writeSync(this.fd, `\n[cut: the step printed more than ${outputLimitBytes} bytes]\n`);
+    }
   }
 
   private lines(text: string): void {
@@ -217,12 +300,17 @@ export class Live {
       const start = trialLine.exec(line);
       if (start) {
         this.trial = [line];
+        this.trialChars = line.length;
         this.current = Number(start[1]);
         this.currentSince = Date.now();
         this.say();
         continue;
       }
-      if (this.trial.length > 0) this.trial.push(line);
+      // A trial's text is kept to read its figure, up to 64 MiB (the figure is then not read).
+      if (this.trial.length > 0 && this.trialChars < 64 << 20) {
+        this.trial.push(line);
+        this.trialChars += line.length;
+      }
       const end = endLine.exec(line);
       if (!end) continue;
       this.done++;
@@ -282,7 +370,7 @@ export class Live {
         : `~${shortDuration(left)} left${this.done === 0 && this.roundStarts.length < 2 ? " (as last time)" : ""}`,
       this.last ? `last: ${this.last}` : "",
     ];
-    this.status = parts.filter(Boolean).join(" · ");
+    this.status = this.hide(parts.filter(Boolean).join(" · "));
     this.show(this.status);
   }
 }

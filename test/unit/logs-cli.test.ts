@@ -84,12 +84,16 @@ describe("npm run logs", () => {
     file(dir, "local-b", "2026-12-04T10-00-00-000Z", "three\n");
     file(dir, "other-c", "2026-12-04T10-00-00-000Z", "not ours\n");
     await until(() => io.outs.join("").endsWith("three\n"));
+    // Both run at once: the older one's output still shows, under its name.
+    fs.appendFileSync(first, "four \u00e9");
+    await until(() => io.outs.join("").endsWith("four \u00e9"));
     stop.abort();
     expect(await done).toBe(0);
-    expect(io.outs.join("")).toBe("one\ntwo\n\nthree\n");
+    expect(io.outs.join("")).toBe("one\ntwo\n\nthree\n\nfour \u00e9");
     expect(io.errs).toEqual([
       "==> local-a.2026-12-04T09-00-00-000Z.log <==\n",
       "==> local-b.2026-12-04T10-00-00-000Z.log <==\n",
+      "==> local-a.2026-12-04T09-00-00-000Z.log <==\n",
     ]);
   });
 

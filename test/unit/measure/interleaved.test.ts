@@ -70,7 +70,8 @@ jest.mock("../../../components/failure", () => ({
 
 let sshd: TestSshd;
 let closed: number;
-const stream = scratchDir("vtb-interleaved-");
+// As the program has it: results/<stack>/trials/, each folder root's alone (measure/live.ts checks).
+const stream = path.join(scratchDir("vtb-interleaved-"), "results", "unit", "trials");
 const made = new Map<string, Record<string, unknown>>();
 
 /** Inputs as the engine hands them to the provider: a secret is its value. */

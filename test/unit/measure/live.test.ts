@@ -31,9 +31,10 @@ function feed(live: Live, text: string, piece = 7) {
 
 describe("a benchmark step's live side", () => {
   it("says the trial, the time left as last time, then this run's pace and the last figure", () => {
-    const dir = scratchDir("vtb-live-");
+    const dir = path.join(scratchDir("vtb-live-"), "results", "s", "trials");
     const stream = { dir, name: "local-baseline-host-openssl-speed" };
     // The run before: trials of 10 s and 20 s.
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     fs.writeFileSync(
       path.join(dir, "local-baseline-host-openssl-speed.2026-01-01T00-00-00-000Z.log"),
       trial(1, 0, "10.000") + trial(2, 0, "20.000"),
@@ -59,7 +60,7 @@ describe("a benchmark step's live side", () => {
   });
 
   it("keeps the stack's secrets out of the stream, a key's every line too, cut anywhere", () => {
-    const dir = scratchDir("vtb-live-");
+    const dir = path.join(scratchDir("vtb-live-"), "results", "s", "trials");
     const key =
       "-----BEGIN KEY-----\nQUJDREVGR0hJSktMTU5PUA==\nUVJTVFVWV1hZWjAxMjM0NQ==\n-----END KEY-----";
     const live = new Live(undefined, { dir, name: "s" }, ["hunter2-password", key], Date.now());
@@ -70,6 +71,32 @@ describe("a benchmark step's live side", () => {
     const text = fs.readFileSync(file, "utf8");
     expect(text).not.toMatch(/hunter2|QUJD|UVJT/);
     expect(text).toBe("token [secret] here\nhalf a key: [secret]\nno newline at the end: [secret]");
+  });
+
+  it("writes through no link nor another's folder, and says so; the status goes on", () => {
+    const base = scratchDir("vtb-live-");
+    const elsewhere = scratchDir("vtb-live-elsewhere-");
+    fs.mkdirSync(path.join(base, "results", "s"), { recursive: true, mode: 0o700 });
+    fs.symlinkSync(elsewhere, path.join(base, "results", "s", "trials"));
+    const errors = jest.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      const stream = { dir: path.join(base, "results", "s", "trials"), name: "x" };
+      const live = new Live(progress, stream, [], Date.now());
+      feed(live, trial(1, 0, "2.000"));
+      live.close();
+      expect(fs.readdirSync(elsewhere)).toEqual([]);
+      expect(errors.mock.calls.join("\n")).toMatch(/x: its output is not streamed: .*not a folder/);
+      expect(live.status).toBe("1 of 3 trials ran · last: throughput aes-128-cbc 1.09 GB/s");
+    } finally {
+      errors.mockRestore();
+    }
+  });
+
+  it("hides the stack's secrets in the status too", () => {
+    const live = new Live(progress, undefined, ["aes-128-cbc"], Date.now());
+    feed(live, trial(1, 0, "2.000"));
+    expect(live.status).toBe("trial 2/3 · ~4s left · last: throughput [secret] 1.09 GB/s");
+    live.close();
   });
 
   it("counts an interleaved run's rounds, each figure with its target", () => {
