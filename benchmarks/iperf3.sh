@@ -53,7 +53,7 @@ never_started() {
   esac
   return 1
 }
-error_of() { sed -n 's/^[[:space:]]*"error":[[:space:]]*"\(.*\)".*/\1/p' <<<"$1" | head -1; }
+error_of() { sed -n 's/.*"error":[[:space:]]*"\([^"]*\)".*/\1/p' <<<"$1" | head -1; }
 
 rc=0
 section version
