@@ -115,7 +115,7 @@ describe("the default stack, for real", () => {
     // While it ran, each benchmark's line said how far it was and what it measured
     // last (measure/live.ts), and its raw output streamed to results/<stack>/trials/.
     expect(upLog).toMatch(
-      /local-openssl-speed-trials creating \(\d+s\)[^\n]*; round 2\/3 · ~\S+ left · last: local\/\S+ throughput aes-128-cbc [\d.]+ [kMG]?B\/s/,
+      /local-openssl-speed-trials creating \(\d+s\)[^\n]* round 2\/3 · ~\S+ left · last: local\/\S+ throughput aes-128-cbc [\d.]+ [kMG]?B\/s/,
     );
     const streamed = fs
       .readdirSync(path.join(root, "results", stack, "trials"))
