@@ -14,15 +14,18 @@ import * as path from "path";
 export const engineAddress = () => process.argv.slice(2).find((a) => /^127\.0\.0\.1:\d+$/.test(a));
 
 /* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any */
-let client: any;
-function engineClient(address: string): any {
-  if (client) return client;
-  // The SDK's own gRPC stubs and library, so the wire format is the engine's.
+let engine: { client: any; pb: any } | undefined;
+/** The engine's client and messages, from the SDK's own gRPC stubs and library (the engine's wire format). */
+function engineOf(address: string): { client: any; pb: any } {
+  if (engine) return engine;
   const sdk = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
   const grpc = require(require.resolve("@grpc/grpc-js", { paths: [sdk] }));
   const { EngineClient } = require(path.join(sdk, "proto", "engine_grpc_pb.js"));
-  client = new EngineClient(address, grpc.credentials.createInsecure());
-  return client;
+  engine = {
+    client: new EngineClient(address, grpc.credentials.createInsecure()),
+    pb: require(path.join(sdk, "proto", "engine_pb.js")),
+  };
+  return engine;
 }
 
 /**
@@ -37,18 +40,20 @@ export function statusOf(urn: string | undefined): (message: string) => void {
   let sent = Promise.resolve();
   return (message) => {
     try {
-      const sdk = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
-      const pb = require(path.join(sdk, "proto", "engine_pb.js"));
+      const { client, pb } = engineOf(address);
       const req = new pb.LogRequest();
       req.setSeverity(pb.LogSeverity.INFO);
       req.setMessage(message);
       req.setUrn(urn);
       req.setEphemeral(true);
-      const c = engineClient(address);
-      // Each call has 5 s; one that fails or is late does not hold up the next.
-      const deadline = () => new Date(Date.now() + 5000);
+      // Each call has 5 s, from when it is sent; one that fails or is late does not hold up the next.
       sent = sent
-        .then(() => new Promise<void>((done) => c.log(req, { deadline: deadline() }, () => done())))
+        .then(
+          () =>
+            new Promise<void>((done) =>
+              client.log(req, { deadline: new Date(Date.now() + 5000) }, () => done()),
+            ),
+        )
         .catch(() => {});
     } catch {
       // Dropped, as said.

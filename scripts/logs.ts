@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { StringDecoder } from "string_decoder";
 import { parseArgs } from "util";
-import { streamDir } from "../components/measure/live";
+import { streamDir, streamsIn } from "../components/measure/live";
 
 export const usage = "usage: npm run logs -- [--stack <name>] [-f] [<server[/platform[/guest]]>]\n";
 
@@ -70,20 +70,10 @@ export function parseLogsArgs(argv: string[]): LogsOptions | "help" {
 
 /** The stack's stream files for the target, oldest first (their names end in their start). */
 export function streams(dir: string, target?: string, strict = false): string[] {
-  let names: string[];
-  try {
-    names = fs.readdirSync(dir);
-  } catch (e) {
-    // No folder yet is no output yet; another reason (permissions) is said, when asked.
-    if (!strict || (e as NodeJS.ErrnoException).code === "ENOENT") return [];
-    throw e;
-  }
   const prefix = target ? `${target.split("/").join("-")}-` : "";
-  const start = (n: string) => /\.(\d{4}-[\dT-]+Z)\.log$/.exec(n)?.[1];
-  return names
-    .filter((n) => n.startsWith(prefix) && start(n) !== undefined)
-    .sort((a, b) => start(a)!.localeCompare(start(b)!) || a.localeCompare(b))
-    .map((n) => path.join(dir, n));
+  return streamsIn(dir, strict)
+    .filter((s) => s.name.startsWith(prefix))
+    .map((s) => s.file);
 }
 
 export interface Io {

@@ -85,22 +85,35 @@ export function streamFile(to: StreamTo, t0: number): { file: string; fd: number
   };
 }
 
-/** The step's earlier stream files, newest first (their names sort by start). */
-export function earlierStreams(to: StreamTo, except?: string): string[] {
-  const prefix = `${safeName(to.name)}.`;
+/** A stream file's name: `<step name>.<start>.log`, the start as streamFile writes it. */
+const streamName = /^(.+)\.(\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z)\.log$/;
+
+/**
+ * The stream files in `dir`, oldest first, with their step's name. No folder
+ * is no streams; another reason not to read it is thrown when `strict`.
+ */
+export function streamsIn(dir: string, strict = false): { file: string; name: string }[] {
   let names: string[];
   try {
-    names = fs.readdirSync(to.dir);
-  } catch {
-    return [];
+    names = fs.readdirSync(dir);
+  } catch (e) {
+    if (!strict || (e as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw e;
   }
   return names
-    .filter(
-      (n) => n.startsWith(prefix) && n.endsWith(".log") && /^\d{4}-/.test(n.slice(prefix.length)),
-    )
-    .map((n) => path.join(to.dir, n))
-    .filter((f) => f !== except)
-    .sort()
+    .flatMap((n) => {
+      const m = streamName.exec(n);
+      return m ? [{ file: path.join(dir, n), name: m[1], start: m[2] }] : [];
+    })
+    .sort((a, b) => a.start.localeCompare(b.start) || a.name.localeCompare(b.name))
+    .map(({ file, name }) => ({ file, name }));
+}
+
+/** The step's earlier stream files, newest first. */
+export function earlierStreams(to: StreamTo, except?: string): string[] {
+  return streamsIn(to.dir)
+    .filter((s) => s.name === safeName(to.name) && s.file !== except)
+    .map((s) => s.file)
     .reverse();
 }
 

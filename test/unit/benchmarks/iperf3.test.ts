@@ -328,24 +328,30 @@ describe("iperf3 module", () => {
     expect(iperf3Parameters.safeParse({ server: "127.0.0.1 -D" }).success).toBe(false);
   });
 
-  it("runs the client once per direction with -J, and again when the server is busy", () => {
-    // A stand-in iperf3 that prints its arguments, and says "busy" the first time.
+  /** A folder with a stand-in iperf3 that prints its arguments, and `first` (failing) the first time. */
+  const standIn = (first: string) => {
     const bin = scratchDir("vtb-iperf3-");
+    fs.writeFileSync(path.join(bin, "first.json"), first);
+    fs.writeFileSync(
+      path.join(bin, "iperf3"),
+      [
+        "#!/bin/sh",
+        `if [ "$1" = -c ] && [ ! -e "${bin}/once" ]; then`,
+        `  touch "${bin}/once"`,
+        `  cat "${bin}/first.json"`,
+        "  exit 1",
+        "fi",
+        'echo "iperf3 $*"',
+        "",
+      ].join("\n"),
+      { mode: 0o755 },
+    );
+    return bin;
+  };
+
+  it("runs the client once per direction with -J, and again when the server is busy", () => {
+    const bin = standIn('{"error": "the server is busy running a test. try again later"}\n');
     try {
-      fs.writeFileSync(
-        path.join(bin, "iperf3"),
-        [
-          "#!/bin/sh",
-          `if [ "$1" = -c ] && [ ! -e "${bin}/once" ]; then`,
-          `  touch "${bin}/once"`,
-          '  echo \'{"error": "the server is busy running a test. try again later"}\'',
-          "  exit 1",
-          "fi",
-          'echo "iperf3 $*"',
-          "",
-        ].join("\n"),
-        { mode: 0o755 },
-      );
       const out = execFileSync("bash", ["-c", iperf3.script], {
         env: {
           PATH: `${bin}:/usr/bin:/bin`,
@@ -388,22 +394,7 @@ describe("iperf3 module", () => {
   // The script's own lines (a shell's start-up files may add theirs).
   const said = (stderr: string) => stderr.split("\n").filter((l) => l.startsWith("iperf3:"));
   const runWith = (first: string) => {
-    const bin = scratchDir("vtb-iperf3-");
-    fs.writeFileSync(path.join(bin, "first.json"), first);
-    fs.writeFileSync(
-      path.join(bin, "iperf3"),
-      [
-        "#!/bin/sh",
-        `if [ "$1" = -c ] && [ ! -e "${bin}/once" ]; then`,
-        `  touch "${bin}/once"`,
-        `  cat "${bin}/first.json"`,
-        "  exit 1",
-        "fi",
-        'echo "iperf3 $*"',
-        "",
-      ].join("\n"),
-      { mode: 0o755 },
-    );
+    const bin = standIn(first);
     return spawnSync("bash", ["-c", iperf3.script], {
       env: {
         PATH: `${bin}:/usr/bin:/bin`,

@@ -6,18 +6,12 @@ import { earlierStreams, Live, shortDuration } from "../../../components/measure
 import { markerLine, markers } from "../../../components/measure/protocol";
 import { scratchDir } from "../../helpers/scratch";
 
-const fixture = fs.readFileSync(
-  path.join(
-    __dirname,
-    "..",
-    "..",
-    "fixtures",
-    "benchmarks",
-    "openssl-speed",
-    "openssl-3.0-bookworm.txt",
-  ),
-  "utf8",
-);
+const fixtureOf = (benchmark: string, name: string) =>
+  fs.readFileSync(
+    path.join(__dirname, "..", "..", "fixtures", "benchmarks", benchmark, name),
+    "utf8",
+  );
+const fixture = fixtureOf("openssl-speed", "openssl-3.0-bookworm.txt");
 const params = opensslSpeedParameters.parse({ seconds: 1 });
 const progress = { benchmark: "openssl-speed", params, total: 3, counts: "trial" as const };
 const trial = (i: number, rc: number, seconds: string, body = fixture) =>
@@ -129,18 +123,7 @@ describe("a benchmark step's live side", () => {
   });
 
   it("reads each unit's trials with that unit's parameters (a pair's own forwarded port)", () => {
-    const iperf3Fixture = fs.readFileSync(
-      path.join(
-        __dirname,
-        "..",
-        "..",
-        "fixtures",
-        "benchmarks",
-        "iperf3",
-        "iperf3-3.12-bookworm-loopback.txt",
-      ),
-      "utf8",
-    );
+    const iperf3Fixture = fixtureOf("iperf3", "iperf3-3.12-bookworm-loopback.txt");
     const run = iperf3Parameters.parse({ duration: 3 });
     const guest = iperf3Parameters.parse({ duration: 3, port: 15201 });
     const live = new Live(
