@@ -29,6 +29,8 @@ export interface Progress {
   total: number;
   /** What `total` counts. */
   counts: "trial" | "round";
+  /** Said first in the row: what the step is when it is not a measured run ("pilot, not counted"). */
+  label?: string;
   /**
    * An interleaved run's units: each named by its targets ("local/lxc/ct"),
    * with the parameters its trials ran with (a pair's client connects to the
@@ -377,6 +379,7 @@ export class Live {
         : `trial ${Math.min(this.current || this.done + 1, p.total)}/${p.total}`;
     const left = this.closed ? undefined : this.left();
     const parts = [
+      p.label ?? "",
       n,
       left === undefined
         ? ""

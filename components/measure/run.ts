@@ -19,6 +19,7 @@ import {
 import { parseTrials, Trial } from "./trials";
 import { programProvenance } from "./provenance";
 import { streamDir } from "./live";
+import { hostStateScript } from "../server/host-state";
 import { wayEnv, withoutKeys, withWayIn } from "./way-in";
 
 export interface BenchmarkRunArgs {
@@ -36,11 +37,19 @@ export interface BenchmarkRunArgs {
   client?: Target;
   /** How to reach the physical server where a pair's client runs (its step starts there). */
   serverConnection?: Target["connection"];
+  /**
+   * A pilot (schedule.ts `pilotRun`): shown and streamed, never counted nor
+   * rerun by itself; its step is `<name>-pilot`, which the tools that act on
+   * runs (npm run measure, bench:harness) do not take for one.
+   */
+  pilot?: boolean;
 }
 
 /** runner.sh, after the functions that print the protocol's markers. */
 export const runner = markerFunctions + script(__dirname, "runner.sh");
 const enter = withWayIn("enter.sh");
+/** The runner on the server itself, inside the server's measurement lock (pilot.sh). */
+const lockedRunner = `${markerFunctions}${script(__dirname, "pilot.sh")}{\n${script(__dirname, "runner.sh")}\n} 7>&-\n`;
 const pairScript = withWayIn("pair.sh");
 /** What a run's command does instead when its target is not up. */
 export const notRun = `echo '${notRunLine}'`;
@@ -198,6 +207,10 @@ export class BenchmarkRun implements Measured {
         ...ways,
       };
       create = pairScript;
+    } else if (args.pilot) {
+      if (target.platform !== "baseline") throw new Error(`${name}: a pilot runs on bare metal`);
+      env = { ...trial, [envNames.measureWait]: String(args.trialTimeoutSeconds) };
+      create = lockedRunner;
     } else if (target.enter) {
       const ways = wayEnv(
         wayPrefixes.container,
@@ -216,23 +229,38 @@ export class BenchmarkRun implements Measured {
     // (bare metal): an Output per run is memory a large farm feels (bench:scale).
     const failure = whyNotRun(target, client, clientKey);
     const step = `${targetKey(target)}: ${m.id}${clientKey ? ` from ${clientKey}` : ""}`;
+    // What the step is called, in its row and its warnings.
+    const said = args.pilot
+      ? `${step} (pilot: ${args.repeats} trial, not counted)`
+      : `${step} (${args.repeats} trials)`;
     this.command = new Command(
-      `${name}-trials`,
+      `${name}-${args.pilot ? "pilot" : "trials"}`,
       {
-        step: `${step} (${args.repeats} trials)`,
+        step: said,
         // A target that failed to come up is not measured; when it comes up, this reruns.
         create: failure ? failure.apply((f) => (f ? notRun : create)) : create,
+        // vtb_host_dir: the server's lock directory, root's (pilot.sh).
+        ...(args.pilot ? { prelude: hostStateScript } : {}),
         environment: env,
         // A pair runs from the physical server's side; anything else in the target.
         connection: pair ? args.serverConnection : target.connection,
         triggers: [definition],
-        timeoutSeconds: commandTimeout(args.repeats, args.trialTimeoutSeconds),
-        rerunIfStdoutMatches: rerunPatternFor(args.repeats),
+        // A pilot may wait as long as its trial for another stack's turn (pilot.sh).
+        timeoutSeconds:
+          commandTimeout(args.repeats, args.trialTimeoutSeconds) +
+          (args.pilot ? args.trialTimeoutSeconds : 0),
+        rerunIfStdoutMatches: args.pilot ? undefined : rerunPatternFor(args.repeats),
         // A hang past the timeout or a lost connection fails this run, not the runs after it.
         failSoftly: true,
         provenance: programProvenance(),
-        streamTo: { dir: streamDir(pulumi.getStack()), name },
-        progress: { benchmark: m.id, params, total: args.repeats, counts: "trial" },
+        streamTo: { dir: streamDir(pulumi.getStack()), name: args.pilot ? `${name}-pilot` : name },
+        progress: {
+          benchmark: m.id,
+          params,
+          total: args.repeats,
+          counts: "trial",
+          ...(args.pilot ? { label: "pilot, not counted" } : {}),
+        },
       },
       {
         parent: opts.parent,
@@ -249,7 +277,7 @@ export class BenchmarkRun implements Measured {
           out,
           notUp ? `not run: ${notUp}` : failed,
           params,
-          step,
+          args.pilot ? said : step,
           this.command,
           true,
           args.repeats,

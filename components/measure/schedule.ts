@@ -124,6 +124,7 @@ function serverRuns(s: ServerRuns, b: BenchmarkConfig, stack: string, plainKerne
     else if (group.length > 1) units.push({ kind: "group", targets: group.map(ready) });
     else units.push({ kind: pairs[b.id] ? "pair" : "run", target: ready(group[0]) });
   }
+  const pilot = plainKernel ? undefined : pilotRun(s, b, units);
   if (units.length > 0) {
     const run = new InterleavedRun(
       `${s.name}-${b.id}`,
@@ -139,7 +140,7 @@ function serverRuns(s: ServerRuns, b: BenchmarkConfig, stack: string, plainKerne
         background: b.background,
         plainKernel,
         pair: pairs[b.id],
-        after: s.previous,
+        after: pilot ? [pilot] : s.previous,
         serverConnection: s.srv.connection,
         stack,
       },
@@ -158,6 +159,38 @@ function serverRuns(s: ServerRuns, b: BenchmarkConfig, stack: string, plainKerne
     s.previous = [run.command];
   }
   for (const group of alone) aloneRuns(s, b, group.map(ready));
+}
+
+/** The longest a pilot's trial may take: it is there to show a first figure early, not to hold the runs up. */
+export const PILOT_SECONDS = 120;
+
+/**
+ * A pilot: the server's first benchmark, one trial on bare metal, as soon as
+ * bare metal is up, while the other targets are still being set up (a guest
+ * booting under TCG takes minutes). It shows a first figure, and a benchmark
+ * that fails on this server, within minutes of `up`, not once every guest is
+ * up. Never counted: it runs beside the guests' setup. The server's runs wait
+ * for it, so it never overlaps one; at most PILOT_SECONDS.
+ */
+function pilotRun(s: ServerRuns, b: BenchmarkConfig, units: readonly Unit[]) {
+  const bare = s.targets.find((t) => t.platform === "baseline");
+  // Only before the server's first run, where something else is being set up,
+  // and not for a pair (its server would start in the lock pilot.sh holds).
+  const taking = units.some((u) => u.kind === "run" && u.target.platform === "baseline");
+  if (s.previous.length > 0 || units.length < 2 || !taking || !bare) return undefined;
+  const run = new BenchmarkRun(
+    `${s.name}-${b.id}`,
+    {
+      target: bare,
+      module: benchmarks[b.id],
+      params: b.params,
+      repeats: 1,
+      trialTimeoutSeconds: Math.min(PILOT_SECONDS, b.trialTimeoutMinutes * 60),
+      pilot: true,
+    },
+    { parent: s.srv },
+  );
+  return run.command;
 }
 
 /** What a run in a block does with a precision: a fixed count (only interleaved runs adapt). */

@@ -13,6 +13,8 @@ const fixture = (name: string) =>
 
 const registered: string[] = [];
 const made: string[] = [];
+/** What each resource made depends on, by name. */
+const dependsOn = new Map<string, string[]>();
 const held = new Map<string, () => void>();
 
 function stdoutFor(name: string): string {
@@ -68,6 +70,11 @@ const sdk = require("@pulumi/pulumi/runtime/resource") as {
 const original = sdk.registerResource;
 jest.spyOn(sdk, "registerResource").mockImplementation((...a: unknown[]) => {
   made.push(a[3] as string);
+  const deps = (a[8] as { dependsOn?: unknown } | undefined)?.dependsOn;
+  dependsOn.set(
+    a[3] as string,
+    (Array.isArray(deps) ? deps : []).map((r) => (r as { __name: string }).__name),
+  );
   return original(...a);
 });
 
@@ -98,6 +105,14 @@ it("makes a server's runs of the next benchmark once those of the one before are
   await settle();
   expect(madeRuns().filter((n) => !a(n))).toEqual(["b-openssl-speed-trials", "b-iperf3-trials"]);
   held.get("b-iperf3-trials")!();
+
+  // A pilot: server a's first benchmark once on bare metal, as soon as bare
+  // metal is up, not waiting for the container; the measured run waits for it.
+  // Server b has nothing else to set up: no pilot.
+  expect(made.filter((n) => n.endsWith("-pilot"))).toEqual(["a-openssl-speed-pilot"]);
+  expect(dependsOn.get("a-openssl-speed-pilot")).toEqual(["a-benchmark-tools"]);
+  expect(dependsOn.get(ssl)).toContain("a-openssl-speed-pilot");
+  expect(dependsOn.get(ssl)).toContain("a-lxc-ct-container");
 
   // Every run made is part of the results: nothing was made after they were gathered.
   const results = await new Promise<Record<string, Record<string, Record<string, object>>>>(

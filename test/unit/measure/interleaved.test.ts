@@ -9,6 +9,7 @@ import { BenchmarkModule, ParseError } from "../../../benchmarks/types";
 import { commandProvider } from "../../../components/command";
 import { InterleavedRun, Unit } from "../../../components/measure/interleaved";
 import { roundOrders } from "../../../components/measure/order";
+import { BenchmarkRun } from "../../../components/measure/run";
 import { Target } from "../../../components/measure/target";
 import { Trial } from "../../../components/measure/trials";
 import { freePort, startSshd, TestSshd } from "../../helpers/sshd";
@@ -378,6 +379,43 @@ describe("two stacks measuring on one server, for real", () => {
       expect(t.result).toBeUndefined();
       expect(t.error).toMatch(
         /^not run: another virt-testbed measurement on this server held \/var\/lib\/virt-testbed\/host\/measure\.lock for 2 s/,
+      );
+    } finally {
+      holder.kill();
+    }
+  }, 60_000);
+
+  // A pilot (schedule.ts pilotRun) runs while the guests are set up, beside no one's turn.
+  const pilot = (name: string, trialTimeoutSeconds: number) =>
+    new BenchmarkRun(
+      name,
+      { target: host, module: clock, params: {}, repeats: 1, trialTimeoutSeconds, pilot: true },
+      { parent },
+    );
+
+  it("a pilot takes turns with another stack's run: no trial overlaps it", async () => {
+    const other = run("other-clock", [{ kind: "run", target: host }], clock, { repeats: 3 });
+    const p = pilot("local-clock", 30);
+    const [theirs, [ours]] = await Promise.all([trialsOf(other), value(p.trials)]);
+    expect(made.get("local-clock-pilot")?.step).toBe(
+      "local/baseline/host: clock (pilot: 1 trial, not counted)",
+    );
+    expect(ours.error).toBeUndefined();
+    const [a0, a1] = span(ours);
+    for (const t of theirs.flat()) {
+      const [b0, b1] = span(t);
+      expect(b1 < a0 || b0 > a1).toBe(true);
+    }
+  }, 120_000);
+
+  it("a pilot does not wait past its trial's time for another's turn, and says why", async () => {
+    const holder = spawn("flock", [lock, "sleep", "8"], { stdio: "ignore" });
+    try {
+      await new Promise((r) => setTimeout(r, 500));
+      const [t] = await value(pilot("held-clock", 2).trials);
+      expect(t.result).toBeUndefined();
+      expect(t.error).toMatch(
+        /^exited with code 75: not run: another measurement held this server for 2 s; a pilot does not wait longer/,
       );
     } finally {
       holder.kill();
