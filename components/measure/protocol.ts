@@ -29,6 +29,11 @@ export interface Marker {
   readonly fields: readonly string[];
   /** The bash function (from `markerFunctions`) that prints it: `<function> INDEX [VALUE...]`. */
   readonly bashFunction: string;
+  /**
+   * Printed right after a tool's own output (runner.sh; units.sh after a way in's stderr): where its last
+   * line has no newline, the marker follows it on that line, and is read there.
+   */
+  readonly afterOutput?: true;
 }
 
 const marker = (word: string, bashFunction: string, ...fields: string[]): Marker => ({
@@ -36,21 +41,22 @@ const marker = (word: string, bashFunction: string, ...fields: string[]): Marker
   fields,
   bashFunction,
 });
+const afterOutput = (m: Marker): Marker => ({ ...m, afterOutput: true });
 
 /** The markers, each with who writes it and who reads it. */
 export const markers = {
   /** Trial N starts; its stdout follows. runner.sh writes; trials.ts and run.ts's rerun pattern read. */
   trial: marker("trial", "mark_trial"),
-  /** Trial N failed; the tail of its stderr follows. runner.sh writes; trials.ts reads. */
-  stderr: marker("stderr", "mark_stderr"),
+  /** Trial N failed or wrote on stderr; the tail of its stderr follows. runner.sh writes; trials.ts reads. */
+  stderr: afterOutput(marker("stderr", "mark_stderr")),
   /** Trial N ended: its exit code and seconds on the target's clock. runner.sh writes; trials.ts and run.ts's rerun pattern read. */
-  end: marker("end", "mark_end", "rc", "seconds"),
+  end: afterOutput(marker("end", "mark_end", "rc", "seconds")),
   /** Guest I's section of a group's output starts: its runner's output follows. group.sh writes; group.ts reads. */
   guest: marker("guest", "mark_guest"),
   /** The way into guest I failed (its exit code); the tail of its stderr follows. group.sh writes; group.ts and run.ts's rerun pattern read. */
   guestFailed: marker("guest-failed", "mark_guest_failed", "rc"),
   /** Guest I's section ends. group.sh writes; group.ts reads. */
-  guestEnd: marker("guest-end", "mark_guest_end"),
+  guestEnd: afterOutput(marker("guest-end", "mark_guest_end")),
   /**
    * Round R of an interleaved run starts: its units' order, and the server as
    * it is: the kernel's mitigations setting, what it reports vulnerable, the
@@ -94,14 +100,15 @@ const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /**
  * A regular expression's source matching a marker line from its start ("^",
- * for the m flag): `index` and `values` are sources themselves ("(\\d+)",
- * "\\1"); without an index, any line with the marker's head; with fewer values
- * than fields, the line's beginning. No "$": the caller adds it.
+ * for the m flag; a marker `afterOutput` also after a tool's unterminated last
+ * line): `index` and `values` are sources themselves ("(\\d+)", "\\1");
+ * without an index, any line with the marker's head; with fewer values than
+ * fields, the line's beginning. No "$": the caller adds it.
  */
 export function markerPattern(m: Marker, index?: string, ...values: string[]): string {
   if (values.length > m.fields.length) throw new Error(`${m.head}: more values than fields`);
   return (
-    `^${escapeRegExp(m.head)}` +
+    `${m.afterOutput ? "" : "^"}${escapeRegExp(m.head)}` +
     (index === undefined ? "" : ` ${index}`) +
     values.map((v, i) => ` ${escapeRegExp(m.fields[i])}=${v}`).join("")
   );

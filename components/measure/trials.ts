@@ -9,6 +9,8 @@ export interface Trial {
   exitCode: number;
   seconds: number;
   raw: string;
+  /** The tail of what the trial wrote on stderr, when it wrote anything (older runs: only a failed trial's). */
+  stderr?: string;
   /** Present when the trial ran and its output parsed. */
   result?: BenchmarkResult;
   /** Why the trial counts as failed: a non-zero exit, a timeout, a parse error, or missing output. */
@@ -23,7 +25,7 @@ export interface Trial {
 const endLine = new RegExp(markerLinePattern(markers.end, "(\\d+)", "(\\d+)", "([\\d.]+)"), "gm");
 /** The runner's start-of-trial lines (markers.trial): N. */
 const startLine = new RegExp(markerLinePattern(markers.trial, "(\\d+)"), "gm");
-/** A whole trial: its start, its output, the tail of its stderr when it failed, its end. */
+/** A whole trial: its start, its output, the tail of its stderr when it wrote any, its end. */
 const wholeTrial = new RegExp(
   `${markerPattern(markers.trial, "(\\d+)")}\\n([\\s\\S]*?)` +
     `(?:${markerPattern(markers.stderr, "\\1")}\\n([\\s\\S]*?))?` +
@@ -58,7 +60,13 @@ export function parseTrials(
   const odd: Trial[] = [];
   for (const m of out.matchAll(wholeTrial)) {
     const [, index, raw, stderr, rc, seconds] = m;
-    const t: Trial = { index: +index, exitCode: +rc, seconds: +seconds, raw };
+    const t: Trial = {
+      index: +index,
+      exitCode: +rc,
+      seconds: +seconds,
+      raw,
+      ...(stderr ? { stderr } : {}),
+    };
     const first = found.get(t.index);
     if (first) {
       // Not one run's output: neither copy is trusted (the first is kept, as archived).

@@ -22,12 +22,13 @@ export interface RawRun {
   target: TargetName;
   benchmark: string;
   params: unknown;
-  trials: { index: number; raw: string }[];
+  trials: { index: number; raw: string; stderr?: string }[];
 }
 
 /**
  * raw/<target>/<benchmark>/trial-<n>.txt: each trial's output exactly as the
- * tool printed it, so `npm run parse` reads it back, with the parameters the
+ * tool printed it, so `npm run parse` reads it back, the tail of what it wrote
+ * on stderr when it wrote any (trial-<n>.stderr.txt), and the parameters the
  * trials ran with beside them (parameters.json).
  */
 export function rawFiles(runs: readonly RawRun[]): Record<string, string> {
@@ -35,7 +36,10 @@ export function rawFiles(runs: readonly RawRun[]): Record<string, string> {
     runs.flatMap(({ target, benchmark, params, trials }) => {
       const dir = `raw/${targetKey(target)}/${benchmark}`;
       return [
-        ...trials.map((t) => [`${dir}/trial-${t.index}.txt`, t.raw] as const),
+        ...trials.flatMap((t) => [
+          [`${dir}/trial-${t.index}.txt`, t.raw] as const,
+          ...(t.stderr ? [[`${dir}/trial-${t.index}.stderr.txt`, t.stderr] as const] : []),
+        ]),
         [`${dir}/parameters.json`, JSON.stringify(params, null, 2) + "\n"] as const,
       ];
     }),

@@ -53,12 +53,46 @@ describe("the markers", () => {
     expect(notRunLine).toBe("@@@ not run");
   });
 
-  it("make the rerun patterns existing stacks hold (a changed pattern is a diff on every run)", () => {
-    expect(rerunPattern).toBe("^@@@ end \\d+ rc=[1-9]|^@@@ not run|^@@@ guest-failed");
+  it("make the rerun patterns existing stacks hold (one that matched their outputs otherwise would rerun runs)", () => {
+    // An end line is read also after a tool's unterminated last line (afterOutput).
+    expect(rerunPattern).toBe("@@@ end \\d+ rc=[1-9]|^@@@ not run|^@@@ guest-failed");
     expect(rerunPatternFor(3)).toBe(
-      "^@@@ end \\d+ rc=[1-9]|^@@@ not run|^@@@ guest-failed" +
-        "|(?<![\\s\\S])(?![\\s\\S]*^@@@ end 3 rc=)|^@@@ trial (\\d+)$(?![\\s\\S]*^@@@ end \\1 rc=)",
+      "@@@ end \\d+ rc=[1-9]|^@@@ not run|^@@@ guest-failed" +
+        "|(?<![\\s\\S])(?![\\s\\S]*@@@ end 3 rc=)|^@@@ trial (\\d+)$(?![\\s\\S]*@@@ end \\1 rc=)",
     );
+  });
+
+  it("are read where a tool's last line had no newline: its output whole, nothing taken for cut", () => {
+    const m = {
+      id: "x",
+      parse: (raw: string) => {
+        if (raw !== "value 1") throw new Error(`not the tool's output: ${JSON.stringify(raw)}`);
+        return { benchmark: "x", toolVersion: "1", metrics: [] };
+      },
+    };
+    const run = (script: string) =>
+      bash(runner, { VTB_TRIALS: "2", VTB_TRIAL_TIMEOUT: "10", VTB_BENCH_SCRIPT: script }).stdout;
+    const ok = run('printf "value 1"');
+    expect(ok).toMatch(/^value 1@@@ end 1 rc=0 /m);
+    expect(parseTrials(m, ok, {}, 2).map((t) => [t.raw, t.error])).toEqual([
+      ["value 1", undefined],
+      ["value 1", undefined],
+    ]);
+    expect(new RegExp(rerunPatternFor(2), "m").test(ok)).toBe(false);
+    // A trial that succeeded and wrote on stderr: kept, also without its newline.
+    const warned = run('printf "value 1"; printf warning >&2');
+    expect(warned).toMatch(/^value 1@@@ stderr 1\nwarning@@@ end 1 rc=0 /m);
+    expect(parseTrials(m, warned, {}, 2).map((t) => [t.raw, t.stderr, t.error])).toEqual([
+      ["value 1", "warning", undefined],
+      ["value 1", "warning", undefined],
+    ]);
+    expect(new RegExp(rerunPatternFor(2), "m").test(warned)).toBe(false);
+    const failed = run('printf "value 1"; printf "no newline" >&2; exit 3');
+    expect(parseTrials(m, failed, {}, 2).map((t) => [t.raw, t.error])).toEqual([
+      ["value 1", "exited with code 3: no newline"],
+      ["value 1", "exited with code 3: no newline"],
+    ]);
+    expect(new RegExp(rerunPatternFor(2), "m").test(failed)).toBe(true);
   });
 
   it("are printed in bash by the generated functions exactly as the parsers read them", () => {

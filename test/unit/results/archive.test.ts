@@ -211,6 +211,33 @@ describe("archiveRun", () => {
     expect(JSON.parse(a.files["results.json"]).config.servers[0].note).toBe("key [secret]");
   });
 
+  it("keeps what a trial wrote on stderr beside its output, secrets hidden; nothing when it wrote none", () => {
+    const files = archiveFiles(
+      resultsDocument({} as never),
+      rawFiles([
+        {
+          target: targets.host,
+          benchmark: "b",
+          params: {},
+          trials: [
+            { index: 1, raw: "rate 1\n", stderr: `retried: connection reset ${SECRET}\n` },
+            { index: 2, raw: "rate 2\n" },
+          ],
+        },
+      ]),
+      hidden,
+    );
+    expect(Object.keys(files).filter((f) => f.startsWith("raw/")).sort()).toEqual([
+      "raw/s/baseline/host/b/parameters.json",
+      "raw/s/baseline/host/b/trial-1.stderr.txt",
+      "raw/s/baseline/host/b/trial-1.txt",
+      "raw/s/baseline/host/b/trial-2.txt",
+    ]);
+    expect(files["raw/s/baseline/host/b/trial-1.stderr.txt"]).toBe(
+      "retried: connection reset [secret]\n",
+    );
+  });
+
   it("archives nothing for a server that ran no benchmark", () => {
     const s = { ...server(), runs: [] };
     expect(
