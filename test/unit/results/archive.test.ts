@@ -227,7 +227,11 @@ describe("archiveRun", () => {
       ]),
       hidden,
     );
-    expect(Object.keys(files).filter((f) => f.startsWith("raw/")).sort()).toEqual([
+    expect(
+      Object.keys(files)
+        .filter((f) => f.startsWith("raw/"))
+        .sort(),
+    ).toEqual([
       "raw/s/baseline/host/b/parameters.json",
       "raw/s/baseline/host/b/trial-1.stderr.txt",
       "raw/s/baseline/host/b/trial-1.txt",
