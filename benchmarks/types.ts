@@ -81,6 +81,13 @@ export interface BenchmarkModule<P extends z.ZodTypeAny = z.ZodTypeAny> {
    */
   mainMetrics?: readonly string[];
   /**
+   * About how long one trial takes with these parameters, in seconds, for a
+   * tool that runs for a set time. Where it is short, a server's first
+   * benchmark gets a pilot (components/measure/schedule.ts pilotRun); a module
+   * that cannot say gets none.
+   */
+  trialSeconds?(params: z.infer<P>): number;
+  /**
    * A benchmark measured between two sides (iperf, ab): its server runs in the
    * target, its client on the other side. Absent: it runs in one target.
    */

@@ -185,7 +185,7 @@ export const envNames = {
   quietBelow: "VTB_QUIET_BELOW",
   /** Seconds a turn waits for the host to get under VTB_QUIET_BELOW before it starts anyway. interleaved.ts writes; interleave.sh reads. */
   quietWait: "VTB_QUIET_WAIT",
-  /** Seconds a turn waits for another stack's turn on the server to end before it is not run. interleaved.ts and run.ts (a pilot) write; interleave.sh and pilot.sh read. */
+  /** Seconds a turn waits for another stack's turn on the server to end before it is not run. interleaved.ts writes; interleave.sh reads. */
   measureWait: "VTB_MEASURE_WAIT",
   /** A pair's server script, started in the server's target. run.ts writes; pair.sh reads. */
   pairServerScript: "VTB_PAIR_SERVER_SCRIPT",
@@ -212,7 +212,7 @@ export const envReaders: Record<keyof typeof envNames, readonly string[]> = {
   plainKernel: ["interleave.sh"],
   quietBelow: ["interleave.sh"],
   quietWait: ["interleave.sh"],
-  measureWait: ["interleave.sh", "pilot.sh"],
+  measureWait: ["interleave.sh"],
   pairServerScript: ["units.sh"],
   pairServerExports: ["units.sh"],
 };

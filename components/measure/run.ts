@@ -209,7 +209,6 @@ export class BenchmarkRun implements Measured {
       create = pairScript;
     } else if (args.pilot) {
       if (target.platform !== "baseline") throw new Error(`${name}: a pilot runs on bare metal`);
-      env = { ...trial, [envNames.measureWait]: String(args.trialTimeoutSeconds) };
       create = lockedRunner;
     } else if (target.enter) {
       const ways = wayEnv(
@@ -245,10 +244,7 @@ export class BenchmarkRun implements Measured {
         // A pair runs from the physical server's side; anything else in the target.
         connection: pair ? args.serverConnection : target.connection,
         triggers: [definition],
-        // A pilot may wait as long as its trial for another stack's turn (pilot.sh).
-        timeoutSeconds:
-          commandTimeout(args.repeats, args.trialTimeoutSeconds) +
-          (args.pilot ? args.trialTimeoutSeconds : 0),
+        timeoutSeconds: commandTimeout(args.repeats, args.trialTimeoutSeconds),
         rerunIfStdoutMatches: args.pilot ? undefined : rerunPatternFor(args.repeats),
         // A hang past the timeout or a lost connection fails this run, not the runs after it.
         failSoftly: true,
@@ -271,18 +267,21 @@ export class BenchmarkRun implements Measured {
     );
     this.trials = pulumi
       .all([this.command.stdout, this.command.failure, failure ?? ""])
-      .apply(([out, failed, notUp]) =>
-        trialsFrom(
+      .apply(([out, failed, notUp]) => {
+        const why = notUp ? `not run: ${notUp}` : failed;
+        // A pilot's failed step is a warning: it fails no update, since nothing of it counts.
+        if (args.pilot && why) pulumi.log.warn(`${said}: ${why}`, this.command);
+        return trialsFrom(
           m,
           out,
-          notUp ? `not run: ${notUp}` : failed,
+          why,
           params,
           args.pilot ? said : step,
           this.command,
-          true,
+          !args.pilot,
           args.repeats,
-        ),
-      );
+        );
+      });
     this.startedAt = this.command.startedAt;
     this.measured = measuredBy(this.command);
   }

@@ -21,7 +21,7 @@ for i in $(seq "${VTB_TRIAL_FIRST:-1}" $((${VTB_TRIAL_FIRST:-1} + VTB_TRIALS - 1
   end="$(date +%s.%N)"
   if [ "$rc" -ne 0 ] || [ -s "$err" ]; then
     mark_stderr "$i"
-    tail -n 20 "$err"
+    tail -n 20 "$err" | tail -c 16384
   fi
   mark_end "$i" "$rc" "$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }')"
 done

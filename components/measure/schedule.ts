@@ -161,8 +161,15 @@ function serverRuns(s: ServerRuns, b: BenchmarkConfig, stack: string, plainKerne
   for (const group of alone) aloneRuns(s, b, group.map(ready));
 }
 
-/** The longest a pilot's trial may take: it is there to show a first figure early, not to hold the runs up. */
-export const PILOT_SECONDS = 120;
+/**
+ * A pilot is there to show a first figure early, not to hold anything up: it
+ * runs when its benchmark says a trial takes at most PILOT_SECONDS, and is cut
+ * at PILOT_CUT_SECONDS; with the 10 s a cut trial has to end, that is within
+ * the minute any turn of another stack waits for the server (a measure wait is
+ * a trial's timeout, at least one minute).
+ */
+export const PILOT_SECONDS = 30;
+const PILOT_CUT_SECONDS = 50;
 
 /**
  * A pilot: the server's first benchmark, one trial on bare metal, as soon as
@@ -170,22 +177,26 @@ export const PILOT_SECONDS = 120;
  * booting under TCG takes minutes). It shows a first figure, and a benchmark
  * that fails on this server, within minutes of `up`, not once every guest is
  * up. Never counted: it runs beside the guests' setup. The server's runs wait
- * for it, so it never overlaps one; at most PILOT_SECONDS.
+ * for it, so it never overlaps one, nor another stack's turn (pilot.sh).
  */
 function pilotRun(s: ServerRuns, b: BenchmarkConfig, units: readonly Unit[]) {
   const bare = s.targets.find((t) => t.platform === "baseline");
+  const m = benchmarks[b.id];
   // Only before the server's first run, where something else is being set up,
-  // and not for a pair (its server would start in the lock pilot.sh holds).
+  // for a short trial, and not for a pair (its server would start in the lock
+  // pilot.sh holds).
   const taking = units.some((u) => u.kind === "run" && u.target.platform === "baseline");
-  if (s.previous.length > 0 || units.length < 2 || !taking || !bare) return undefined;
+  const short = (m.trialSeconds?.(b.params) ?? Infinity) <= PILOT_SECONDS;
+  if (s.previous.length > 0 || units.length < 2 || !taking || !bare || !short) return undefined;
   const run = new BenchmarkRun(
-    `${s.name}-${b.id}`,
+    // Named as its target's runs are: `npm run logs -- <server>/baseline` shows it.
+    `${bare.server}-${bare.platform}-${bare.guest}-${b.id}`,
     {
       target: bare,
-      module: benchmarks[b.id],
+      module: m,
       params: b.params,
       repeats: 1,
-      trialTimeoutSeconds: Math.min(PILOT_SECONDS, b.trialTimeoutMinutes * 60),
+      trialTimeoutSeconds: Math.min(PILOT_CUT_SECONDS, b.trialTimeoutMinutes * 60),
       pilot: true,
     },
     { parent: s.srv },

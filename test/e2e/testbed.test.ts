@@ -131,11 +131,11 @@ describe("the default stack, for real", () => {
     // pilot (measure/schedule.ts pilotRun), said as not counted, ended before
     // the first measured round began.
     expect(upLog).toMatch(
-      /local-openssl-speed-pilot creating \(\d+s\) pilot, not counted · (trial 1\/1|1 of 1 trials ran)/,
+      /local-baseline-host-openssl-speed-pilot creating \(\d+s\) pilot, not counted · (trial 1\/1|1 of 1 trials ran)/,
     );
     const pilotStream = fs
       .readdirSync(path.join(root, "results", stack, "trials"))
-      .filter((f) => f.startsWith("local-openssl-speed-pilot."));
+      .filter((f) => f.startsWith("local-baseline-host-openssl-speed-pilot."));
     expect(pilotStream).toHaveLength(1);
     expect(
       fs
@@ -147,7 +147,7 @@ describe("the default stack, for real", () => {
         urn: string;
         outputs?: { startedAt?: string; durationSeconds?: number };
       }[]
-    ).filter((r) => /::local-openssl-speed-(pilot|trials)$/.test(r.urn));
+    ).filter((r) => /::local-(baseline-host-)?openssl-speed-(pilot|trials)$/.test(r.urn));
     const [pilot, first] = ["pilot", "trials"].map((k) => {
       const o = steps.find((r) => r.urn.endsWith(`-${k}`))!.outputs!;
       return {
