@@ -168,7 +168,7 @@ function serverRuns(s: ServerRuns, b: BenchmarkConfig, stack: string, plainKerne
  * the minute any turn of another stack waits for the server (a measure wait is
  * a trial's timeout, at least one minute).
  */
-export const PILOT_SECONDS = 30;
+const PILOT_SECONDS = 30;
 const PILOT_CUT_SECONDS = 50;
 
 /**
