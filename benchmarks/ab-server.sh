@@ -21,10 +21,7 @@ kib=${VTB_AB_FILE_KIB:?VTB_AB_FILE_KIB is required}
 endpoint ab-server "$addr" "$port"
 [[ $kib =~ ^[1-9][0-9]{0,5}$ ]] || { echo "ab-server: bad file size: $kib" >&2; exit 2; }
 
-if listening "$addr" "$port"; then
-  echo "ab-server: something already listens on $addr:$port" >&2
-  exit 1
-fi
+claim ab-server "$addr" "$port"
 
 # Root's own directory (mktemp -d): a fixed name under /tmp could be made first
 # by another local user, who would then own the configuration lighttpd reads as root.

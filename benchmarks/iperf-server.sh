@@ -21,10 +21,7 @@ port=${VTB_IPERF_PORT:?VTB_IPERF_PORT is required}
 [[ $tool == iperf || $tool == iperf3 ]] || { echo "iperf-server: bad tool: $tool" >&2; exit 2; }
 endpoint iperf-server "$addr" "$port"
 
-if listening "$addr" "$port"; then
-  echo "iperf-server: something else already listens on $addr:$port" >&2
-  exit 1
-fi
+claim iperf-server "$addr" "$port"
 
 run=$(mktemp -d -t vtb-iperf-server.XXXXXXXXXX)
 serve iperf-server "$addr" "$port" "$run" "$tool" -s -B "$addr" -p "$port"

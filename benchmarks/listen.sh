@@ -21,13 +21,48 @@ listening() {
   awk -v w="$want" '$2 == w && $4 == "0A" { found = 1 } END { exit !found }' /proc/net/tcp
 }
 
+# claim WHO ADDR PORT: makes ADDR:PORT free for this owner's server, or exits 1.
+# A server this owner started before and could not stop (the way into its
+# target was down when its trial ended) is stopped first: found by its shell's
+# name, vtb-serve-OWNER (VTB_SERVE_OWNER: the stack, target and benchmark,
+# hashed by the orchestration), among root's processes only. Anything else
+# listening there, another stack's server or another program, is never touched:
+# refused, naming the address.
+claim() {
+  local who=$1 addr=$2 port=$3 owner=${VTB_SERVE_OWNER:-} p args left=()
+  if [ -n "$owner" ]; then
+    [[ $owner =~ ^[0-9a-f]{8,64}$ ]] || { echo "$who: bad owner: $owner" >&2; exit 2; }
+    # Read with bash alone: the target may have no pgrep (a minbase guest).
+    for p in /proc/[0-9]*; do
+      [ -O "$p" ] || continue
+      mapfile -d '' -t args <"$p/cmdline" 2>/dev/null || continue
+      if [ "${args[1]:-}" = -c ] && [ "${args[3]:-}" = "vtb-serve-$owner" ]; then
+        left+=("${p#/proc/}")
+      fi
+    done
+  fi
+  if [ "${#left[@]}" -gt 0 ]; then
+    # Its shell stops the server and removes its directory (serve).
+    kill "${left[@]}" 2>/dev/null || true
+    for _ in $(seq 1 100); do
+      listening "$addr" "$port" || break
+      sleep 0.1
+    done
+    echo "$who: stopped the server an earlier run of this pair left running (PID ${left[*]})" >&2
+  fi
+  if listening "$addr" "$port"; then
+    echo "$who: something else already listens on $addr:$port" >&2
+    exit 1
+  fi
+}
+
 # serve WHO ADDR PORT DIR COMMAND...: starts COMMAND in the background, detached
 # (setsid, nohup) so it outlives the SSH session that started it, its output in
 # DIR/log, under a small shell that removes DIR when it ends or is told to (sent
 # TERM, it stops it first). Once something listens on ADDR:PORT, prints that
 # shell's PID, and only that, and exits 0: `kill PID` stops the server and
 # removes DIR. A server that does not start is reported with the end of its log,
-# DIR removed, and exits 1.
+# DIR removed, and exits 1. The shell is named vtb-serve-OWNER (claim).
 # DIR is the caller's own `mktemp -d`, never a fixed path under /tmp: another
 # local user could make that first and own what root then writes and runs.
 serve() {
@@ -46,7 +81,7 @@ serve() {
     wait "$server"
     # Ended on its own: DIR goes too, but not at start, when serve shows its log.
     if [ -e "$dir/started" ]; then rm -rf "$dir"; fi
-  ' serve "$dir" "$@" </dev/null >/dev/null 2>&1 &
+  ' "vtb-serve-${VTB_SERVE_OWNER:-}" "$dir" "$@" </dev/null >/dev/null 2>&1 &
   pid=$!
   for _ in $(seq 1 100); do
     if ! kill -0 "$pid" 2>/dev/null; then

@@ -7,7 +7,7 @@ import { definitionOf, Measured, measuredBy, rerunPattern, runner, trialsFrom } 
 import { programProvenance } from "./provenance";
 import { targetTrials } from "./interleaved-output";
 import { roundOrders, OrderMethod } from "./order";
-import { pairUp } from "./pairing";
+import { pairServerExports, pairUp } from "./pairing";
 import { envNames, runnerHandOver, wayFields, wayVariable } from "./protocol";
 import { Target, targetKey } from "./target";
 import { Trial } from "./trials";
@@ -135,8 +135,13 @@ export class InterleavedRun {
           wayEnv(unitVar(i, "CLIENT"), p.client),
         );
         env[unitVar(i, "PAIR_SERVER_SCRIPT")] = pair!.serverScript;
-        env[unitVar(i, "PAIR_SERVER_EXPORTS")] = exportLines(
-          m.environment(pair!.withAddress(args.params, p.bind, port)),
+        env[unitVar(i, "PAIR_SERVER_EXPORTS")] = pairServerExports(
+          m,
+          pair!,
+          args.params,
+          u.target,
+          p,
+          port,
         );
         env[unitVar(i, "EXPORTS")] = exportLines(m.environment(client));
       } else {
@@ -272,10 +277,11 @@ export class InterleavedRun {
           );
           // The run's failure is said once, on its first target; each failed trial on its own.
           if (failed && i === 0) reportFailure(`${server}: ${m.id}: ${failed}`, c);
-          // A guest that could not be paused (measured beside it) or resumed (left paused).
+          // A guest that could not be paused (measured beside it) or resumed (left paused),
+          // a pair's server that could not be stopped, or one left so and stopped now.
           if (i === 0) {
             for (const line of new Set(
-              (err ?? "").match(/^could not (pause|resume) .*$/gm) ?? [],
+              (err ?? "").match(/^(could not (pause|resume|stop) |stopped the server ).*$/gm) ?? [],
             )) {
               pulumi.log.warn(`${server}: ${m.id}: ${line}`, c);
             }

@@ -1,3 +1,7 @@
+import { BenchmarkModule, PairSpec } from "../../benchmarks/types";
+import { exportLines } from "../command";
+import { hostStateOwner } from "../server/host-state";
+import { envNames } from "./protocol";
 import { pairProblem, PairSide } from "./reach";
 import { Target, targetKey } from "./target";
 import { Way } from "./way";
@@ -81,4 +85,25 @@ export function pairUp(target: Target, port: number, client?: Target): Pairing {
     connect: { host: remote.address, port },
     clientKey,
   };
+}
+
+/**
+ * The `export` lines a pair's server script is sent in with: the benchmark's
+ * environment for the server's side, and the owner its server is named for
+ * (listen.sh): the stack, the server's target and the benchmark, so the next
+ * start of this pair stops a server it left running (its stop failed) and never
+ * touches another's.
+ */
+export function pairServerExports(
+  m: BenchmarkModule,
+  pair: PairSpec,
+  params: unknown,
+  target: Target,
+  p: Pairing,
+  port: number,
+): string {
+  return exportLines({
+    ...m.environment(pair.withAddress(params, p.bind, port)),
+    [envNames.serveOwner]: hostStateOwner(`pair server: ${targetKey(target)}: ${m.id}`),
+  });
 }

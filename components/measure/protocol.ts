@@ -191,6 +191,10 @@ export const envNames = {
   pairServerScript: "VTB_PAIR_SERVER_SCRIPT",
   /** `export` lines of the pair server's environment (exportLines), sent in with its script. run.ts writes; pair.sh reads. */
   pairServerExports: "VTB_PAIR_SERVER_EXPORTS",
+  /** Who a pair's server belongs to (pairServerExports): its shell is named for it. pairing.ts writes; benchmarks/listen.sh reads, in the target. */
+  serveOwner: "VTB_SERVE_OWNER",
+  /** Seconds an SSH way in waits for the target to answer at all. units.sh sets it (pair_stop); way-in.sh reads. */
+  wayTimeout: "VTB_WAY_TIMEOUT",
 } as const;
 
 /** The scripts of this folder that read each of `envNames` (checked against the .sh files by a unit test). */
@@ -215,6 +219,8 @@ export const envReaders: Record<keyof typeof envNames, readonly string[]> = {
   measureWait: ["interleave.sh"],
   pairServerScript: ["units.sh"],
   pairServerExports: ["units.sh"],
+  serveOwner: [], // benchmarks/listen.sh, not a script of this folder
+  wayTimeout: ["way-in.sh", "units.sh"],
 };
 
 /**

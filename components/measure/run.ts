@@ -2,10 +2,10 @@ import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { BenchmarkModule, PairSpec } from "../../benchmarks/types";
 import { reportFailure } from "../failure";
-import { Command, exportLines } from "../command";
+import { Command } from "../command";
 import { script } from "../bash";
 import { Target, targetKey } from "./target";
-import { pairUp } from "./pairing";
+import { pairServerExports, pairUp } from "./pairing";
 import {
   envNames,
   markerFunctions,
@@ -194,7 +194,6 @@ export class BenchmarkRun implements Measured {
     let env = trial;
     let create = runner;
     if (pair && p) {
-      const serverEnv = m.environment(pair.withAddress(args.params, p.bind, port));
       const ways = {
         ...wayEnv(wayPrefixes.pairServer, p.server),
         ...wayEnv(wayPrefixes.pairClient, p.client),
@@ -203,7 +202,7 @@ export class BenchmarkRun implements Measured {
         ...trial,
         ...runnerHandOver(runner, trial, ways),
         [envNames.pairServerScript]: pair.serverScript,
-        [envNames.pairServerExports]: exportLines(serverEnv),
+        [envNames.pairServerExports]: pairServerExports(m, pair, args.params, target, p, port),
         ...ways,
       };
       create = pairScript;

@@ -12,6 +12,10 @@ export interface TestSshd {
   privateKey: string;
   /** Its host key's public half, "ssh-ed25519 AAAA...". */
   hostKey: string;
+  /** The listener's PID (the sessions it started are their own processes). */
+  readonly pid: number;
+  /** Starts the listener again, as it was, once something stopped it (waits up to 5 s for that). */
+  restart(): Promise<void>;
   stop(): void;
 }
 
@@ -63,15 +67,33 @@ export async function startSshd(): Promise<TestSshd> {
     "UsePAM no",
   ].join("\n");
   fs.writeFileSync(path.join(dir, "sshd_config"), config + "\n");
-  const proc: ChildProcess = spawn(
-    "/usr/sbin/sshd",
-    ["-D", "-e", "-f", path.join(dir, "sshd_config")],
-    {
-      stdio: "ignore",
-    },
-  );
-  await listening(port, Date.now() + 10_000);
+  const start = async () => {
+    const p: ChildProcess = spawn(
+      "/usr/sbin/sshd",
+      ["-D", "-e", "-f", path.join(dir, "sshd_config")],
+      {
+        stdio: "ignore",
+      },
+    );
+    await listening(port, Date.now() + 10_000);
+    return p;
+  };
+  let proc = await start();
   return {
+    get pid() {
+      return proc.pid!;
+    },
+    async restart() {
+      // Only once the listener is gone: a second one could not take the port.
+      if (proc.exitCode === null && proc.signalCode === null) {
+        await new Promise((resolve) => {
+          proc.once("exit", resolve);
+          setTimeout(resolve, 5_000);
+        });
+        if (proc.exitCode === null && proc.signalCode === null) return;
+      }
+      proc = await start();
+    },
     port,
     user: os.userInfo().username,
     privateKey: fs.readFileSync(path.join(dir, "client_key"), "utf8"),

@@ -397,6 +397,91 @@ describe("ab module", () => {
     expect(() => ab.environment({ ...params(), requests: -1 })).toThrow();
   });
 
+  // A turn whose way into the guest failed after its trial could not stop its
+  // server; the pair's next start found the port taken and failed every trial.
+  // A process that ended (a zombie counts: its parent has yet to reap it) and its directory gone.
+  const gone = (pid: string, work: string) => {
+    if (fs.existsSync(work)) return false;
+    try {
+      return /^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, "utf8"));
+    } catch {
+      return true;
+    }
+  };
+  it("stops the server its own pair left running, and nothing else listening there", async () => {
+    const port = await freePort();
+    const mine = "0123456789abcdef0123456789abcdef";
+    const other = "fedcba9876543210fedcba9876543210";
+    const start = (owner: string) =>
+      spawnSync("bash", ["-c", serverScript], {
+        env: {
+          ...process.env,
+          VTB_AB_SERVER: "127.0.0.1",
+          VTB_AB_PORT: String(port),
+          VTB_AB_FILE_KIB: "4",
+          VTB_SERVE_OWNER: owner,
+        },
+        encoding: "utf8",
+      });
+    // Another user's process named as this pair's server shell is not root's: never stopped.
+    const lookalike = nobodyInBackground('exec bash -c "sleep 60; :" "vtb-serve-$1"', mine);
+    const pids: string[] = [];
+    try {
+      const first = start(mine);
+      expect({ status: first.status, stderr: first.stderr }).toEqual({ status: 0, stderr: "" });
+      pids.push(first.stdout.trim());
+      const work = path.dirname(
+        fs
+          .readFileSync(
+            `/proc/${execFileSync("pgrep", ["-P", pids[0]], { encoding: "utf8" }).trim()}/cmdline`,
+            "utf8",
+          )
+          .split("\0")[3],
+      );
+      // Another stack's (or target's) start refuses, and leaves this one's server running.
+      const theirs = start(other);
+      expect({ status: theirs.status, stdout: theirs.stdout, stderr: theirs.stderr }).toEqual({
+        status: 1,
+        stdout: "",
+        stderr: `ab-server: something else already listens on 127.0.0.1:${port}\n`,
+      });
+      expect(fs.existsSync(`/proc/${pids[0]}`)).toBe(true);
+      // The same pair's next start stops it (its directory goes with it) and starts anew.
+      const again = start(mine);
+      expect(again.status).toBe(0);
+      expect(again.stderr).toBe(
+        `ab-server: stopped the server an earlier run of this pair left running (PID ${pids[0]})\n`,
+      );
+      pids.push(again.stdout.trim());
+      expect(pids[1]).toMatch(/^\d+$/);
+      expect(pids[1]).not.toBe(pids[0]);
+      for (let i = 0; i < 50 && !gone(pids[0], work); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      // Its shell ended and removed the server's directory.
+      expect(gone(pids[0], work)).toBe(true);
+      const lookalikes = execFileSync("pgrep", ["-u", "nobody", "-f", `vtb-serve-${mine}`], {
+        encoding: "utf8",
+      });
+      expect(lookalikes.trim()).not.toBe("");
+      // A malformed owner is refused before anything is looked at.
+      const bad = start("x;id");
+      expect({ status: bad.status, stderr: bad.stderr }).toEqual({
+        status: 2,
+        stderr: "ab-server: bad owner: x;id\n",
+      });
+    } finally {
+      lookalike.stop();
+      for (const pid of pids) {
+        try {
+          process.kill(Number(pid));
+        } catch {
+          // already stopped
+        }
+      }
+    }
+  }, 30_000);
+
   it("runs lighttpd from a directory of its own, not the fixed one another user made first", async () => {
     const port = await freePort();
     // The directory the script used to remove, make again and fill, then start lighttpd from as root.

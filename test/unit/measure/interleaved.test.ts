@@ -4,7 +4,8 @@ import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { benchmarks } from "../../../benchmarks";
+import { benchmarks, pairs } from "../../../benchmarks";
+import { iperf3 } from "../../../benchmarks/iperf";
 import { BenchmarkModule, ParseError } from "../../../benchmarks/types";
 import { commandProvider } from "../../../components/command";
 import { InterleavedRun, Unit } from "../../../components/measure/interleaved";
@@ -345,6 +346,70 @@ describe("adaptive repeats, for real", () => {
       /^4 rounds, the most allowed, before ±0\.5%: widest ±\d/,
     );
   }, 60_000);
+});
+
+describe("a pair's turn, for real", () => {
+  // The "guest" is this machine over SSH; its server listens on loopback.
+  const served = (): Target => {
+    const g = guest("vm-served", sshd.port);
+    return {
+      ...g,
+      peer: { ...g.peer!, bind: "127.0.0.1", connect: (p) => ({ host: "127.0.0.1", port: p }) },
+    };
+  };
+  const pairRun = (name: string, m: BenchmarkModule, port: number) =>
+    new InterleavedRun(
+      name,
+      {
+        units: [{ kind: "pair", target: served() }],
+        module: m,
+        pair: pairs.iperf3,
+        params: iperf3.parameters.parse({ ...iperf3.quick, duration: 1, port }),
+        repeats: 1,
+        trialTimeoutSeconds: 30,
+        order: { method: "random", seed: "unit-seed" },
+        guests: [],
+        background: false,
+        after: [],
+        stack: "unit",
+      },
+      { parent },
+    );
+
+  it("says when the way into the guest failed and its server was left, and stops it at the next start", async () => {
+    const warned = jest.spyOn(pulumi.log, "warn");
+    const port = await freePort();
+    let restarted = false;
+    // The way in goes down during the trial (as a stalled guest network's did).
+    const cut = { ...(iperf3 as BenchmarkModule), script: `kill ${sshd.pid}\n${iperf3.script}` };
+    try {
+      const [[t]] = await trialsOf(pairRun("local-cut", cut, port));
+      expect(t.error).toBeUndefined();
+      const left = /^could not stop the pair's server \(PID (\d+) in its target\)/m.exec(
+        String(made.get("local-cut-trials")!.stderr),
+      );
+      expect(left).not.toBeNull();
+      expect(warned).toHaveBeenCalledWith(
+        expect.stringMatching(/^local: iperf3: could not stop the pair's server/),
+        expect.anything(),
+      );
+      await sshd.restart();
+      restarted = true;
+      const [[again]] = await trialsOf(pairRun("local-again", iperf3 as BenchmarkModule, port));
+      expect(again.error).toBeUndefined();
+      expect(String(made.get("local-again-trials")!.stderr)).toContain(
+        `stopped the server an earlier run of this pair left running (PID ${left![1]})\n`,
+      );
+      expect(warned).toHaveBeenCalledWith(
+        `local: iperf3: stopped the server an earlier run of this pair left running (PID ${left![1]})`,
+        expect.anything(),
+      );
+    } finally {
+      warned.mockRestore();
+      // The tests after this one need it.
+      if (!restarted) await sshd.restart();
+    }
+  }, 120_000);
 });
 
 describe("two stacks measuring on one server, for real", () => {
