@@ -33,12 +33,14 @@ claim() {
   if [ -n "$owner" ]; then
     [[ $owner =~ ^[0-9a-f]{8,64}$ ]] || { echo "$who: bad owner: $owner" >&2; exit 2; }
     # Read with bash alone: the target may have no pgrep (a minbase guest).
+    # Root's: real, effective and saved UID 0 (owning /proc/PID is not enough:
+    # another user's non-dumpable process shows as root's there).
     for p in /proc/[0-9]*; do
-      [ -O "$p" ] || continue
-      mapfile -d '' -t args <"$p/cmdline" 2>/dev/null || continue
-      if [ "${args[1]:-}" = -c ] && [ "${args[3]:-}" = "vtb-serve-$owner" ]; then
-        left+=("${p#/proc/}")
-      fi
+      mapfile -d '' -t args 2>/dev/null <"$p/cmdline" || continue
+      [ "${args[0]:-}" = bash ] && [ "${args[1]:-}" = -c ] &&
+        [ "${args[3]:-}" = "vtb-serve-$owner" ] || continue
+      grep -qs '^Uid:[[:space:]]*0[[:space:]]\+0[[:space:]]\+0[[:space:]]' "$p/status" || continue
+      left+=("${p#/proc/}")
     done
   fi
   if [ "${#left[@]}" -gt 0 ]; then

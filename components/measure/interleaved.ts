@@ -3,7 +3,15 @@ import { BenchmarkModule, PairSpec } from "../../benchmarks/types";
 import { Command, exportLines } from "../command";
 import type { Precision } from "./precision-schema";
 import { reportFailure } from "../failure";
-import { definitionOf, Measured, measuredBy, rerunPattern, runner, trialsFrom } from "./run";
+import {
+  definitionOf,
+  Measured,
+  measuredBy,
+  rerunPattern,
+  runner,
+  runWarnings,
+  trialsFrom,
+} from "./run";
 import { programProvenance } from "./provenance";
 import { targetTrials } from "./interleaved-output";
 import { roundOrders, OrderMethod } from "./order";
@@ -277,12 +285,8 @@ export class InterleavedRun {
           );
           // The run's failure is said once, on its first target; each failed trial on its own.
           if (failed && i === 0) reportFailure(`${server}: ${m.id}: ${failed}`, c);
-          // A guest that could not be paused (measured beside it) or resumed (left paused),
-          // a pair's server that could not be stopped, or one left so and stopped now.
           if (i === 0) {
-            for (const line of new Set(
-              (err ?? "").match(/^(could not (pause|resume|stop) |stopped the server ).*$/gm) ?? [],
-            )) {
+            for (const line of runWarnings(err)) {
               pulumi.log.warn(`${server}: ${m.id}: ${line}`, c);
             }
           }

@@ -98,6 +98,20 @@ export const commandTimeout = (repeats: number, trialTimeoutSeconds: number) =>
  * Failures are reported on `resource`, unless `report` is false (the same
  * failure already reported for another guest).
  */
+/**
+ * The lines of a step's stderr that are warnings of its run, whatever its
+ * trials gave: a guest that could not be paused (measured beside it) or resumed
+ * (left paused), a pair's server that could not be stopped, or one left so and
+ * stopped at the pair's next start (interleave.sh, units.sh, listen.sh).
+ */
+export function runWarnings(stderr: string | undefined): string[] {
+  return [
+    ...new Set(
+      (stderr ?? "").match(/^(could not (pause|resume|stop) |stopped the server ).*$/gm) ?? [],
+    ),
+  ];
+}
+
 export function trialsFrom(
   m: BenchmarkModule,
   out: string,
@@ -265,9 +279,10 @@ export class BenchmarkRun implements Measured {
       },
     );
     this.trials = pulumi
-      .all([this.command.stdout, this.command.failure, failure ?? ""])
-      .apply(([out, failed, notUp]) => {
+      .all([this.command.stdout, this.command.failure, failure ?? "", this.command.stderr])
+      .apply(([out, failed, notUp, err]) => {
         const why = notUp ? `not run: ${notUp}` : failed;
+        for (const line of runWarnings(err)) pulumi.log.warn(`${step}: ${line}`, this.command);
         // A pilot's failed step is a warning: it fails no update, since nothing of it counts.
         if (args.pilot && why) pulumi.log.warn(`${said}: ${why}`, this.command);
         return trialsFrom(

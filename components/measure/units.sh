@@ -12,22 +12,22 @@ enter_trials() { runner_text | way_in VTB_IN; }
 # VTB_CLIENT: here, the container's network namespace, a VM guest, ...), then
 # stops the server. pair_stop stops it on any way out (the caller's EXIT trap).
 # A way in that fails (a guest's network stalled: seen for over a minute under
-# QEMU's user network) is tried 3 times, each given 20 s to answer, 3 and 6 s
-# apart; a server still running then is said ("could not stop"), and the pair's
-# next start stops it (listen.sh claim): left, it would hold its port.
+# QEMU's user network) is tried twice, 5 s apart, each bounded (VTB_WAY_TIMEOUT:
+# about 20 s at most); a server still running then is said ("could not stop"),
+# and the pair's next start stops it (listen.sh claim): left, it would hold its port.
 pair_pid=""
 pair_stop() {
   local try
   [ -n "$pair_pid" ] || return 0
-  for try in 1 2 3; do
+  for try in 1 2; do
     if printf 'kill %s 2>/dev/null || true\n' "$pair_pid" |
-      VTB_WAY_TIMEOUT=20 way_in VTB_SERVER >/dev/null 2>&1; then
+      VTB_WAY_TIMEOUT=10 way_in VTB_SERVER >/dev/null 2>&1; then
       pair_pid=""
       return 0
     fi
-    [ "$try" = 3 ] || sleep $((try * 3))
+    [ "$try" = 2 ] || sleep 5
   done
-  echo "could not stop the pair's server (PID $pair_pid in its target): the way in failed 3 times; its next start stops it" >&2
+  echo "could not stop the pair's server (PID $pair_pid in its target): the way in failed twice; its next start stops it" >&2
   pair_pid=""
 }
 pair_trials() {

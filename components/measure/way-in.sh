@@ -9,7 +9,8 @@
 #   P_SSH_HOST, P_SSH_PORT, P_SSH_USER (root), P_SSH_KEY  for ssh; the key is
 #             written to a private file only while the script runs.
 # VTB_WAY_TIMEOUT (seconds), when a caller sets it: how long ssh waits for the
-# target to answer at all (a stalled guest's forward accepts, then says nothing).
+# target to answer at all (a stalled guest's forward accepts, then says nothing),
+# and a session that stops answering ends after 10 s more (ServerAlive).
 # Keys are the shell's own: read by way_in, never in the environment of what
 # it starts (a benchmark on bare metal, a pair's server left running).
 way_keys_private() {
@@ -34,7 +35,8 @@ way_in() {
       (umask 077 && printf '%s\n' "${!key}" >"$way_keys/$1")
       ssh -q -i "$way_keys/$1" -p "${!port}" -o BatchMode=yes -o StrictHostKeyChecking=no \
         -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
-        ${VTB_WAY_TIMEOUT:+-o ConnectTimeout="$VTB_WAY_TIMEOUT"} "${!user:-root}@${!host}" bash -s ;;
+        ${VTB_WAY_TIMEOUT:+-o ConnectTimeout="$VTB_WAY_TIMEOUT" -o ServerAliveInterval=5} \
+        ${VTB_WAY_TIMEOUT:+-o ServerAliveCountMax=2} "${!user:-root}@${!host}" bash -s ;;
     *) echo "unknown way into ${1}: ${!via:-unset}" >&2; return 2 ;;
   esac
 }
