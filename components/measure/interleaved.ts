@@ -149,7 +149,6 @@ export class InterleavedRun {
           args.params,
           u.target,
           p,
-          port,
         );
         env[unitVar(i, "EXPORTS")] = exportLines(m.environment(client));
       } else {

@@ -100,10 +100,9 @@ export function pairServerExports(
   params: unknown,
   target: Target,
   p: Pairing,
-  port: number,
 ): string {
   return exportLines({
-    ...m.environment(pair.withAddress(params, p.bind, port)),
+    ...m.environment(pair.withAddress(params, p.bind, pair.port(params))),
     [envNames.serveOwner]: hostStateOwner(`pair server: ${targetKey(target)}: ${m.id}`),
   });
 }

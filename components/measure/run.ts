@@ -92,26 +92,24 @@ export const commandTimeout = (repeats: number, trialTimeoutSeconds: number) =>
   repeats * (trialTimeoutSeconds + 30) + 120;
 
 /**
+ * The lines of a step's stderr that are warnings of its run, whatever its
+ * trials gave: a guest that could not be paused (measured beside it) or resumed
+ * (left paused), a pair's server that could not be stopped, or one left so and
+ * stopped at the pair's next start (interleave.sh, units.sh, listen.sh; a
+ * server script's own "<script>: " in front is dropped).
+ */
+export function runWarnings(stderr: string | undefined): string[] {
+  const said = /^(?:[a-z0-9-]+: )?((?:could not (?:pause|resume|stop) |stopped the server ).*)$/gm;
+  return [...new Set([...(stderr ?? "").matchAll(said)].map((m) => m[1]))];
+}
+
+/**
  * A run's trials from its recorded output, one for each of the `repeats` asked
  * for (a trial the output lacks is a failed one); a run that did not happen
  * (`why`) is a failed trial for each, saying why (one without `repeats`).
  * Failures are reported on `resource`, unless `report` is false (the same
  * failure already reported for another guest).
  */
-/**
- * The lines of a step's stderr that are warnings of its run, whatever its
- * trials gave: a guest that could not be paused (measured beside it) or resumed
- * (left paused), a pair's server that could not be stopped, or one left so and
- * stopped at the pair's next start (interleave.sh, units.sh, listen.sh).
- */
-export function runWarnings(stderr: string | undefined): string[] {
-  return [
-    ...new Set(
-      (stderr ?? "").match(/^(could not (pause|resume|stop) |stopped the server ).*$/gm) ?? [],
-    ),
-  ];
-}
-
 export function trialsFrom(
   m: BenchmarkModule,
   out: string,
@@ -216,7 +214,7 @@ export class BenchmarkRun implements Measured {
         ...trial,
         ...runnerHandOver(runner, trial, ways),
         [envNames.pairServerScript]: pair.serverScript,
-        [envNames.pairServerExports]: pairServerExports(m, pair, args.params, target, p, port),
+        [envNames.pairServerExports]: pairServerExports(m, pair, args.params, target, p),
         ...ways,
       };
       create = pairScript;

@@ -35,8 +35,8 @@ way_in() {
       (umask 077 && printf '%s\n' "${!key}" >"$way_keys/$1")
       ssh -q -i "$way_keys/$1" -p "${!port}" -o BatchMode=yes -o StrictHostKeyChecking=no \
         -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
-        ${VTB_WAY_TIMEOUT:+-o ConnectTimeout="$VTB_WAY_TIMEOUT" -o ServerAliveInterval=5} \
-        ${VTB_WAY_TIMEOUT:+-o ServerAliveCountMax=2} "${!user:-root}@${!host}" bash -s ;;
+        ${VTB_WAY_TIMEOUT:+-o ConnectTimeout=$VTB_WAY_TIMEOUT -o ServerAliveInterval=5 -o ServerAliveCountMax=2} \
+        "${!user:-root}@${!host}" bash -s ;;
     *) echo "unknown way into ${1}: ${!via:-unset}" >&2; return 2 ;;
   esac
 }
