@@ -123,6 +123,9 @@ describe("the testbed program", () => {
     const xslt = (d0.inputs.xml as { xslt: string }).xslt;
     expect(xslt).toContain("hostfwd=tcp:127.0.0.1:22200-:22");
     expect(xslt).toContain("e1000,netdev=vtbnet0");
+    expect(d0.inputs.cmdlines).toEqual([
+      expect.objectContaining({ console: "ttyS0", "sysctl.net.ipv4.tcp_max_tw_buckets": "0" }),
+    ]);
     expect((named("local-kvm-vm-1-domain").inputs.xml as { xslt: string }).xslt).toContain(
       "127.0.0.1:22201-:22",
     );
