@@ -28,6 +28,8 @@ export interface BootedArgs {
   bootTimeoutSeconds: number;
   /** Lines the guest prints once booted, after `kernel:` and `boot:`. */
   report?: string;
+  /** Values whose change makes the step run again (e.g. its domain's id). */
+  triggers?: pulumi.Input<pulumi.Input<unknown>[]>;
 }
 
 /** Every VM guest's ready step: boot until SSH answers and systemd is up (bootedScript). */
@@ -42,6 +44,7 @@ export function bootedCommand(
       step: `${args.what}: boot until SSH answers`,
       create: args.report ? `${bootedScript}\n${args.report}` : bootedScript,
       connection: args.connection,
+      triggers: args.triggers,
       retryForSeconds: args.bootTimeoutSeconds,
       retryDelaySeconds: 5,
       timeoutSeconds: 60,

@@ -123,9 +123,16 @@ describe("the testbed program", () => {
     const xslt = (d0.inputs.xml as { xslt: string }).xslt;
     expect(xslt).toContain("hostfwd=tcp:127.0.0.1:22200-:22");
     expect(xslt).toContain("e1000,netdev=vtbnet0");
+    // No TIME_WAIT in the guest (slirp's reused ports), read back once booted,
+    // and read again whenever the domain is made again.
     expect(d0.inputs.cmdlines).toEqual([
       expect.objectContaining({ console: "ttyS0", "sysctl.net.ipv4.tcp_max_tw_buckets": "0" }),
     ]);
+    const ready = named("local-kvm-vm-0-ssh");
+    expect(String(ready.inputs.create)).toContain(
+      'echo "sysctl: net.ipv4.tcp_max_tw_buckets=$(cat /proc/sys/net/ipv4/tcp_max_tw_buckets)"',
+    );
+    expect(ready.inputs.triggers).toEqual(["local-kvm-vm-0-domain-id"]);
     expect((named("local-kvm-vm-1-domain").inputs.xml as { xslt: string }).xslt).toContain(
       "127.0.0.1:22201-:22",
     );

@@ -14,15 +14,30 @@ import { forwardPorts } from "../../guests/plan";
 import { bootedCommand, bootedKernel } from "../../guests/booted";
 
 /**
- * Set on the guest kernel's command line (`sysctl.` boot parameters). No
- * TIME_WAIT in the guest: every connection to it comes through QEMU's slirp,
- * whose SYNs carry no timestamps and whose initial sequence numbers are a
- * counter, and the guest's clock stands still while the interleaving pauses
- * it, so its TIME_WAITs outlive thousands of connections. Some SYNs reusing a
- * port were then ignored until slirp sent them again 6 s later: ab trials
- * stalled or failed. None with this (docs/measurement.md, "known limits").
+ * Set on the guest kernel's command line (`sysctl.` boot parameters) and read
+ * back once it has booted (its info's `sysctls`). No TIME_WAIT in the guest:
+ * every connection to it comes through QEMU's slirp, whose SYNs carry no
+ * timestamps and whose initial sequence numbers are a counter (64,000 more
+ * per connection), and the guest's clock stands still while the interleaving
+ * pauses it, so its TIME_WAITs outlived the ~33,500 connections after which
+ * that counter looks old. SYNs reusing such a port went unanswered until
+ * slirp sent them again 6 s later: ab trials stalled or failed. None with
+ * this (docs/measurement.md, "Known limits").
  */
-const guestKernelSysctls = { "sysctl.net.ipv4.tcp_max_tw_buckets": "0" } as const;
+const guestSysctls = { "net.ipv4.tcp_max_tw_buckets": "0" } as const;
+const sysctlParams = Object.fromEntries(
+  Object.entries(guestSysctls).map(([k, v]) => [`sysctl.${k}`, v]),
+);
+const sysctlReport = Object.keys(guestSysctls)
+  .map((k) => `echo "sysctl: ${k}=$(cat /proc/sys/${k.replace(/\./g, "/")})"`)
+  .join("; ");
+
+/** The `sysctl:` lines sysctlReport printed, as the guest had them. */
+export function bootedSysctls(stdout: string): Record<string, string> {
+  return Object.fromEntries(
+    [...stdout.matchAll(/^sysctl: ([a-z0-9_.]+)=(.*)$/gm)].map((m) => [m[1], m[2]]),
+  );
+}
 
 export interface KvmGuestArgs extends GuestBaseArgs {
   platform: Kvm;
@@ -112,7 +127,7 @@ export class KvmGuest extends pulumi.ComponentResource {
             root: "LABEL=vtbroot",
             console: "ttyS0",
             "vtb.ssh_key": Buffer.from(pub).toString("base64"),
-            ...guestKernelSysctls,
+            ...sysctlParams,
           })),
         ],
         disks,
@@ -140,7 +155,9 @@ export class KvmGuest extends pulumi.ComponentResource {
         what: `server ${args.server.config.name}: kvm guest ${n}`,
         connection,
         bootTimeoutSeconds: args.bootTimeoutSeconds,
-        report: 'echo "cpus: $(nproc)"; echo "memory: $(grep MemTotal /proc/meminfo)"',
+        report: `echo "cpus: $(nproc)"; echo "memory: $(grep MemTotal /proc/meminfo)"; ${sysctlReport}`,
+        // A replaced domain is a new guest: wait for it and read it again.
+        triggers: [this.domain.id],
       },
       { parent: this, dependsOn: [this.domain] },
     );
@@ -156,6 +173,7 @@ export class KvmGuest extends pulumi.ComponentResource {
         nic: args.nicModel,
         ssh: `root@127.0.0.1:${args.sshPort}`,
         kernel: bootedKernel(out),
+        sysctls: bootedSysctls(out),
         bootToSshSeconds: Math.round(seconds * 10) / 10,
       }));
     this.target = {

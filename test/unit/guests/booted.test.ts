@@ -2,6 +2,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { bootedScript } from "../../../components/guests/booted";
+import { bootedSysctls } from "../../../components/platforms/kvm/guest";
 import { scratchDir } from "../../helpers/scratch";
 
 // The VM guests' readiness script, run here with a stand-in systemctl that
@@ -47,4 +48,22 @@ describe("a VM guest is ready once systemd has finished booting", () => {
     expect(r.stderr).toContain("systemd: starting: still booting");
     expect(Date.now() - t0).toBeLessThan(15_000);
   }, 30_000);
+});
+
+describe("a KVM guest's kernel settings, as it reports them once booted", () => {
+  it("are read from its sysctl: lines, and only from those", () => {
+    const out = [
+      "kernel: 6.1.0-57-cloud-amd64",
+      "boot: running",
+      "sysctl: net.ipv4.tcp_max_tw_buckets=0",
+      "memory: MemTotal: 1000 kB",
+      " sysctl: net.ipv4.tcp_fin_timeout=60",
+      "sysctl: net.core.somaxconn=4096",
+    ].join("\n");
+    expect(bootedSysctls(out)).toEqual({
+      "net.ipv4.tcp_max_tw_buckets": "0",
+      "net.core.somaxconn": "4096",
+    });
+    expect(bootedSysctls("kernel: x\nboot: running\n")).toEqual({});
+  });
 });
