@@ -59,3 +59,17 @@ export function bootedCommand(
 export function bootedKernel(stdout: string): string {
   return /^kernel: (.*)$/m.exec(stdout)?.[1] ?? "";
 }
+
+/** Lines for a ready step's `report`: each sysctl `key` as the booted guest has it. */
+export function sysctlReport(keys: string[]): string {
+  return keys
+    .map((k) => `echo "sysctl: ${k}=$(cat /proc/sys/${k.replace(/\./g, "/")})"`)
+    .join("; ");
+}
+
+/** The `sysctl:` lines sysctlReport printed, as the guest had them. */
+export function bootedSysctls(stdout: string): Record<string, string> {
+  return Object.fromEntries(
+    [...stdout.matchAll(/^sysctl: ([a-z0-9_.]+)=(.*)$/gm)].map((m) => [m[1], m[2]]),
+  );
+}

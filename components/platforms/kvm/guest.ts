@@ -11,7 +11,7 @@ import { GuestKey } from "../../guests/key";
 import { GuestBaseArgs, GuestInfo } from "../kind";
 import { guestObjectName, shortId } from "../../guests/naming";
 import { forwardPorts } from "../../guests/plan";
-import { bootedCommand, bootedKernel } from "../../guests/booted";
+import { bootedCommand, bootedKernel, bootedSysctls, sysctlReport } from "../../guests/booted";
 
 /**
  * Set on the guest kernel's command line (`sysctl.` boot parameters) and read
@@ -28,16 +28,6 @@ const guestSysctls = { "net.ipv4.tcp_max_tw_buckets": "0" } as const;
 const sysctlParams = Object.fromEntries(
   Object.entries(guestSysctls).map(([k, v]) => [`sysctl.${k}`, v]),
 );
-const sysctlReport = Object.keys(guestSysctls)
-  .map((k) => `echo "sysctl: ${k}=$(cat /proc/sys/${k.replace(/\./g, "/")})"`)
-  .join("; ");
-
-/** The `sysctl:` lines sysctlReport printed, as the guest had them. */
-export function bootedSysctls(stdout: string): Record<string, string> {
-  return Object.fromEntries(
-    [...stdout.matchAll(/^sysctl: ([a-z0-9_.]+)=(.*)$/gm)].map((m) => [m[1], m[2]]),
-  );
-}
 
 export interface KvmGuestArgs extends GuestBaseArgs {
   platform: Kvm;
@@ -155,7 +145,7 @@ export class KvmGuest extends pulumi.ComponentResource {
         what: `server ${args.server.config.name}: kvm guest ${n}`,
         connection,
         bootTimeoutSeconds: args.bootTimeoutSeconds,
-        report: `echo "cpus: $(nproc)"; echo "memory: $(grep MemTotal /proc/meminfo)"; ${sysctlReport}`,
+        report: `echo "cpus: $(nproc)"; echo "memory: $(grep MemTotal /proc/meminfo)"; ${sysctlReport(Object.keys(guestSysctls))}`,
         // A replaced domain is a new guest: wait for it and read it again.
         triggers: [this.domain.id],
       },

@@ -1,8 +1,7 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { bootedScript } from "../../../components/guests/booted";
-import { bootedSysctls } from "../../../components/platforms/kvm/guest";
+import { bootedScript, bootedSysctls } from "../../../components/guests/booted";
 import { scratchDir } from "../../helpers/scratch";
 
 // The VM guests' readiness script, run here with a stand-in systemctl that
