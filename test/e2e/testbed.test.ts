@@ -208,6 +208,12 @@ describe("the default stack, for real", () => {
       /<cmdline>(?:[^<]* )?sysctl\.net\.ipv4\.tcp_max_tw_buckets=0(?: |<)/,
     );
     expect(vm.sysctls).toEqual({ "net.ipv4.tcp_max_tw_buckets": "0" });
+    // Under TCG its virtio-net sends on a timer (domain-xslt.ts), as its info says.
+    const nicDevice = vm.domainType === "qemu" ? "virtio-net-pci,tx=timer" : "virtio-net-pci";
+    expect(sh(`virsh -c qemu:///system dumpxml vtb-${stack}-vm`)).toMatch(
+      new RegExp(`value=['"]${nicDevice},netdev=vtbnet0,`),
+    );
+    expect(vm.nicDevice).toBe(nicDevice);
 
     // Every configured benchmark measured every platform, with parsed numbers.
     const configured: Record<string, number> = {

@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { bootedScript } from "../../components/guests/booted";
+import { domainXslt } from "../../components/platforms/kvm/domain-xslt";
 
 // The resource graph of index.ts under Pulumi mocks: no CLI, nothing runs.
 // Command resources get the recorded outputs of the real scripts as stdout.
@@ -123,6 +124,19 @@ describe("the testbed program", () => {
     const xslt = (d0.inputs.xml as { xslt: string }).xslt;
     expect(xslt).toContain("hostfwd=tcp:127.0.0.1:22200-:22");
     expect(xslt).toContain("e1000,netdev=vtbnet0");
+    // Under TCG virtio-net sends on a timer (QEMU's bottom half left sends
+    // untaken behind slirp); under KVM it keeps QEMU's default.
+    const virtio = (domainType: "kvm" | "qemu") =>
+      domainXslt({
+        sshPort: 22200,
+        nicModel: "virtio",
+        domainType,
+        diskBus: "virtio",
+        consoleLog: "/var/log/libvirt/qemu/x-console.log",
+        mac: "52:54:00:00:00:01",
+      });
+    expect(virtio("qemu")).toContain('value="virtio-net-pci,tx=timer,netdev=vtbnet0,');
+    expect(virtio("kvm")).toContain('value="virtio-net-pci,netdev=vtbnet0,');
     // No TIME_WAIT in the guest (slirp's reused ports), read back once booted,
     // and read again whenever the domain is made again.
     expect(d0.inputs.cmdlines).toEqual([

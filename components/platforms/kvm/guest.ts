@@ -5,7 +5,7 @@ import { Command } from "../../command";
 import { script } from "../../bash";
 import { Target } from "../../measure/target";
 import { Kvm } from "./platform";
-import { domainXslt, DomainXsltArgs } from "./domain-xslt";
+import { domainXslt, DomainXsltArgs, qemuNicDevice } from "./domain-xslt";
 import { GuestImage } from "../../guests/image";
 import { GuestKey } from "../../guests/key";
 import { GuestBaseArgs, GuestInfo } from "../kind";
@@ -125,14 +125,17 @@ export class KvmGuest extends pulumi.ComponentResource {
         autostart: false,
         qemuAgent: false,
         xml: {
-          xslt: domainXslt({
-            sshPort: args.sshPort,
-            forwards: forwarded,
-            nicModel: args.nicModel,
-            diskBus: args.disk.bus,
-            consoleLog: `/var/log/libvirt/qemu/${n}-console.log`,
-            mac,
-          }),
+          xslt: args.platform.domainType.apply((domainType) =>
+            domainXslt({
+              sshPort: args.sshPort,
+              forwards: forwarded,
+              nicModel: args.nicModel,
+              domainType,
+              diskBus: args.disk.bus,
+              consoleLog: `/var/log/libvirt/qemu/${n}-console.log`,
+              mac,
+            }),
+          ),
         },
       },
       { parent: this, provider, dependsOn: [claim] },
@@ -161,6 +164,7 @@ export class KvmGuest extends pulumi.ComponentResource {
         memoryMiB: args.memoryMiB,
         disk: { ...args.disk },
         nic: args.nicModel,
+        nicDevice: qemuNicDevice(args.nicModel, type),
         ssh: `root@127.0.0.1:${args.sshPort}`,
         kernel: bootedKernel(out),
         sysctls: bootedSysctls(out),
