@@ -1841,6 +1841,8 @@ describe("bad config under the real program", () => {
     // The guest's iperf3 listens on 5300, forwarded from its SSH port + 1000; the client connects there.
     const xslt = (inputs.get("local-kvm-g-domain")?.xml as { xslt: string }).xslt;
     expect(xslt).toContain("hostfwd=tcp:127.0.0.1:23200-:5300");
+    // A TCG guest's default virtio NIC sends on a timer (domain-xslt.ts).
+    expect(xslt).toContain("virtio-net-pci,tx=timer,netdev=vtbnet0,");
     const env = (
       inputs.get("local-iperf3-trials")?.environment as {
         value: Record<string, string>;

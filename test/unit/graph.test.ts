@@ -202,5 +202,7 @@ describe("the testbed program", () => {
       "root@127.0.0.1:22200",
       "root@127.0.0.1:22201",
     ]);
+    // The device QEMU was given, as the guest's info records it (e1000: no timer).
+    expect(out.local.platforms.kvm.guests.map((g) => g.nicDevice)).toEqual(["e1000", "e1000"]);
   });
 });

@@ -24,8 +24,9 @@ export interface DomainXsltArgs {
  * QEMU 7.2 behind slirp stopped taking the guest's sends now and then mid-trial
  * (its transmit index frozen while the guest's ran ahead) until the guest was
  * next paused and resumed, and a trial failed after ab's 30 s. The timer costs
- * the guest receive throughput (its ACKs wait for the timer), so a KVM guest,
- * where this was not seen, keeps QEMU's default (docs/measurement.md, "Known limits").
+ * the guest receive throughput (its ACKs wait for the timer), so a KVM guest
+ * (not tried: KVM guests hang on the machine this was seen on) keeps QEMU's
+ * default (docs/measurement.md, "Known limits").
  */
 export function qemuNicDevice(model: DomainXsltArgs["nicModel"], domainType: "kvm" | "qemu") {
   if (model === "virtio")

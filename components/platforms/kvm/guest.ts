@@ -103,6 +103,19 @@ export class KvmGuest extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [args.server.workspace] },
     );
+    // Both made now, so a bad value fails the preview, not inside an apply.
+    const xsltArgs = {
+      sshPort: args.sshPort,
+      forwards: forwarded,
+      nicModel: args.nicModel,
+      diskBus: args.disk.bus,
+      consoleLog: `/var/log/libvirt/qemu/${n}-console.log`,
+      mac,
+    };
+    const xslt = {
+      kvm: domainXslt({ ...xsltArgs, domainType: "kvm" }),
+      qemu: domainXslt({ ...xsltArgs, domainType: "qemu" }),
+    };
     this.domain = new libvirt.Domain(
       `${name}-domain`,
       {
@@ -124,19 +137,7 @@ export class KvmGuest extends pulumi.ComponentResource {
         running: true,
         autostart: false,
         qemuAgent: false,
-        xml: {
-          xslt: args.platform.domainType.apply((domainType) =>
-            domainXslt({
-              sshPort: args.sshPort,
-              forwards: forwarded,
-              nicModel: args.nicModel,
-              domainType,
-              diskBus: args.disk.bus,
-              consoleLog: `/var/log/libvirt/qemu/${n}-console.log`,
-              mac,
-            }),
-          ),
-        },
+        xml: { xslt: args.platform.domainType.apply((t) => xslt[t]) },
       },
       { parent: this, provider, dependsOn: [claim] },
     );
