@@ -1,4 +1,5 @@
-import { spawn } from "child_process";
+import { ChildProcess, spawn } from "child_process";
+import { once } from "events";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -415,6 +416,23 @@ describe("a pair's turn, for real", () => {
 describe("two stacks measuring on one server, for real", () => {
   const lock = "/var/lib/virt-testbed/host/measure.lock";
   const span = (t: Trial) => times(t) as [number, number];
+  // Another measurement holding the server: the process holding the lock is
+  // the one killed (`flock lock sleep` left its sleep holding it for seconds
+  // after the test, and the next test file's pilot found the server held).
+  const holdLock = (seconds: number) =>
+    spawn(
+      "bash",
+      ["-c", 'exec 9>>"$1" && flock 9 && exec sleep "$2"', "hold", lock, `${seconds}`],
+      {
+        stdio: "ignore",
+      },
+    );
+  const release = async (holder: ChildProcess) => {
+    if (holder.exitCode !== null || holder.signalCode !== null) return;
+    const exited = once(holder, "exit");
+    holder.kill();
+    await exited;
+  };
 
   it("take turns: no trial of one overlaps a trial of the other, and a turn says how long it waited", async () => {
     // Two runs of three rounds at once, as two stacks' `up` on one machine would start them.
@@ -433,7 +451,7 @@ describe("two stacks measuring on one server, for real", () => {
 
   it("does not run a turn past its wait for another's, and says why", async () => {
     // Another measurement holds the server for 8 s; this one waits 2 s at most.
-    const holder = spawn("flock", [lock, "sleep", "8"], { stdio: "ignore" });
+    const holder = holdLock(8);
     try {
       await new Promise((r) => setTimeout(r, 500));
       const r = run("held-clock", [{ kind: "run", target: host }], clock, {
@@ -446,7 +464,7 @@ describe("two stacks measuring on one server, for real", () => {
         /^not run: another virt-testbed measurement on this server held \/var\/lib\/virt-testbed\/host\/measure\.lock for 2 s/,
       );
     } finally {
-      holder.kill();
+      await release(holder);
     }
   }, 60_000);
 
@@ -478,7 +496,7 @@ describe("two stacks measuring on one server, for real", () => {
   }, 120_000);
 
   it("a pilot does not wait for another's turn: not run, saying why, and the turn goes on", async () => {
-    const holder = spawn("flock", [lock, "sleep", "8"], { stdio: "ignore" });
+    const holder = holdLock(8);
     try {
       await new Promise((r) => setTimeout(r, 500));
       const t0 = Date.now();
@@ -489,7 +507,7 @@ describe("two stacks measuring on one server, for real", () => {
         /^exited with code 75: not run: another measurement holds this server; a pilot does not wait/,
       );
     } finally {
-      holder.kill();
+      await release(holder);
     }
   }, 60_000);
 });
