@@ -28,7 +28,10 @@ export interface DomainXsltArgs {
  * (not tried: KVM guests hang on the machine this was seen on) keeps QEMU's
  * default (docs/measurement.md, "Known limits").
  */
-export function qemuNicDevice(model: DomainXsltArgs["nicModel"], domainType: "kvm" | "qemu") {
+export function qemuNicDevice(
+  model: DomainXsltArgs["nicModel"],
+  domainType: DomainXsltArgs["domainType"],
+) {
   if (model === "virtio")
     return domainType === "qemu" ? "virtio-net-pci,tx=timer" : "virtio-net-pci";
   return model; // e1000 and rtl8139 are QEMU's device names too
